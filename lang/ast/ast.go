@@ -1,0 +1,171 @@
+// Package ast declares the syntax tree of a Prog program.
+//
+// The tree is what the parser (package syntax) produces: declarations,
+// statements and type expressions carry participle grammar tags and are
+// filled by participle; expressions are built by the syntax package's
+// precedence-climbing parser. Every node has a position.
+//
+// Later passes annotate the tree in place, as go.starlark.net's resolver
+// does: the checker sets Ident.Obj (what a name refers to), every Expr's
+// type, the resolved types of declarations, and which overload a built-in
+// call chose. Fields without a grammar tag are those annotations; the
+// parser leaves them zero.
+package ast
+
+import (
+	"github.com/prog-lang/prog/lang/diag"
+	"github.com/prog-lang/prog/lang/types"
+)
+
+// Pos is a source position.
+type Pos = diag.Pos
+
+// A Node is any node of the tree.
+type Node interface {
+	Position() Pos
+}
+
+// File is one parsed .prog file.
+type File struct {
+	Name  string // the file name, as given to the parser
+	Decls []Decl
+}
+
+// Position is the start of the file.
+func (f *File) Position() Pos { return Pos{Filename: f.Name, Line: 1, Column: 1} }
+
+// Ident is a name where it is used or declared.
+type Ident struct {
+	Pos  Pos
+	Name string `parser:"@Ident"`
+
+	Obj *Object // set by the checker
+	typed
+}
+
+// ---- Declarations ----
+
+// A Decl is a top-level declaration.
+type Decl interface {
+	Node
+	declNode()
+}
+
+// TypeDecl is `type Name = T`.
+type TypeDecl struct {
+	Pos  Pos
+	Name *Ident   `parser:"'type' @@ '='"`
+	Type TypeExpr `parser:"@@"`
+}
+
+// TableDecl is `table name { col: T, ... }`.
+type TableDecl struct {
+	Pos     Pos
+	Name    *Ident   `parser:"'table' @@"`
+	Columns []*Field `parser:"'{' ( @@ ( ',' @@ )* ','? )? '}'"`
+
+	Row *types.Record // the row type, set by the checker
+}
+
+// PageDecl is `page "html"`, usually with a raw string.
+type PageDecl struct {
+	Pos  Pos
+	HTML string `parser:"'page' @( RawString | String )"`
+}
+
+// FuncDecl is a named function, optionally fixed to one side.
+type FuncDecl struct {
+	Pos    Pos
+	Side   string   `parser:"@( 'server' | 'client' )?"`
+	Name   *Ident   `parser:"'fun' @@"`
+	Params []*Param `parser:"'(' ( @@ ( ',' @@ )* ','? )? ')'"`
+	Result TypeExpr `parser:"( ':' @@ )?"`
+	Body   *Block   `parser:"@@"`
+
+	Type *types.Func // set by the checker
+}
+
+// EveryDecl is a periodic server task: `every 1000 { ... }`.
+type EveryDecl struct {
+	Pos    Pos
+	Period string `parser:"'every' @Int"`
+	Body   *Block `parser:"@@"`
+
+	Millis int64 // the period, set by the checker
+}
+
+// OnDecl is an event task: `on leave(c: client) { ... }`.
+type OnDecl struct {
+	Pos    Pos
+	Event  *Ident   `parser:"'on' @@"`
+	Params []*Param `parser:"'(' ( @@ ( ',' @@ )* ','? )? ')'"`
+	Body   *Block   `parser:"@@"`
+}
+
+// Param is a function parameter.
+type Param struct {
+	Pos  Pos
+	Name *Ident   `parser:"@@ ':'"`
+	Type TypeExpr `parser:"@@"`
+}
+
+// Field is a field of a table or record type.
+type Field struct {
+	Pos  Pos
+	Name *Ident   `parser:"@@ ':'"`
+	Type TypeExpr `parser:"@@"`
+}
+
+func (d *TypeDecl) Position() Pos  { return d.Pos }
+func (d *TableDecl) Position() Pos { return d.Pos }
+func (d *PageDecl) Position() Pos  { return d.Pos }
+func (d *FuncDecl) Position() Pos  { return d.Pos }
+func (d *EveryDecl) Position() Pos { return d.Pos }
+func (d *OnDecl) Position() Pos    { return d.Pos }
+func (p *Param) Position() Pos     { return p.Pos }
+func (f *Field) Position() Pos     { return f.Pos }
+func (x *Ident) Position() Pos     { return x.Pos }
+
+func (*TypeDecl) declNode()  {}
+func (*TableDecl) declNode() {}
+func (*PageDecl) declNode()  {}
+func (*FuncDecl) declNode()  {}
+func (*EveryDecl) declNode() {}
+func (*OnDecl) declNode()    {}
+
+// ---- Type expressions ----
+
+// A TypeExpr is a type as written.
+type TypeExpr interface {
+	Node
+	typeExprNode()
+}
+
+// NamedType is a type name with optional arguments: `int`, `Msg`,
+// `list<int>`, `channel<Msg>`.
+type NamedType struct {
+	Pos  Pos
+	Name string     `parser:"@Ident"`
+	Args []TypeExpr `parser:"( '<' @@ ( ',' @@ )* '>' )?"`
+}
+
+// RecordType is `{ a: int, b: string }`.
+type RecordType struct {
+	Pos    Pos
+	Fields []*Field `parser:"'{' ( @@ ( ',' @@ )* ','? )? '}'"`
+}
+
+// FuncType is `fun(int, string): bool`.
+type FuncType struct {
+	Pos    Pos
+	Params []TypeExpr `parser:"'fun' '(' ( @@ ( ',' @@ )* ','? )? ')'"`
+	Result TypeExpr   `parser:"( ':' @@ )?"`
+}
+
+func (t *NamedType) Position() Pos  { return t.Pos }
+func (t *RecordType) Position() Pos { return t.Pos }
+func (t *FuncType) Position() Pos   { return t.Pos }
+
+func (*NamedType) typeExprNode()  {}
+func (*RecordType) typeExprNode() {}
+func (*FuncType) typeExprNode()   {}

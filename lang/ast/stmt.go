@@ -1,0 +1,139 @@
+package ast
+
+// A Stmt is a statement.
+type Stmt interface {
+	Node
+	stmtNode()
+}
+
+// Block is `{ stmt; stmt }`. Semicolons are optional separators.
+type Block struct {
+	Pos   Pos
+	Stmts []Stmt `parser:"'{' ';'* ( @@ ';'* )* '}'"`
+}
+
+// LetStmt is `let x[: T] = e`, an immutable binding.
+type LetStmt struct {
+	Pos   Pos
+	Name  *Ident   `parser:"'let' @@"`
+	Type  TypeExpr `parser:"( ':' @@ )?"`
+	Value Expr     `parser:"'=' @@"`
+}
+
+// VarStmt is `var x[: T] = e`, a mutable local.
+type VarStmt struct {
+	Pos   Pos
+	Name  *Ident   `parser:"'var' @@"`
+	Type  TypeExpr `parser:"( ':' @@ )?"`
+	Value Expr     `parser:"'=' @@"`
+}
+
+// IfStmt is `if c { } [else if ... | else { }]`.
+type IfStmt struct {
+	Pos  Pos
+	Cond Expr    `parser:"'if' @@"`
+	Then *Block  `parser:"@@"`
+	Else *ElseIf `parser:"( 'else' @@ )?"`
+}
+
+// ElseIf is what follows `else`: another if, or a block.
+type ElseIf struct {
+	If    *IfStmt `parser:"  @@"`
+	Block *Block  `parser:"| @@"`
+}
+
+// WhileStmt is `while c { }`.
+type WhileStmt struct {
+	Pos  Pos
+	Cond Expr   `parser:"'while' @@"`
+	Body *Block `parser:"@@"`
+}
+
+// ForStmt is `for x in xs { }`.
+type ForStmt struct {
+	Pos  Pos
+	Var  *Ident `parser:"'for' @@ 'in'"`
+	Seq  Expr   `parser:"@@"`
+	Body *Block `parser:"@@"`
+}
+
+// ReturnStmt is `return [e]`.
+type ReturnStmt struct {
+	Pos   Pos
+	Value Expr `parser:"'return' @@?"`
+}
+
+// SpawnStmt is `spawn f(a, b)`: start a call on the client without waiting.
+type SpawnStmt struct {
+	Pos  Pos
+	Call Expr `parser:"'spawn' @@"`
+}
+
+// InsertStmt is `insert table { col: e, ... }`.
+type InsertStmt struct {
+	Pos    Pos
+	Table  *Ident       `parser:"'insert' @@"`
+	Fields []*FieldInit `parser:"'{' ( @@ ( ',' @@ )* ','? )? '}'"`
+
+	Decl *TableDecl // set by the checker
+}
+
+// UpdateStmt is `update table set col = e, ... [where e]`.
+type UpdateStmt struct {
+	Pos   Pos
+	Table *Ident       `parser:"'update' @@ 'set'"`
+	Sets  []*SetClause `parser:"@@ ( ',' @@ )*"`
+	Where Expr         `parser:"( 'where' @@ )?"`
+
+	Decl *TableDecl // set by the checker
+}
+
+// SetClause is `col = e` in an update.
+type SetClause struct {
+	Pos    Pos
+	Column *Ident `parser:"@@ '='"`
+	Value  Expr   `parser:"@@"`
+}
+
+// DeleteStmt is `delete table [where e]`.
+type DeleteStmt struct {
+	Pos   Pos
+	Table *Ident `parser:"'delete' @@"`
+	Where Expr   `parser:"( 'where' @@ )?"`
+
+	Decl *TableDecl // set by the checker
+}
+
+// ExprStmt is an expression used as a statement (a call), or, when Value
+// is set, an assignment `x = e`.
+type ExprStmt struct {
+	Pos   Pos
+	X     Expr `parser:"@@"`
+	Value Expr `parser:"( '=' @@ )?"`
+}
+
+func (s *Block) Position() Pos      { return s.Pos }
+func (s *LetStmt) Position() Pos    { return s.Pos }
+func (s *VarStmt) Position() Pos    { return s.Pos }
+func (s *IfStmt) Position() Pos     { return s.Pos }
+func (s *WhileStmt) Position() Pos  { return s.Pos }
+func (s *ForStmt) Position() Pos    { return s.Pos }
+func (s *ReturnStmt) Position() Pos { return s.Pos }
+func (s *SpawnStmt) Position() Pos  { return s.Pos }
+func (s *InsertStmt) Position() Pos { return s.Pos }
+func (s *UpdateStmt) Position() Pos { return s.Pos }
+func (s *DeleteStmt) Position() Pos { return s.Pos }
+func (s *ExprStmt) Position() Pos   { return s.Pos }
+func (s *SetClause) Position() Pos  { return s.Pos }
+
+func (*LetStmt) stmtNode()    {}
+func (*VarStmt) stmtNode()    {}
+func (*IfStmt) stmtNode()     {}
+func (*WhileStmt) stmtNode()  {}
+func (*ForStmt) stmtNode()    {}
+func (*ReturnStmt) stmtNode() {}
+func (*SpawnStmt) stmtNode()  {}
+func (*InsertStmt) stmtNode() {}
+func (*UpdateStmt) stmtNode() {}
+func (*DeleteStmt) stmtNode() {}
+func (*ExprStmt) stmtNode()   {}

@@ -1,0 +1,360 @@
+// Package check resolves names and checks types in a parsed Prog file.
+//
+// It works in two passes over the declarations. The first collects every
+// top-level name (types, tables, functions) so that declarations may come
+// in any order, and resolves type declarations, table rows and function
+// signatures. The second checks each body: functions, lambdas and tasks.
+//
+// Checking annotates the tree in place: Ident.Obj, each Expr's type,
+// FuncDecl.Type, TableDecl.Row, and the built-in overload of each call.
+// Types are inferred inside a body by unification (package types); at the
+// end of a body every binding must have a known type, or the checker asks
+// for an annotation.
+//
+// Errors accumulate in a diag.List. An expression whose check failed gets
+// types.Invalid, which is accepted everywhere, so one mistake gives one
+// message.
+//
+// Where code runs (server, client) is not checked here: that is package
+// split, which reads the annotated tree.
+package check
+
+import (
+	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/lang/diag"
+	"github.com/prog-lang/prog/lang/types"
+)
+
+// Program is a checked file and its top-level declarations by kind.
+type Program struct {
+	File   *ast.File
+	Funcs  []*ast.FuncDecl // in source order
+	Tables []*ast.TableDecl
+	Tasks  []ast.Decl // *ast.EveryDecl and *ast.OnDecl, in source order
+	Page   *ast.PageDecl
+	Main   *ast.FuncDecl
+
+	TypeNames map[string]*types.Named
+}
+
+// Check resolves and type-checks file. The Program is returned even when
+// there are errors, annotated as far as checking got.
+func Check(file *ast.File) (*Program, diag.List) {
+	c := &checker{
+		prog:      &Program{File: file, TypeNames: map[string]*types.Named{}},
+		typeDecls: map[string]*ast.TypeDecl{},
+		resolving: map[string]bool{},
+		funcs:     map[string]*ast.Object{},
+		tables:    map[string]*ast.TableDecl{},
+	}
+	c.collect()
+	c.signatures()
+	for _, d := range file.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			c.funcBody(d, d.Params, d.Type.Result, d.Body)
+		case *ast.EveryDecl:
+			c.funcBody(d, nil, types.Unit, d.Body)
+		case *ast.OnDecl:
+			c.funcBody(d, d.Params, types.Unit, d.Body)
+		}
+	}
+	c.errs.RemoveMultiples()
+	return c.prog, c.errs
+}
+
+type checker struct {
+	errs diag.List
+	prog *Program
+	u    types.Unifier
+
+	typeDecls map[string]*ast.TypeDecl
+	resolving map[string]bool // type names being resolved, to find cycles
+	funcs     map[string]*ast.Object
+	tables    map[string]*ast.TableDecl
+
+	// The body being checked.
+	fn *funcState
+}
+
+// funcState is the state of one function, lambda or task body.
+type funcState struct {
+	node   ast.Node   // the FuncDecl, FuncLit, EveryDecl or OnDecl
+	result types.Type // what return must give
+	scope  *scope
+	// outer is the enclosing body, for a lambda; its scopes stay visible.
+	outer *funcState
+	// Bindings and expressions whose types are resolved when the
+	// outermost body is finished.
+	bindings []*ast.Ident
+	exprs    []ast.Expr
+}
+
+// scope is one block of local names. A scope with a table is the column
+// scope of a where or set clause.
+type scope struct {
+	parent *scope
+	names  map[string]*ast.Object
+	table  *ast.TableDecl
+}
+
+func (c *checker) errorf(pos diag.Pos, format string, args ...any) {
+	c.errs.Add(pos, format, args...)
+}
+
+// ---- Pass 1: top-level names, types, signatures ----
+
+var builtinTypes = map[string]types.Type{
+	"int": types.Int, "float": types.Float, "bool": types.Bool,
+	"string": types.String, "unit": types.Unit, "client": types.Client,
+}
+
+var typeConstructors = map[string]bool{"list": true, "option": true, "channel": true}
+
+func (c *checker) collect() {
+	seen := map[string]diag.Pos{}
+	declare := func(id *ast.Ident, what string) bool {
+		if prev, ok := seen[what+" "+id.Name]; ok {
+			c.errorf(id.Pos, "%s %s redeclared (first declared at %s)", what, id.Name, diag.LineCol(prev))
+			return false
+		}
+		seen[what+" "+id.Name] = id.Pos
+		return true
+	}
+	for _, d := range c.prog.File.Decls {
+		switch d := d.(type) {
+		case *ast.TypeDecl:
+			switch {
+			case builtinTypes[d.Name.Name] != nil || typeConstructors[d.Name.Name]:
+				c.errorf(d.Name.Pos, "type %s redeclares a built-in type", d.Name.Name)
+			case declare(d.Name, "type"):
+				c.typeDecls[d.Name.Name] = d
+			}
+		case *ast.TableDecl:
+			if declare(d.Name, "table") {
+				c.tables[d.Name.Name] = d
+				c.prog.Tables = append(c.prog.Tables, d)
+			}
+		case *ast.FuncDecl:
+			// A function may take a built-in's name (rooms.prog declares
+			// join); in this program the name then means the function.
+			if declare(d.Name, "function") {
+				obj := &ast.Object{Kind: ast.FuncObj, Name: d.Name.Name, Pos: d.Name.Pos, Func: d}
+				d.Name.Obj = obj
+				c.funcs[d.Name.Name] = obj
+				c.prog.Funcs = append(c.prog.Funcs, d)
+			}
+		case *ast.PageDecl:
+			if c.prog.Page != nil {
+				c.errorf(d.Pos, "a program has at most one page (first at %s)", diag.LineCol(c.prog.Page.Pos))
+			} else {
+				c.prog.Page = d
+			}
+		case *ast.EveryDecl, *ast.OnDecl:
+			c.prog.Tasks = append(c.prog.Tasks, d)
+		}
+	}
+}
+
+func (c *checker) signatures() {
+	for _, d := range c.prog.File.Decls {
+		switch d := d.(type) {
+		case *ast.TypeDecl:
+			c.namedType(d.Name.Name)
+		case *ast.TableDecl:
+			c.tableRow(d)
+		case *ast.FuncDecl:
+			c.funcSignature(d)
+		case *ast.EveryDecl:
+			c.every(d)
+		case *ast.OnDecl:
+			c.on(d)
+		}
+	}
+	main := c.funcs["main"]
+	if main == nil {
+		c.errorf(diag.Pos{Filename: c.prog.File.Name, Line: 1, Column: 1}, "program has no client fun main()")
+		return
+	}
+	d := main.Func
+	c.prog.Main = d
+	if d.Side == "server" {
+		c.errorf(d.Pos, "main must run on the client: declare it client fun main()")
+	}
+	if len(d.Params) > 0 {
+		c.errorf(d.Params[0].Pos, "main must have no parameters")
+	}
+	if d.Result != nil {
+		c.errorf(d.Result.Position(), "main must not return a value")
+	}
+}
+
+// namedType resolves the type declared as name, once.
+func (c *checker) namedType(name string) *types.Named {
+	if n, ok := c.prog.TypeNames[name]; ok {
+		return n
+	}
+	d := c.typeDecls[name]
+	if c.resolving[name] {
+		c.errorf(d.Name.Pos, "invalid recursive type %s", name)
+		return &types.Named{Name: name, Under: types.Invalid}
+	}
+	c.resolving[name] = true
+	n := &types.Named{Name: name, Under: c.typ(d.Type)}
+	delete(c.resolving, name)
+	c.prog.TypeNames[name] = n
+	return n
+}
+
+// typ resolves a type expression.
+func (c *checker) typ(te ast.TypeExpr) types.Type {
+	switch te := te.(type) {
+	case nil:
+		return types.Unit
+	case *ast.NamedType:
+		if t, ok := builtinTypes[te.Name]; ok {
+			if len(te.Args) > 0 {
+				c.errorf(te.Pos, "type %s takes no type arguments", te.Name)
+			}
+			return t
+		}
+		if typeConstructors[te.Name] {
+			if len(te.Args) != 1 {
+				c.errorf(te.Pos, "%s needs exactly one type argument, as in %s<int>", te.Name, te.Name)
+				return types.Invalid
+			}
+			elem := c.typ(te.Args[0])
+			switch te.Name {
+			case "list":
+				return &types.List{Elem: elem}
+			case "option":
+				return &types.Option{Elem: elem}
+			}
+			c.channelElem(te.Args[0].Position(), elem)
+			return &types.Channel{Elem: elem}
+		}
+		if _, ok := c.typeDecls[te.Name]; ok {
+			if len(te.Args) > 0 {
+				c.errorf(te.Pos, "type %s takes no type arguments", te.Name)
+			}
+			return c.namedType(te.Name)
+		}
+		if _, ok := c.tables[te.Name]; ok {
+			c.errorf(te.Pos, "%s is a table, not a type", te.Name)
+			return types.Invalid
+		}
+		c.errorf(te.Pos, "undefined type %s", te.Name)
+		return types.Invalid
+	case *ast.RecordType:
+		return c.record(te.Fields, "record field")
+	case *ast.FuncType:
+		f := &types.Func{Result: c.typ(te.Result)}
+		for _, p := range te.Params {
+			f.Params = append(f.Params, c.typ(p))
+		}
+		return f
+	}
+	panic("unreachable")
+}
+
+// channelElem reports message types that cannot travel to a client.
+func (c *checker) channelElem(pos diag.Pos, elem types.Type) {
+	if bad := holdsFunc(elem); bad {
+		c.errorf(pos, "a channel cannot carry %s: functions never cross the network", elem)
+	}
+}
+
+func holdsFunc(t types.Type) bool {
+	found := false
+	types.Walk(t, func(t types.Type) {
+		if _, ok := t.(*types.Func); ok {
+			found = true
+		}
+	})
+	return found
+}
+
+func (c *checker) record(fields []*ast.Field, what string) *types.Record {
+	r := &types.Record{}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if seen[f.Name.Name] {
+			c.errorf(f.Name.Pos, "duplicate %s %s", what, f.Name.Name)
+			continue
+		}
+		seen[f.Name.Name] = true
+		r.Fields = append(r.Fields, types.Field{Name: f.Name.Name, Type: c.typ(f.Type)})
+	}
+	return r
+}
+
+func (c *checker) tableRow(d *ast.TableDecl) {
+	if len(d.Columns) == 0 {
+		c.errorf(d.Name.Pos, "table %s has no columns", d.Name.Name)
+	}
+	d.Row = c.record(d.Columns, "column")
+	for i, col := range d.Columns {
+		if i < len(d.Row.Fields) && !isColumnType(d.Row.Fields[i].Type) {
+			c.errorf(col.Type.Position(), "column %s cannot hold %s: a column is int, float, bool, string, client, channel<T> or option<T> of those",
+				col.Name.Name, d.Row.Fields[i].Type)
+		}
+	}
+}
+
+func isColumnType(t types.Type) bool {
+	switch t := types.Unalias(t).(type) {
+	case *types.Basic:
+		return t != types.Unit
+	case *types.Channel:
+		return true
+	case *types.Option:
+		_, nested := types.Unalias(t.Elem).(*types.Option)
+		return !nested && isColumnType(t.Elem)
+	}
+	return false
+}
+
+func (c *checker) funcSignature(d *ast.FuncDecl) {
+	f := &types.Func{Result: c.typ(d.Result)}
+	for _, p := range d.Params {
+		f.Params = append(f.Params, c.typ(p.Type))
+	}
+	d.Type = f
+	if d.Name.Obj != nil {
+		d.Name.Obj.Type = f
+	}
+}
+
+func (c *checker) every(d *ast.EveryDecl) {
+	lit := parseIntLit(d.Period)
+	if lit <= 0 {
+		c.errorf(d.Pos, "every needs a period in milliseconds greater than 0, not %s", d.Period)
+		return
+	}
+	d.Millis = lit
+}
+
+func parseIntLit(s string) int64 {
+	var n int64
+	for _, r := range s {
+		if n > (1<<62)/10 {
+			return -1
+		}
+		n = n*10 + int64(r-'0')
+	}
+	return n
+}
+
+func (c *checker) on(d *ast.OnDecl) {
+	if d.Event.Name != "leave" {
+		c.errorf(d.Event.Pos, "unknown event %s: the only event is leave, as in on leave(c: client)", d.Event.Name)
+		return
+	}
+	if len(d.Params) != 1 {
+		c.errorf(d.Event.Pos, "on leave takes one parameter of type client")
+		return
+	}
+	if t := c.typ(d.Params[0].Type); !types.Identical(t, types.Client) && t != types.Invalid {
+		c.errorf(d.Params[0].Type.Position(), "the parameter of on leave must be client, not %s", t)
+	}
+}

@@ -1,0 +1,622 @@
+// Package syntax scans and parses Prog source into the tree of package ast.
+//
+// The grammar of declarations, statements and types lives in the struct
+// tags of package ast and is compiled by participle; it is LL(1): every
+// alternative is chosen by its first token. Expressions are parsed here by
+// precedence climbing (participle.ParseTypeWith), which is both faster
+// than a tower of grammar rules and gives the tree its natural shape; a
+// lambda inside an expression hands back to participle for its body.
+//
+// Scanning is done once, by a hand-written scanner that reports every bad
+// character and goes on. The token stream is then cut into top-level
+// declarations (a declaration starts with a declaration keyword outside
+// any brackets, or at the start of a line), and each is parsed on its own:
+// a syntax error ends the parse of its declaration only, so one file can
+// report a mistake in every declaration, and the checker still sees every
+// declaration that parsed.
+package syntax
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/lang/diag"
+)
+
+// Lex is unused by Parse; it satisfies lexer.Definition.
+func (definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	var errs diag.List
+	toks := scan(filename, string(src), &errs)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return &tokenLexer{toks: toks}, nil
+}
+
+// tokenLexer replays tokens scanned earlier.
+type tokenLexer struct {
+	toks []lexer.Token
+	i    int
+}
+
+func (l *tokenLexer) Next() (lexer.Token, error) {
+	t := l.toks[l.i]
+	if l.i < len(l.toks)-1 {
+		l.i++
+	}
+	return t, nil
+}
+
+type declHolder struct {
+	Decl ast.Decl `parser:"@@"`
+}
+
+type typeHolder struct {
+	Type ast.TypeExpr `parser:"@@"`
+}
+
+var (
+	options = []participle.Option{
+		participle.Lexer(definition{}),
+		participle.Union[ast.Decl](&ast.TypeDecl{}, &ast.TableDecl{}, &ast.PageDecl{},
+			&ast.FuncDecl{}, &ast.EveryDecl{}, &ast.OnDecl{}),
+		participle.Union[ast.Stmt](&ast.LetStmt{}, &ast.VarStmt{}, &ast.IfStmt{},
+			&ast.WhileStmt{}, &ast.ForStmt{}, &ast.ReturnStmt{}, &ast.SpawnStmt{},
+			&ast.InsertStmt{}, &ast.UpdateStmt{}, &ast.DeleteStmt{}, &ast.ExprStmt{}),
+		participle.Union[ast.TypeExpr](&ast.FuncType{}, &ast.RecordType{}, &ast.NamedType{}),
+		participle.ParseTypeWith(parseExpr),
+		participle.UseLookahead(1),
+	}
+	declParser    *participle.Parser[declHolder]
+	funcLitParser *participle.Parser[ast.FuncLit]
+	typeParser    *participle.Parser[typeHolder]
+)
+
+func init() {
+	// Built in init: the expression parser calls the lambda and type
+	// parsers, and they are built with the expression parser.
+	declParser = participle.MustBuild[declHolder](options...)
+	funcLitParser = participle.MustBuild[ast.FuncLit](options...)
+	typeParser = participle.MustBuild[typeHolder](options...)
+}
+
+// Grammar returns the EBNF of the declaration grammar, for documentation.
+func Grammar() string { return declParser.String() }
+
+// Parse parses one file. It returns the declarations that parsed, and
+// every lexical and syntax error found.
+func Parse(filename string, src []byte) (*ast.File, diag.List) {
+	var errs diag.List
+	toks := scan(filename, string(src), &errs)
+	file := &ast.File{Name: filename}
+	for _, c := range chunks(toks) {
+		if d := parseDecl(toks, c, &errs); d != nil {
+			file.Decls = append(file.Decls, d)
+		}
+	}
+	errs.RemoveMultiples()
+	return file, errs
+}
+
+// A chunk is the token range [start, end) of one top-level declaration.
+type chunk struct{ start, end int }
+
+// chunks cuts the token stream (ending in EOF) into declarations.
+func chunks(toks []lexer.Token) []chunk {
+	var out []chunk
+	start, depth := 0, 0
+	n := len(toks) - 1 // leave out EOF
+	for i := 0; i < n; i++ {
+		t := &toks[i]
+		if i > start && (depth == 0 || t.Pos.Column == 1) && startsDecl(toks, i) {
+			out = append(out, chunk{start, i})
+			start, depth = i, 0
+		}
+		if t.Type == Punct {
+			switch t.Value {
+			case "(", "{", "[":
+				depth++
+			case ")", "}", "]":
+				if depth > 0 {
+					depth--
+				}
+			}
+		}
+	}
+	if start < n {
+		out = append(out, chunk{start, n})
+	}
+	return out
+}
+
+// startsDecl reports whether toks[i] begins a top-level declaration.
+func startsDecl(toks []lexer.Token, i int) bool {
+	t := &toks[i]
+	next := &toks[min(i+1, len(toks)-1)]
+	switch t.Type {
+	case Keyword:
+		switch t.Value {
+		case "type", "table", "page", "every", "on":
+			return true
+		case "fun": // a named function, not a function type or lambda
+			if i > 0 && startsDecl(toks, i-1) {
+				return false // the fun of `server fun f`
+			}
+			return next.Type == Ident
+		}
+	case Ident:
+		return (t.Value == "server" || t.Value == "client") && next.Type == Keyword && next.Value == "fun"
+	}
+	return false
+}
+
+// parseDecl parses the declaration in chunk c and returns it, or nil after
+// reporting why it could not.
+func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
+	part := make([]lexer.Token, c.end-c.start+1)
+	copy(part, toks[c.start:c.end])
+	// The chunk ends where the next declaration (or the file) begins; the
+	// EOF that stands for it sits at that position.
+	end := toks[c.end]
+	part[len(part)-1] = lexer.EOFToken(end.Pos)
+	lex, err := lexer.Upgrade(&tokenLexer{toks: part})
+	if err != nil {
+		errs.Add(toks[c.start].Pos, "%v", err)
+		return nil
+	}
+	h, err := declParser.ParseFromLexer(lex)
+	if err != nil {
+		addParseError(errs, err, end)
+		return nil
+	}
+	return h.Decl
+}
+
+var expectedRE = regexp.MustCompile(`\(expected (.*)\)$`)
+
+// addParseError turns a participle error into a diagnostic that names what
+// was found and what was expected. end is the token that follows the
+// chunk, which the chunk's EOF stands for.
+func addParseError(errs *diag.List, err error, end lexer.Token) {
+	perr, ok := err.(participle.Error)
+	if !ok {
+		errs.Add(end.Pos, "%v", err)
+		return
+	}
+	if u, ok := err.(*participle.UnexpectedTokenError); ok {
+		tok := u.Unexpected
+		if tok.EOF() {
+			tok = end
+		}
+		msg := "unexpected " + describe(tok)
+		if m := expectedRE.FindStringSubmatch(u.Message()); m != nil {
+			msg += ", expected " + tidyExpected(m[1])
+		}
+		errs.Add(tok.Pos, "%s", msg)
+		return
+	}
+	errs.Add(perr.Position(), "%s", perr.Message())
+}
+
+// tidyExpected rewrites participle's EBNF fragments into words.
+func tidyExpected(s string) string {
+	r := strings.NewReplacer(
+		"<ident>", "name", "<int>", "integer", "<rawstring>", "raw string", "<string>", "string",
+		"Expr", "expression", "Stmt", "statement", "TypeExpr", "type", "Decl", "declaration",
+		"Ident", "name", "Block", `parser:"'{'"`, "Param", "parameter", "Field", "field", "FieldInit", "field")
+	return r.Replace(s)
+}
+
+// describe names a token for an error message.
+func describe(t lexer.Token) string {
+	switch t.Type {
+	case lexer.EOF:
+		return "end of file"
+	case Ident:
+		return "name " + t.Value
+	case Int, Float:
+		return "number " + t.Value
+	case String:
+		return "string " + strconv.Quote(t.Value)
+	case RawString:
+		return "raw string"
+	}
+	return strconv.Quote(t.Value)
+}
+
+// ---- Expressions, by precedence climbing ----
+
+var precedence = map[string]int{
+	"||": 1,
+	"&&": 2,
+	"==": 3, "!=": 3,
+	"<": 4, "<=": 4, ">": 4, ">=": 4,
+	"+": 5, "-": 5,
+	"*": 6, "/": 6, "%": 6,
+}
+
+// parseExpr is participle's custom parser for ast.Expr. It answers
+// participle.NextMatch when the next token cannot begin an expression, so
+// that an optional expression (`return`) may be absent.
+func parseExpr(lex *lexer.PeekingLexer) (ast.Expr, error) {
+	if !startsExpr(lex.Peek()) {
+		return nil, participle.NextMatch
+	}
+	return parseBinary(lex, 1)
+}
+
+func startsExpr(t *lexer.Token) bool {
+	switch t.Type {
+	case Ident, Int, Float, String, RawString:
+		return true
+	case Keyword:
+		switch t.Value {
+		case "true", "false", "none", "some", "select", "match", "fun":
+			return true
+		}
+	case Punct:
+		switch t.Value {
+		case "(", "[", "{", "-", "!":
+			return true
+		}
+	}
+	return false
+}
+
+func parseBinary(lex *lexer.PeekingLexer, minPrec int) (ast.Expr, error) {
+	x, err := parseUnary(lex)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		t := lex.Peek()
+		prec := 0
+		if t.Type == Punct {
+			prec = precedence[t.Value]
+		}
+		if prec < minPrec || prec == 0 {
+			return x, nil
+		}
+		op := lex.Next()
+		y, err := parseBinary(lex, prec+1)
+		if err != nil {
+			return nil, err
+		}
+		x = &ast.BinaryExpr{Pos: x.Position(), X: x, Op: op.Value, OpPos: op.Pos, Y: y}
+	}
+}
+
+func parseUnary(lex *lexer.PeekingLexer) (ast.Expr, error) {
+	t := lex.Peek()
+	if t.Type == Punct && (t.Value == "-" || t.Value == "!") {
+		op := lex.Next()
+		// -9223372036854775808 is a literal: fold the sign in, or the
+		// magnitude alone would overflow.
+		if op.Value == "-" && lex.Peek().Type == Int {
+			return parsePostfix(lex, parseInt(lex.Next(), "-", op.Pos))
+		}
+		x, err := parseUnary(lex)
+		if err != nil {
+			return nil, err
+		}
+		return &ast.UnaryExpr{Pos: op.Pos, Op: op.Value, X: x}, nil
+	}
+	x, err := parsePrimary(lex)
+	if err != nil {
+		return nil, err
+	}
+	return parsePostfix(lex, x)
+}
+
+func parseInt(t *lexer.Token, sign string, pos lexer.Position) ast.Expr {
+	lit := &ast.IntLit{Pos: pos, Raw: sign + t.Value}
+	v, err := strconv.ParseInt(lit.Raw, 10, 64)
+	if err != nil {
+		lit.Value = 0
+		lit.Raw = "!" + lit.Raw // the checker reports it: it has the message
+	} else {
+		lit.Value = v
+	}
+	return lit
+}
+
+func parsePostfix(lex *lexer.PeekingLexer, x ast.Expr) (ast.Expr, error) {
+	for {
+		t := lex.Peek()
+		if t.Type != Punct {
+			return x, nil
+		}
+		switch t.Value {
+		case "(":
+			lp := lex.Next().Pos
+			args, err := parseList(lex, ")", parseExprRequired)
+			if err != nil {
+				return nil, err
+			}
+			x = &ast.CallExpr{Pos: x.Position(), Fun: x, Lparen: lp, Args: args}
+		case ".":
+			lex.Next()
+			name, err := expectIdent(lex, "field name")
+			if err != nil {
+				return nil, err
+			}
+			x = &ast.FieldExpr{Pos: x.Position(), X: x, Name: name}
+		case "[":
+			lb := lex.Next().Pos
+			i, err := parseExprRequired(lex)
+			if err != nil {
+				return nil, err
+			}
+			if err := expect(lex, "]"); err != nil {
+				return nil, err
+			}
+			x = &ast.IndexExpr{Pos: x.Position(), X: x, Lbrack: lb, Index: i}
+		default:
+			return x, nil
+		}
+	}
+}
+
+// parseExprRequired parses an expression that must be there.
+func parseExprRequired(lex *lexer.PeekingLexer) (ast.Expr, error) {
+	t := lex.Peek()
+	if !startsExpr(t) {
+		return nil, unexpected(t, "expression")
+	}
+	return parseBinary(lex, 1)
+}
+
+func unexpected(t *lexer.Token, want string) error {
+	return participle.Errorf(t.Pos, "unexpected %s, expected %s", describe(*t), want)
+}
+
+func expect(lex *lexer.PeekingLexer, punct string) error {
+	t := lex.Peek()
+	if (t.Type != Punct && t.Type != Keyword) || t.Value != punct {
+		return unexpected(t, strconv.Quote(punct))
+	}
+	lex.Next()
+	return nil
+}
+
+func expectIdent(lex *lexer.PeekingLexer, what string) (*ast.Ident, error) {
+	t := lex.Peek()
+	if t.Type != Ident {
+		return nil, unexpected(t, what)
+	}
+	lex.Next()
+	return &ast.Ident{Pos: t.Pos, Name: t.Value}, nil
+}
+
+// parseList parses `item, item, …` up to and including the closing
+// punctuation, allowing a trailing comma.
+func parseList[T any](lex *lexer.PeekingLexer, closing string, item func(*lexer.PeekingLexer) (T, error)) ([]T, error) {
+	var out []T
+	for {
+		if t := lex.Peek(); t.Type == Punct && t.Value == closing {
+			lex.Next()
+			return out, nil
+		}
+		x, err := item(lex)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+		t := lex.Peek()
+		if t.Type == Punct && t.Value == "," {
+			lex.Next()
+			continue
+		}
+		if t.Type != Punct || t.Value != closing {
+			return nil, unexpected(t, fmt.Sprintf(`parser:"',' or %q"`, closing))
+		}
+	}
+}
+
+func parsePrimary(lex *lexer.PeekingLexer) (ast.Expr, error) {
+	t := lex.Peek()
+	switch t.Type {
+	case Ident:
+		lex.Next()
+		id := &ast.Ident{Pos: t.Pos, Name: t.Value}
+		if t.Value == "channel" {
+			if n := lex.Peek(); n.Type == Punct && n.Value == "<" {
+				return parseTypeArgs(lex, id)
+			}
+		}
+		return id, nil
+	case Int:
+		return parseInt(lex.Next(), "", t.Pos), nil
+	case Float:
+		lex.Next()
+		v, err := strconv.ParseFloat(t.Value, 64)
+		if err != nil {
+			return nil, participle.Errorf(t.Pos, "malformed float %s", t.Value)
+		}
+		return &ast.FloatLit{Pos: t.Pos, Raw: t.Value, Value: v}, nil
+	case String, RawString:
+		lex.Next()
+		return &ast.StringLit{Pos: t.Pos, Value: t.Value}, nil
+	case Keyword:
+		switch t.Value {
+		case "true", "false":
+			lex.Next()
+			return &ast.BoolLit{Pos: t.Pos, Value: t.Value == "true"}, nil
+		case "none":
+			lex.Next()
+			return &ast.NoneLit{Pos: t.Pos}, nil
+		case "some":
+			lex.Next()
+			if err := expect(lex, "("); err != nil {
+				return nil, err
+			}
+			x, err := parseExprRequired(lex)
+			if err != nil {
+				return nil, err
+			}
+			if err := expect(lex, ")"); err != nil {
+				return nil, err
+			}
+			return &ast.SomeExpr{Pos: t.Pos, X: x}, nil
+		case "select":
+			return parseSelect(lex)
+		case "match":
+			return parseMatch(lex)
+		case "fun":
+			return funcLitParser.ParseFromLexer(lex, participle.AllowTrailing(true))
+		}
+	case Punct:
+		switch t.Value {
+		case "(":
+			lex.Next()
+			x, err := parseExprRequired(lex)
+			if err != nil {
+				return nil, err
+			}
+			if err := expect(lex, ")"); err != nil {
+				return nil, err
+			}
+			return &ast.ParenExpr{Pos: t.Pos, X: x}, nil
+		case "[":
+			lex.Next()
+			elems, err := parseList(lex, "]", parseExprRequired)
+			if err != nil {
+				return nil, err
+			}
+			return &ast.ListLit{Pos: t.Pos, Elems: elems}, nil
+		case "{":
+			lex.Next()
+			fields, err := parseList(lex, "}", parseFieldInit)
+			if err != nil {
+				return nil, err
+			}
+			return &ast.RecordLit{Pos: t.Pos, Fields: fields}, nil
+		}
+	}
+	return nil, unexpected(t, "expression")
+}
+
+func parseFieldInit(lex *lexer.PeekingLexer) (*ast.FieldInit, error) {
+	name, err := expectIdent(lex, "field name")
+	if err != nil {
+		return nil, err
+	}
+	if err := expect(lex, ":"); err != nil {
+		return nil, err
+	}
+	v, err := parseExprRequired(lex)
+	if err != nil {
+		return nil, err
+	}
+	return &ast.FieldInit{Pos: name.Pos, Name: name, Value: v}, nil
+}
+
+// parseTypeArgs parses `<T, …>(args)` after a generic built-in's name.
+func parseTypeArgs(lex *lexer.PeekingLexer, fun *ast.Ident) (ast.Expr, error) {
+	lex.Next() // <
+	var targs []ast.TypeExpr
+	for {
+		h, err := typeParser.ParseFromLexer(lex, participle.AllowTrailing(true))
+		if err != nil {
+			return nil, err
+		}
+		targs = append(targs, h.Type)
+		t := lex.Peek()
+		if t.Type == Punct && t.Value == "," {
+			lex.Next()
+			continue
+		}
+		if err := expect(lex, ">"); err != nil {
+			return nil, err
+		}
+		break
+	}
+	t := lex.Peek()
+	if t.Type != Punct || t.Value != "(" {
+		return nil, unexpected(t, `parser:"'(' after type arguments"`)
+	}
+	lp := lex.Next().Pos
+	args, err := parseList(lex, ")", parseExprRequired)
+	if err != nil {
+		return nil, err
+	}
+	call := &ast.CallExpr{Pos: fun.Pos, Fun: fun, TypeArgs: targs, Lparen: lp, Args: args}
+	return parsePostfix(lex, call)
+}
+
+func parseSelect(lex *lexer.PeekingLexer) (ast.Expr, error) {
+	pos := lex.Next().Pos
+	table, err := expectIdent(lex, "table name")
+	if err != nil {
+		return nil, err
+	}
+	sel := &ast.SelectExpr{Pos: pos, Table: table}
+	if t := lex.Peek(); t.Type == Keyword && t.Value == "where" {
+		lex.Next()
+		if sel.Where, err = parseExprRequired(lex); err != nil {
+			return nil, err
+		}
+	}
+	return sel, nil
+}
+
+func parseMatch(lex *lexer.PeekingLexer) (ast.Expr, error) {
+	pos := lex.Next().Pos
+	x, err := parseExprRequired(lex)
+	if err != nil {
+		return nil, err
+	}
+	if err := expect(lex, "{"); err != nil {
+		return nil, err
+	}
+	arms, err := parseList(lex, "}", parseArm)
+	if err != nil {
+		return nil, err
+	}
+	return &ast.MatchExpr{Pos: pos, X: x, Arms: arms}, nil
+}
+
+func parseArm(lex *lexer.PeekingLexer) (*ast.MatchArm, error) {
+	t := lex.Peek()
+	arm := &ast.MatchArm{Pos: t.Pos}
+	switch {
+	case t.Type == Keyword && t.Value == "some":
+		lex.Next()
+		arm.Some = true
+		if err := expect(lex, "("); err != nil {
+			return nil, err
+		}
+		bind, err := expectIdent(lex, "name")
+		if err != nil {
+			return nil, err
+		}
+		arm.Bind = bind
+		if err := expect(lex, ")"); err != nil {
+			return nil, err
+		}
+	case t.Type == Keyword && t.Value == "none":
+		lex.Next()
+	default:
+		return nil, unexpected(t, `parser:"'some(name)' or 'none'"`)
+	}
+	if err := expect(lex, "=>"); err != nil {
+		return nil, err
+	}
+	body, err := parseExprRequired(lex)
+	if err != nil {
+		return nil, err
+	}
+	arm.Body = body
+	return arm, nil
+}
