@@ -271,7 +271,8 @@ func (s *splitter) report(prog *check.Program) {
 		}
 		switch {
 		case f.conflict:
-			s.errs.Add(f.Node.Position(), "%s needs the server (%s) and the client (%s)", name, place(server), place(client))
+			// At the server place, as LANGUAGE.md's example shows.
+			s.errs.Add(server.pos, "%s needs the server (%s) and the client (%s)", name, place(server), place(client))
 		case f.Fixed && f.Loc == stdlib.Server && client != nil:
 			s.errs.Add(client.pos, "%s runs on the server but uses the client: %s", unitName(f), what(client))
 		case f.Fixed && f.Loc == stdlib.Client && server != nil:

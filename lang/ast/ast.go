@@ -62,7 +62,7 @@ type TypeDecl struct {
 type TableDecl struct {
 	Pos     Pos
 	Name    *Ident   `parser:"'table' @@"`
-	Columns []*Field `parser:"'{' ( @@ ( ',' @@ )* ','? )? '}'"`
+	Columns []*Field `parser:"'{' ( @@ ( ',' @@? )* )? '}'"`
 
 	Row *types.Record // the row type, set by the checker
 }
@@ -78,7 +78,7 @@ type FuncDecl struct {
 	Pos    Pos
 	Side   string   `parser:"@( 'server' | 'client' )?"`
 	Name   *Ident   `parser:"'fun' @@"`
-	Params []*Param `parser:"'(' ( @@ ( ',' @@ )* ','? )? ')'"`
+	Params []*Param `parser:"'(' ( @@ ( ',' @@? )* )? ')'"`
 	Result TypeExpr `parser:"( ':' @@ )?"`
 	Body   *Block   `parser:"@@"`
 
@@ -98,7 +98,7 @@ type EveryDecl struct {
 type OnDecl struct {
 	Pos    Pos
 	Event  *Ident   `parser:"'on' @@"`
-	Params []*Param `parser:"'(' ( @@ ( ',' @@ )* ','? )? ')'"`
+	Params []*Param `parser:"'(' ( @@ ( ',' @@? )* )? ')'"`
 	Body   *Block   `parser:"@@"`
 }
 
@@ -152,13 +152,13 @@ type NamedType struct {
 // RecordType is `{ a: int, b: string }`.
 type RecordType struct {
 	Pos    Pos
-	Fields []*Field `parser:"'{' ( @@ ( ',' @@ )* ','? )? '}'"`
+	Fields []*Field `parser:"'{' ( @@ ( ',' @@? )* )? '}'"`
 }
 
 // FuncType is `fun(int, string): bool`.
 type FuncType struct {
 	Pos    Pos
-	Params []TypeExpr `parser:"'fun' '(' ( @@ ( ',' @@ )* ','? )? ')'"`
+	Params []TypeExpr `parser:"'fun' '(' ( @@ ( ',' @@? )* )? ')'"`
 	Result TypeExpr   `parser:"( ':' @@ )?"`
 }
 

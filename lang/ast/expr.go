@@ -89,7 +89,7 @@ type FieldInit struct {
 // FuncLit is a lambda: `fun(x: int): int { return x * 2 }`.
 type FuncLit struct {
 	Pos    Pos
-	Params []*Param `parser:"'fun' '(' ( @@ ( ',' @@ )* ','? )? ')'"`
+	Params []*Param `parser:"'fun' '(' ( @@ ( ',' @@? )* )? ')'"`
 	Result TypeExpr `parser:"( ':' @@ )?"`
 	Body   *Block   `parser:"@@"`
 	typed

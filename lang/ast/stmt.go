@@ -73,7 +73,7 @@ type SpawnStmt struct {
 type InsertStmt struct {
 	Pos    Pos
 	Table  *Ident       `parser:"'insert' @@"`
-	Fields []*FieldInit `parser:"'{' ( @@ ( ',' @@ )* ','? )? '}'"`
+	Fields []*FieldInit `parser:"'{' ( @@ ( ',' @@? )* )? '}'"`
 
 	Decl *TableDecl // set by the checker
 }

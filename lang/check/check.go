@@ -160,7 +160,9 @@ func (c *checker) signatures() {
 	for _, d := range c.prog.File.Decls {
 		switch d := d.(type) {
 		case *ast.TypeDecl:
-			c.namedType(d.Name.Name)
+			if c.typeDecls[d.Name.Name] == d { // not a rejected redeclaration
+				c.namedType(d.Name.Name)
+			}
 		case *ast.TableDecl:
 			c.tableRow(d)
 		case *ast.FuncDecl:
@@ -173,7 +175,11 @@ func (c *checker) signatures() {
 	}
 	main := c.funcs["main"]
 	if main == nil {
-		c.errorf(diag.Pos{Filename: c.prog.File.Name, Line: 1, Column: 1}, "program has no client fun main()")
+		pos := diag.Pos{Filename: c.prog.File.Name, Line: 1, Column: 1}
+		if len(c.prog.File.Decls) > 0 {
+			pos = c.prog.File.Decls[0].Position()
+		}
+		c.errorf(pos, "program has no client fun main()")
 		return
 	}
 	d := main.Func

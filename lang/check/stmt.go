@@ -134,6 +134,8 @@ func (c *checker) stmt(s ast.Stmt) {
 		elem := types.Type(types.Invalid)
 		if l, ok := types.Unalias(t).(*types.List); ok {
 			elem = l.Elem
+		} else if t == types.Invalid {
+			// reported already
 		} else if v := c.u.NewVar(); c.u.Unify(t, &types.List{Elem: v}) {
 			elem = v
 		} else {

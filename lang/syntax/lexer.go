@@ -21,6 +21,9 @@ const (
 	String
 	RawString
 	Punct
+	// Invalid is a character the scanner reported; it matches nothing, so
+	// the declaration holding it fails to parse without a second message.
+	Invalid
 )
 
 var symbols = map[string]lexer.TokenType{
@@ -32,6 +35,7 @@ var symbols = map[string]lexer.TokenType{
 	"String":    String,
 	"RawString": RawString,
 	"Punct":     Punct,
+	"Invalid":   Invalid,
 }
 
 // Keywords of the language. `match` is reserved too: LANGUAGE.md uses it
@@ -313,4 +317,5 @@ func (s *scanner) punct() {
 		s.errs.Add(pos, "unexpected character %q", r)
 	}
 	s.advance(n)
+	s.emit(Invalid, rest[:n], pos)
 }

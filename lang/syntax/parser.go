@@ -76,7 +76,10 @@ var (
 			&ast.InsertStmt{}, &ast.UpdateStmt{}, &ast.DeleteStmt{}, &ast.ExprStmt{}),
 		participle.Union[ast.TypeExpr](&ast.FuncType{}, &ast.RecordType{}, &ast.NamedType{}),
 		participle.ParseTypeWith(parseExpr),
-		participle.UseLookahead(1),
+		// Lookahead 0: an alternative whose first token matched is
+		// committed, so a syntax error is reported where it is (LL(1))
+		// instead of where participle last backtracked to.
+		participle.UseLookahead(0),
 	}
 	declParser    *participle.Parser[declHolder]
 	funcLitParser *participle.Parser[ast.FuncLit]
@@ -116,13 +119,15 @@ type chunk struct{ start, end int }
 func chunks(toks []lexer.Token) []chunk {
 	var out []chunk
 	start, depth := 0, 0
+	closed := false // the previous token was a } back at depth 0
 	n := len(toks) - 1 // leave out EOF
 	for i := 0; i < n; i++ {
 		t := &toks[i]
-		if i > start && (depth == 0 || t.Pos.Column == 1) && startsDecl(toks, i) {
+		if i > start && (closed || (depth == 0 || t.Pos.Column == 1) && startsDecl(toks, i)) {
 			out = append(out, chunk{start, i})
 			start, depth = i, 0
 		}
+		closed = false
 		if t.Type == Punct {
 			switch t.Value {
 			case "(", "{", "[":
@@ -130,6 +135,7 @@ func chunks(toks []lexer.Token) []chunk {
 			case ")", "}", "]":
 				if depth > 0 {
 					depth--
+					closed = depth == 0 && t.Value == "}"
 				}
 			}
 		}
@@ -164,6 +170,10 @@ func startsDecl(toks []lexer.Token, i int) bool {
 // parseDecl parses the declaration in chunk c and returns it, or nil after
 // reporting why it could not.
 func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
+	if !startsDecl(toks, c.start) {
+		errs.Add(toks[c.start].Pos, "unexpected %s, expected a declaration (type, table, page, fun, every or on)", describe(toks[c.start]))
+		return nil
+	}
 	part := make([]lexer.Token, c.end-c.start+1)
 	copy(part, toks[c.start:c.end])
 	// The chunk ends where the next declaration (or the file) begins; the
@@ -199,6 +209,9 @@ func addParseError(errs *diag.List, err error, end lexer.Token) {
 		if tok.EOF() {
 			tok = end
 		}
+		if tok.Type == Invalid {
+			return // the scanner has reported it
+		}
 		msg := "unexpected " + describe(tok)
 		if m := expectedRE.FindStringSubmatch(u.Message()); m != nil {
 			msg += ", expected " + tidyExpected(m[1])
@@ -214,7 +227,7 @@ func tidyExpected(s string) string {
 	r := strings.NewReplacer(
 		"<ident>", "name", "<int>", "integer", "<rawstring>", "raw string", "<string>", "string",
 		"Expr", "expression", "Stmt", "statement", "TypeExpr", "type", "Decl", "declaration",
-		"Ident", "name", "Block", `parser:"'{'"`, "Param", "parameter", "Field", "field", "FieldInit", "field")
+		"Ident", "name", "Block", `"{"`, "Param", "parameter", "Field", "field", "FieldInit", "field")
 	return r.Replace(s)
 }
 
@@ -231,6 +244,8 @@ func describe(t lexer.Token) string {
 		return "string " + strconv.Quote(t.Value)
 	case RawString:
 		return "raw string"
+	case Invalid:
+		return strconv.Quote(t.Value)
 	}
 	return strconv.Quote(t.Value)
 }
@@ -419,7 +434,7 @@ func parseList[T any](lex *lexer.PeekingLexer, closing string, item func(*lexer.
 			continue
 		}
 		if t.Type != Punct || t.Value != closing {
-			return nil, unexpected(t, fmt.Sprintf(`parser:"',' or %q"`, closing))
+			return nil, unexpected(t, fmt.Sprintf(`"," or %q`, closing))
 		}
 	}
 }
@@ -544,7 +559,7 @@ func parseTypeArgs(lex *lexer.PeekingLexer, fun *ast.Ident) (ast.Expr, error) {
 	}
 	t := lex.Peek()
 	if t.Type != Punct || t.Value != "(" {
-		return nil, unexpected(t, `parser:"'(' after type arguments"`)
+		return nil, unexpected(t, `"(" after type arguments`)
 	}
 	lp := lex.Next().Pos
 	args, err := parseList(lex, ")", parseExprRequired)
@@ -608,7 +623,7 @@ func parseArm(lex *lexer.PeekingLexer) (*ast.MatchArm, error) {
 	case t.Type == Keyword && t.Value == "none":
 		lex.Next()
 	default:
-		return nil, unexpected(t, `parser:"'some(name)' or 'none'"`)
+		return nil, unexpected(t, `"some(name)" or "none"`)
 	}
 	if err := expect(lex, "=>"); err != nil {
 		return nil, err
