@@ -54,9 +54,11 @@ func LineCol(p Pos) string { return fmt.Sprintf("%d:%d", p.Line, p.Column) }
 // List is a list of errors. The zero value is an empty list ready to use.
 type List []*Error
 
-// Add appends an error at pos.
+// Add appends an error at pos. Messages quote source text, which may be
+// malformed UTF-8; they are made valid here, once for every stage.
 func (l *List) Add(pos Pos, format string, args ...any) {
-	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	msg := strings.ToValidUTF8(fmt.Sprintf(format, args...), "\uFFFD")
+	*l = append(*l, &Error{Pos: pos, Msg: msg})
 }
 
 // Len is the number of errors.
