@@ -1,7 +1,6 @@
 package diag
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -51,23 +50,4 @@ func caretPad(line string, col int) string {
 		}
 	}
 	return b.String()
-}
-
-// jsonError is the --json form of an error, for editors.
-type jsonError struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`
-	Col     int    `json:"col"`
-	Message string `json:"message"`
-}
-
-// PrintJSON writes the list as a JSON array of {file, line, col, message}.
-func (l List) PrintJSON(w io.Writer) error {
-	out := make([]jsonError, 0, len(l))
-	for _, e := range l {
-		out = append(out, jsonError{e.Pos.Filename, e.Pos.Line, e.Pos.Column, e.Msg})
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }
