@@ -23,7 +23,8 @@ type Unit struct {
 	Split   *split.Result
 }
 
-// Load parses, checks and splits one file.
+// Load parses, checks and splits one file. Its errors are sorted and
+// de-duplicated here, once for all stages.
 func Load(filename string, src []byte) (*Unit, diag.List) {
 	file, errs := syntax.Parse(filename, src)
 	prog, cerrs := check.Check(file)

@@ -111,7 +111,6 @@ func Split(prog *check.Program) (*Result, diag.List) {
 	s.infer()
 	s.report(prog)
 	s.remote()
-	s.errs.RemoveMultiples()
 	return s.res, s.errs
 }
 

@@ -106,18 +106,10 @@ func Inspect(n Node, f func(Node) bool) {
 	}
 }
 
-// isNil reports whether a node interface holds nothing, or a nil pointer
-// (an optional part that was absent in the source).
+// isNil reports whether a node is absent: a nil interface (an optional
+// expression), or a nil *Ident (the binding of a none arm, the one optional
+// pointer field that Inspect passes as a Node).
 func isNil(n Node) bool {
-	switch n := n.(type) {
-	case nil:
-		return true
-	case *Ident:
-		return n == nil
-	case *Block:
-		return n == nil
-	case *IfStmt:
-		return n == nil
-	}
-	return n == nil
+	id, ok := n.(*Ident)
+	return n == nil || ok && id == nil
 }

@@ -20,6 +20,8 @@
 package check
 
 import (
+	"strconv"
+
 	"github.com/prog-lang/prog/lang/ast"
 	"github.com/prog-lang/prog/lang/diag"
 	"github.com/prog-lang/prog/lang/types"
@@ -59,7 +61,6 @@ func Check(file *ast.File) (*Program, diag.List) {
 			c.funcBody(d, d.Params, types.Unit, d.Body)
 		}
 	}
-	c.errs.RemoveMultiples()
 	return c.prog, c.errs
 }
 
@@ -332,23 +333,12 @@ func (c *checker) funcSignature(d *ast.FuncDecl) {
 }
 
 func (c *checker) every(d *ast.EveryDecl) {
-	lit := parseIntLit(d.Period)
-	if lit <= 0 {
+	lit, err := strconv.ParseInt(d.Period, 10, 64)
+	if err != nil || lit <= 0 {
 		c.errorf(d.Pos, "every needs a period in milliseconds greater than 0, not %s", d.Period)
 		return
 	}
 	d.Millis = lit
-}
-
-func parseIntLit(s string) int64 {
-	var n int64
-	for _, r := range s {
-		if n > (1<<62)/10 {
-			return -1
-		}
-		n = n*10 + int64(r-'0')
-	}
-	return n
 }
 
 func (c *checker) on(d *ast.OnDecl) {

@@ -273,13 +273,12 @@ func (c *checker) builtinCall(e *ast.CallExpr, id *ast.Ident, b *stdlib.Builtin)
 		if c.u.Unify(args[i], sig.Params[i]) {
 			continue
 		}
-		switch {
-		case b.Name == "send" && i == 1:
-			c.errorf(a.Position(), "cannot send %s on %s", args[i], types.Resolve(args[0]))
-		case b.Name == "channel" || len(b.Sigs) > 1:
+		// Types print through their bound variables, so the instantiated
+		// signature reads as the user's types.
+		if b.Name == "send" && i == 1 {
+			c.errorf(a.Position(), "cannot send %s on %s", args[i], args[0])
+		} else {
 			c.errorf(a.Position(), "cannot use %s (%s) as %s in argument %d to %s", exprString(a), args[i], sig.Params[i], i+1, b.Name)
-		default:
-			c.errorf(a.Position(), "cannot use %s (%s) as %s in argument %d to %s", exprString(a), args[i], types.Resolve(sig.Params[i]), i+1, b.Name)
 		}
 	}
 	return sig.Result

@@ -102,7 +102,8 @@ func init() {
 func Grammar() string { return declParser.String() }
 
 // Parse parses one file. It returns the declarations that parsed, and
-// every lexical and syntax error found.
+// every lexical and syntax error found, in the order found (lang.Load
+// sorts the errors of all stages together).
 func Parse(filename string, src []byte) (*ast.File, diag.List) {
 	var errs diag.List
 	toks := scan(filename, string(src), &errs)
@@ -112,7 +113,6 @@ func Parse(filename string, src []byte) (*ast.File, diag.List) {
 			file.Decls = append(file.Decls, d)
 		}
 	}
-	errs.RemoveMultiples()
 	return file, errs
 }
 
@@ -215,7 +215,7 @@ func addParseError(errs *diag.List, err error, end lexer.Token) {
 		}
 		msg := "unexpected " + describe(tok)
 		if m := expectedRE.FindStringSubmatch(u.Message()); m != nil {
-			msg += ", expected " + tidyExpected(m[1])
+			msg += ", expected " + expectedWords.Replace(m[1])
 		}
 		errs.Add(tok.Pos, "%s", msg)
 		return
@@ -223,14 +223,11 @@ func addParseError(errs *diag.List, err error, end lexer.Token) {
 	errs.Add(perr.Position(), "%s", perr.Message())
 }
 
-// tidyExpected rewrites participle's EBNF fragments into words.
-func tidyExpected(s string) string {
-	r := strings.NewReplacer(
-		"<ident>", "name", "<int>", "integer", "<rawstring>", "raw string", "<string>", "string",
-		"Expr", "expression", "Stmt", "statement", "TypeExpr", "type", "Decl", "declaration",
-		"Ident", "name", "Block", `"{"`, "Param", "parameter", "Field", "field", "FieldInit", "field")
-	return r.Replace(s)
-}
+// expectedWords rewrites participle's EBNF fragments into words.
+var expectedWords = strings.NewReplacer(
+	"<ident>", "name", "<int>", "integer", "<rawstring>", "raw string", "<string>", "string",
+	"Expr", "expression", "Stmt", "statement", "TypeExpr", "type", "Decl", "declaration",
+	"Ident", "name", "Block", `"{"`, "Param", "parameter", "Field", "field", "FieldInit", "field")
 
 // describe names a token for an error message.
 func describe(t lexer.Token) string {
@@ -245,8 +242,6 @@ func describe(t lexer.Token) string {
 		return "string " + strconv.Quote(t.Value)
 	case RawString:
 		return "raw string"
-	case Invalid:
-		return strconv.Quote(t.Value)
 	}
 	return strconv.Quote(t.Value)
 }
