@@ -29,6 +29,10 @@ type Node interface {
 type File struct {
 	Name  string // the file name, as given to the parser
 	Decls []Decl
+
+	// Unparsed holds the names of declarations that had syntax errors,
+	// so that the checker does not report their uses as undefined.
+	Unparsed map[string]bool
 }
 
 // Position is the start of the file.

@@ -1,5 +1,7 @@
 package ast
 
+import "github.com/alecthomas/participle/v2/lexer"
+
 // A Stmt is a statement.
 type Stmt interface {
 	Node
@@ -9,71 +11,80 @@ type Stmt interface {
 // Block is `{ stmt; stmt }`. Semicolons are optional separators.
 type Block struct {
 	Pos   Pos
-	Stmts []Stmt `parser:"'{' ';'* ( @@ ';'* )* '}'"`
+	Stmts []Stmt
 }
+
+// ParseBlock parses a block for the grammar of declarations: participle
+// calls Block.Parse wherever a declaration has a block, and package syntax
+// sets ParseBlock to its hand-written statement parser. (ast cannot import
+// syntax, which builds on it.)
+var ParseBlock func(lex *lexer.PeekingLexer, b *Block) error
+
+// Parse implements participle.Parseable.
+func (b *Block) Parse(lex *lexer.PeekingLexer) error { return ParseBlock(lex, b) }
 
 // LetStmt is `let x[: T] = e`, an immutable binding.
 type LetStmt struct {
 	Pos   Pos
-	Name  *Ident   `parser:"'let' @@"`
-	Type  TypeExpr `parser:"( ':' @@ )?"`
-	Value Expr     `parser:"'=' @@"`
+	Name  *Ident
+	Type  TypeExpr
+	Value Expr
 }
 
 // VarStmt is `var x[: T] = e`, a mutable local.
 type VarStmt struct {
 	Pos   Pos
-	Name  *Ident   `parser:"'var' @@"`
-	Type  TypeExpr `parser:"( ':' @@ )?"`
-	Value Expr     `parser:"'=' @@"`
+	Name  *Ident
+	Type  TypeExpr
+	Value Expr
 }
 
 // IfStmt is `if c { } [else if ... | else { }]`.
 type IfStmt struct {
 	Pos  Pos
-	Cond Expr    `parser:"'if' @@"`
-	Then *Block  `parser:"@@"`
-	Else *ElseIf `parser:"( 'else' @@ )?"`
+	Cond Expr
+	Then *Block
+	Else *ElseIf
 }
 
 // ElseIf is what follows `else`: another if, or a block.
 type ElseIf struct {
-	If    *IfStmt `parser:"  @@"`
-	Block *Block  `parser:"| @@"`
+	If    *IfStmt
+	Block *Block
 }
 
 // WhileStmt is `while c { }`.
 type WhileStmt struct {
 	Pos  Pos
-	Cond Expr   `parser:"'while' @@"`
-	Body *Block `parser:"@@"`
+	Cond Expr
+	Body *Block
 }
 
 // ForStmt is `for x in xs { }`.
 type ForStmt struct {
 	Pos  Pos
-	Var  *Ident `parser:"'for' @@ 'in'"`
-	Seq  Expr   `parser:"@@"`
-	Body *Block `parser:"@@"`
+	Var  *Ident
+	Seq  Expr
+	Body *Block
 }
 
 // ReturnStmt is `return [e]`.
 type ReturnStmt struct {
 	Pos   Pos
-	Value Expr `parser:"'return' @@?"`
+	Value Expr
 }
 
 // SpawnStmt is `spawn f(a, b)`: start a call on the client without waiting.
 type SpawnStmt struct {
 	Pos  Pos
-	Call Expr `parser:"'spawn' @@"`
+	Call Expr
 }
 
 // InsertStmt is `insert table { col: e, ... }`.
 type InsertStmt struct {
 	Pos    Pos
-	Table  *Ident       `parser:"'insert' @@"`
-	Fields []*FieldInit `parser:"'{' ( @@ ( ',' @@? )* )? '}'"`
+	Table  *Ident
+	Fields []*FieldInit
 
 	Decl *TableDecl // set by the checker
 }
@@ -81,9 +92,9 @@ type InsertStmt struct {
 // UpdateStmt is `update table set col = e, ... [where e]`.
 type UpdateStmt struct {
 	Pos   Pos
-	Table *Ident       `parser:"'update' @@ 'set'"`
-	Sets  []*SetClause `parser:"@@ ( ',' @@ )*"`
-	Where Expr         `parser:"( 'where' @@ )?"`
+	Table *Ident
+	Sets  []*SetClause
+	Where Expr
 
 	Decl *TableDecl // set by the checker
 }
@@ -91,15 +102,15 @@ type UpdateStmt struct {
 // SetClause is `col = e` in an update.
 type SetClause struct {
 	Pos    Pos
-	Column *Ident `parser:"@@ '='"`
-	Value  Expr   `parser:"@@"`
+	Column *Ident
+	Value  Expr
 }
 
 // DeleteStmt is `delete table [where e]`.
 type DeleteStmt struct {
 	Pos   Pos
-	Table *Ident `parser:"'delete' @@"`
-	Where Expr   `parser:"( 'where' @@ )?"`
+	Table *Ident
+	Where Expr
 
 	Decl *TableDecl // set by the checker
 }
@@ -108,8 +119,8 @@ type DeleteStmt struct {
 // is set, an assignment `x = e`.
 type ExprStmt struct {
 	Pos   Pos
-	X     Expr `parser:"@@"`
-	Value Expr `parser:"( '=' @@ )?"`
+	X     Expr
+	Value Expr
 }
 
 func (s *Block) Position() Pos      { return s.Pos }

@@ -175,6 +175,9 @@ func (c *checker) signatures() {
 		}
 	}
 	main := c.funcs["main"]
+	if main == nil && c.prog.File.Unparsed["main"] {
+		return // its syntax error is reported
+	}
 	if main == nil {
 		pos := diag.Pos{Filename: c.prog.File.Name, Line: 1, Column: 1}
 		if len(c.prog.File.Decls) > 0 {
@@ -250,7 +253,9 @@ func (c *checker) typ(te ast.TypeExpr) types.Type {
 			c.errorf(te.Pos, "%s is a table, not a type", te.Name)
 			return types.Invalid
 		}
-		c.errorf(te.Pos, "undefined type %s", te.Name)
+		if !c.prog.File.Unparsed[te.Name] {
+			c.errorf(te.Pos, "undefined type %s", te.Name)
+		}
 		return types.Invalid
 	case *ast.RecordType:
 		return c.record(te.Fields, "record field")

@@ -172,6 +172,8 @@ func (c *checker) lookup(id *ast.Ident) *ast.Object {
 		c.errorf(id.Pos, "%s is a table, not a value: read it with select %s", id.Name, id.Name)
 	case c.typeDecls[id.Name] != nil || builtinTypes[id.Name] != nil || typeConstructors[id.Name]:
 		c.errorf(id.Pos, "%s is a type, not a value", id.Name)
+	case c.prog.File.Unparsed[id.Name]:
+		// Declared by a declaration with a syntax error, reported.
 	default:
 		c.errorf(id.Pos, "undefined: %s", id.Name)
 	}

@@ -241,7 +241,7 @@ func (c *checker) assignment(s *ast.ExprStmt) {
 // table resolves the table a statement or select names.
 func (c *checker) table(id *ast.Ident) *ast.TableDecl {
 	d := c.tables[id.Name]
-	if d == nil {
+	if d == nil && !c.prog.File.Unparsed[id.Name] {
 		c.errorf(id.Pos, "undefined table %s", id.Name)
 	}
 	return d

@@ -1,11 +1,13 @@
 // Package syntax scans and parses Prog source into the tree of package ast.
 //
-// The grammar of declarations, statements and types lives in the struct
-// tags of package ast and is compiled by participle; it is LL(1): every
-// alternative is chosen by its first token. Expressions are parsed here by
-// precedence climbing (participle.ParseTypeWith), which is both faster
-// than a tower of grammar rules and gives the tree its natural shape; a
-// lambda inside an expression hands back to participle for its body.
+// The grammar of declarations, parameters, fields and types lives in the
+// struct tags of package ast and is compiled by participle; it is LL(1):
+// every alternative is chosen by its first token. Blocks, statements and
+// expressions, which are most of any program, are parsed here by hand
+// (stmt.go, and precedence climbing for binary operators), plugged into
+// participle with ParseTypeWith and Block's Parseable hook: participle's
+// reflective matching of them was most of the front end's time. A lambda
+// inside an expression hands back to participle for its parameters.
 //
 // Scanning is done once, by a hand-written scanner that reports every bad
 // character and goes on. The token stream is then cut into top-level
@@ -75,9 +77,7 @@ var (
 		// failed try costs participle an allocation.
 		participle.Union[ast.Decl](&ast.FuncDecl{}, &ast.TypeDecl{}, &ast.TableDecl{},
 			&ast.PageDecl{}, &ast.EveryDecl{}, &ast.OnDecl{}),
-		participle.Union[ast.Stmt](&ast.ExprStmt{}, &ast.LetStmt{}, &ast.IfStmt{},
-			&ast.ForStmt{}, &ast.ReturnStmt{}, &ast.VarStmt{}, &ast.WhileStmt{},
-			&ast.InsertStmt{}, &ast.UpdateStmt{}, &ast.DeleteStmt{}, &ast.SpawnStmt{}),
+		participle.ParseTypeWith(parseStmt),
 		participle.Union[ast.TypeExpr](&ast.FuncType{}, &ast.RecordType{}, &ast.NamedType{}),
 		participle.ParseTypeWith(parseExpr),
 		// Lookahead 0: an alternative whose first token matched is
@@ -111,9 +111,30 @@ func Parse(filename string, src []byte) (*ast.File, diag.List) {
 	for _, c := range chunks(toks) {
 		if d := parseDecl(toks, c, &errs); d != nil {
 			file.Decls = append(file.Decls, d)
+		} else if name := declName(toks[c.start:c.end]); name != "" {
+			if file.Unparsed == nil {
+				file.Unparsed = map[string]bool{}
+			}
+			file.Unparsed[name] = true
 		}
 	}
 	return file, errs
+}
+
+// declName returns the name a declaration's tokens declare, if they get
+// as far as it: `fun f`, `server fun f`, `type T`, `table t`.
+func declName(toks []lexer.Token) string {
+	if len(toks) > 0 && toks[0].Type == Ident { // server or client
+		toks = toks[1:]
+	}
+	if len(toks) < 2 || toks[0].Type != Keyword || toks[1].Type != Ident {
+		return ""
+	}
+	switch toks[0].Value {
+	case "fun", "type", "table":
+		return toks[1].Value
+	}
+	return ""
 }
 
 // A chunk is the token range [start, end) of one top-level declaration.
@@ -388,8 +409,10 @@ func parseExprRequired(lex *lexer.PeekingLexer) (ast.Expr, error) {
 	return parseBinary(lex, 1)
 }
 
+// unexpected reports t where want was expected, in participle's form, so
+// that addParseError words it like participle's own errors.
 func unexpected(t *lexer.Token, want string) error {
-	return participle.Errorf(t.Pos, "unexpected %s, expected %s", describe(*t), want)
+	return &participle.UnexpectedTokenError{Unexpected: *t, Expect: want}
 }
 
 func expect(lex *lexer.PeekingLexer, punct string) error {
@@ -399,6 +422,14 @@ func expect(lex *lexer.PeekingLexer, punct string) error {
 	}
 	lex.Next()
 	return nil
+}
+
+// expectExpr parses `punct e` and returns e.
+func expectExpr(lex *lexer.PeekingLexer, punct string) (ast.Expr, error) {
+	if err := expect(lex, punct); err != nil {
+		return nil, err
+	}
+	return parseExprRequired(lex)
 }
 
 func expectIdent(lex *lexer.PeekingLexer, what string) (*ast.Ident, error) {
@@ -523,10 +554,7 @@ func parseFieldInit(lex *lexer.PeekingLexer) (*ast.FieldInit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := expect(lex, ":"); err != nil {
-		return nil, err
-	}
-	v, err := parseExprRequired(lex)
+	v, err := expectExpr(lex, ":")
 	if err != nil {
 		return nil, err
 	}
