@@ -1,0 +1,118 @@
+package runtime
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"reflect"
+)
+
+// Ctx is one remote call or task while it runs: the client it runs for,
+// its database transaction (begun at the first table statement), and the
+// messages it sends, delivered only when the transaction commits.
+type Ctx struct {
+	srv   *Server
+	self  *session // nil in a task
+	ctx   context.Context
+	tx    *sql.Tx
+	sends []pendingSend
+	chans []int64
+}
+
+type pendingSend struct {
+	ch int64
+	v  json.RawMessage
+}
+
+// Self returns the client the code runs for. A task has none.
+func (x *Ctx) Self() Client {
+	if x.self == nil {
+		Fail("self() in a task: no client is calling")
+	}
+	return x.self.client
+}
+
+// NewChan returns a new channel owned by the calling client.
+func NewChan[T any](x *Ctx) Chan[T] {
+	if x.self == nil {
+		Fail("channel() in a task: no client is calling to own it")
+	}
+	id := x.srv.nextChan.Add(1)
+	x.chans = append(x.chans, id)
+	return Chan[T]{ID: id}
+}
+
+// Send queues v for c's owner; it is delivered when the transaction
+// commits. A send to a channel whose owner is collected does nothing.
+func Send[T any](x *Ctx, c Chan[T], v T) {
+	e := encoder{owner: x.srv.owner}
+	e.encode(reflect.ValueOf(v))
+	x.sends = append(x.sends, pendingSend{ch: c.ID, v: e.buf.Bytes()})
+}
+
+// Log writes a line to the server log.
+func (x *Ctx) Log(s string) {
+	x.srv.log.Info(s, "program", x.srv.prog.Name)
+}
+
+func (x *Ctx) begin() *sql.Tx {
+	if x.tx == nil {
+		tx, err := x.srv.db.BeginTx(x.ctx, nil)
+		if err != nil {
+			Fail("database: %v", err)
+		}
+		x.tx = tx
+	}
+	return x.tx
+}
+
+// Query runs a query in the transaction. Generated code scans the rows.
+func (x *Ctx) Query(query string, args ...any) *Rows {
+	rows, err := x.begin().QueryContext(x.ctx, query, args...)
+	if err != nil {
+		Fail("database: %v", err)
+	}
+	return &Rows{rows: rows}
+}
+
+// Exec runs a statement in the transaction.
+func (x *Ctx) Exec(query string, args ...any) {
+	if _, err := x.begin().ExecContext(x.ctx, query, args...); err != nil {
+		Fail("database: %v", err)
+	}
+}
+
+// Rows reads the result of Query; a database error is a runtime error.
+type Rows struct{ rows *sql.Rows }
+
+// Next advances to the next row; at the end it closes the rows.
+func (r *Rows) Next() bool {
+	if r.rows.Next() {
+		return true
+	}
+	err := r.rows.Err()
+	r.rows.Close()
+	if err != nil {
+		Fail("database: %v", err)
+	}
+	return false
+}
+
+// Scan reads the current row into dsts, pointers to column values.
+func (r *Rows) Scan(dsts ...any) {
+	srcs := make([]any, len(dsts))
+	ptrs := make([]any, len(dsts))
+	for i := range srcs {
+		ptrs[i] = &srcs[i]
+	}
+	if err := r.rows.Scan(ptrs...); err != nil {
+		r.rows.Close()
+		Fail("database: %v", err)
+	}
+	for i, d := range dsts {
+		if err := scanInto(d, srcs[i]); err != nil {
+			r.rows.Close()
+			Fail("database: %v", err)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Main is the main function of a generated server: it reads the flags,
+// serves the program until SIGINT or SIGTERM, then shuts down gracefully.
+func Main(p *Program) {
+	if err := Run(p, os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", p.Name, err)
+		os.Exit(1)
+	}
+}
+
+// Run is Main with its arguments, returning instead of exiting.
+func Run(p *Program, args []string) error {
+	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
+	addr := fs.String("addr", "localhost:8080", "the address to listen on (host:port; port 0 picks a free one)")
+	db := fs.String("db", defaultDB(p.Name), "the SQLite database file")
+	clientTimeout := fs.Duration("client-timeout", 60*time.Second, "collect a client after this long without a push request")
+	pollTimeout := fs.Duration("poll-timeout", 25*time.Second, "answer an idle push request after this long")
+	pushOrigin := fs.String("push-origin", "", "an origin (https://push.example.com) for push requests, if not the page's")
+	verbose := fs.Bool("v", false, "log every session")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *clientTimeout <= 0 || *pollTimeout <= 0 {
+		return errors.New("timeouts must be positive")
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := NewServer(ctx, p, Config{
+		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout,
+		PushOrigin: *pushOrigin, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	srv.Start()
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("serving", "program", p.Name, "url", "http://"+ln.Addr().String()+"/", "db", *db)
+	// The line tests and `prog run` look for.
+	fmt.Fprintf(os.Stdout, "serving %s at http://%s/\n", p.Name, ln.Addr())
+
+	select {
+	case err := <-errc:
+		srv.Close()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Halt first: it ends the open push requests, which Shutdown would
+	// otherwise wait for; the remote calls under way finish.
+	srv.Halt()
+	err = hs.Shutdown(shutdown)
+	return errors.Join(err, srv.Close())
+}
+
+// defaultDB is name.db beside the binary.
+func defaultDB(name string) string {
+	exe, err := os.Executable()
+	if err != nil {
+		return name + ".db"
+	}
+	return filepath.Join(filepath.Dir(exe), name+".db")
+}

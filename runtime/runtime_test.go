@@ -1,0 +1,415 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The tests drive a server over real HTTP, with a program written the way
+// gosrv generates one: a table of subscribers and a few remote functions.
+
+type subscriber struct {
+	Ch   Chan[string]   `json:"ch"`
+	Note Option[string] `json:"note"`
+	Who  Client         `json:"who"`
+}
+
+func scanSubscribers(x *Ctx) (ids []int64, rows []subscriber) {
+	q := x.Query(`SELECT "_id", "ch", "note", "who" FROM "subscribers"`)
+	for q.Next() {
+		var id int64
+		var r subscriber
+		q.Scan(&id, &r.Ch, &r.Note, &r.Who)
+		ids, rows = append(ids, id), append(rows, r)
+	}
+	return ids, rows
+}
+
+type fixture struct {
+	srv  *Server
+	http *httptest.Server
+	runs atomic.Int64 // times "count" ran
+	left chan Client
+}
+
+func newFixture(t *testing.T, cfg Config) *fixture {
+	t.Helper()
+	f := &fixture{left: make(chan Client, 8)}
+	p := &Program{
+		Name: "test", Page: `<p id="x">hi</p>`, Bundle: []byte("console.log(1)"), Map: []byte("{}"),
+		Tables: []*Table{{Name: "subscribers", Columns: []Column{
+			{Name: "ch", Kind: KindChannel}, {Name: "note", Kind: KindString, Null: true}, {Name: "who", Kind: KindClient},
+		}}},
+		Remote: map[string]Remote{
+			"subscribe": func(args []json.RawMessage) (func(*Ctx) any, error) {
+				if err := Args(args); err != nil {
+					return nil, err
+				}
+				return func(x *Ctx) any {
+					c := NewChan[string](x)
+					x.Exec(`INSERT INTO "subscribers" ("ch", "note", "who") VALUES (?, ?, ?)`, c, Some("n"), x.Self())
+					return c
+				}, nil
+			},
+			"post": func(args []json.RawMessage) (func(*Ctx) any, error) {
+				var text string
+				var fail bool
+				if err := Args(args, &text, &fail); err != nil {
+					return nil, err
+				}
+				return func(x *Ctx) any {
+					for _, s := range All(x, scanSubscribers) {
+						Send(x, s.Ch, text)
+					}
+					x.Exec(`INSERT INTO "subscribers" ("ch", "note", "who") VALUES (?, ?, ?)`, Chan[string]{ID: 999}, Option[string]{}, x.Self())
+					if fail {
+						Fail("failing after the sends")
+					}
+					return Unit{}
+				}, nil
+			},
+			"count": func(args []json.RawMessage) (func(*Ctx) any, error) {
+				return func(*Ctx) any { return f.runs.Add(1) }, nil
+			},
+			"big": func(args []json.RawMessage) (func(*Ctx) any, error) {
+				var n int64
+				if err := Args(args, &n); err != nil {
+					return nil, err
+				}
+				return func(*Ctx) any { return Add(n, 1) }, nil
+			},
+		},
+		Leave: []func(*Ctx, Client){func(x *Ctx, c Client) { f.left <- c }},
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DB == "" {
+		cfg.DB = filepath.Join(t.TempDir(), "test.db")
+	}
+	if cfg.ClientTimeout == 0 {
+		cfg.ClientTimeout = time.Minute
+	}
+	if cfg.PollTimeout == 0 {
+		cfg.PollTimeout = 5 * time.Second
+	}
+	srv, err := NewServer(context.Background(), p, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	f.srv = srv
+	f.http = httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		srv.Halt()
+		f.http.Close()
+		srv.Close()
+	})
+	return f
+}
+
+type page struct {
+	f        *fixture
+	sid, key string
+	calls    int
+}
+
+var metaRE = regexp.MustCompile(`<meta name="prog-(session|key)" content="([0-9a-f]+)">`)
+
+func (f *fixture) open(t *testing.T) *page {
+	t.Helper()
+	resp, err := http.Get(f.http.URL + "/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	p := &page{f: f}
+	for _, m := range metaRE.FindAllStringSubmatch(string(body), -1) {
+		if m[1] == "session" {
+			p.sid = m[2]
+		} else {
+			p.key = m[2]
+		}
+	}
+	if len(p.sid) != 32 || len(p.key) != 32 || p.sid == p.key {
+		t.Fatalf("page has session %q and key %q, want two different 128-bit hex ids:\n%s", p.sid, p.key, body)
+	}
+	return p
+}
+
+// do sends a request and returns the status and body.
+func (p *page) do(t *testing.T, method, path, key, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, p.f.http.URL+path, strings.NewReader(body))
+	req.Header.Set("Prog-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+func (p *page) call(t *testing.T, fn string, args ...any) string {
+	t.Helper()
+	p.calls++
+	a, _ := json.Marshal(args)
+	code, body := p.do(t, "POST", "/pull/"+p.sid, p.key, fmt.Sprintf(`{"id":%d,"fn":%q,"args":%s}`, p.calls, fn, a))
+	if code != 200 {
+		t.Fatalf("call %s: %d %s", fn, code, body)
+	}
+	return body
+}
+
+func (p *page) push(t *testing.T, ack int) string {
+	t.Helper()
+	code, body := p.do(t, "GET", fmt.Sprintf("/push/%s?ack=%d", p.sid, ack), p.key, "")
+	if code != 200 {
+		t.Fatalf("push: %d %s", code, body)
+	}
+	return body
+}
+
+func TestPageAndBundle(t *testing.T) {
+	f := newFixture(t, Config{})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(f.http.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/test" {
+		t.Errorf("GET / = %d to %q, want 302 to /test", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	a, b := f.open(t), f.open(t)
+	if a.sid == b.sid {
+		t.Error("two page views got one session")
+	}
+	resp, err = http.Get(f.http.URL + f.srv.bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := io.ReadAll(resp.Body)
+	if !strings.HasPrefix(string(js), "console.log(1)") || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("bundle: %q, Cache-Control %q", js, resp.Header.Get("Cache-Control"))
+	}
+	if code, _ := a.do(t, "GET", "/nothing.js", "", ""); code != 404 {
+		t.Errorf("unknown file: %d, want 404", code)
+	}
+}
+
+func TestPushDeliversAcknowledges(t *testing.T) {
+	f := newFixture(t, Config{})
+	a, b := f.open(t), f.open(t)
+	ch := a.call(t, "subscribe")
+	if !regexp.MustCompile(`^\{"id":1,"ok":\{"ch":\d+,"owner":1\}\}$`).MatchString(ch) {
+		t.Fatalf("subscribe answered %s", ch)
+	}
+	b.call(t, "post", "one", false)
+	b.call(t, "post", "two", false)
+	if got := a.push(t, 0); !strings.Contains(got, `"seq":1`) || !strings.Contains(got, `"v":"one"`) || !strings.Contains(got, `"v":"two"`) {
+		t.Errorf("first push: %s", got)
+	}
+	// Acknowledging 1 drops it; 2 is sent again until acknowledged.
+	if got := a.push(t, 1); strings.Contains(got, `"one"`) || !strings.Contains(got, `"seq":2`) {
+		t.Errorf("push after ack=1: %s", got)
+	}
+	// A held poll answers as soon as a message comes.
+	done := make(chan string)
+	go func() { done <- a.push(t, 2) }()
+	time.Sleep(100 * time.Millisecond)
+	b.call(t, "post", "three", false)
+	select {
+	case got := <-done:
+		if !strings.Contains(got, `"v":"three"`) || strings.Contains(got, `"two"`) {
+			t.Errorf("held push: %s", got)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("a held push did not answer when a message came")
+	}
+}
+
+func TestPollTimeoutAndNewerPoll(t *testing.T) {
+	f := newFixture(t, Config{PollTimeout: 300 * time.Millisecond})
+	a := f.open(t)
+	start := time.Now()
+	if got := a.push(t, 0); got != `{"msgs":[]}` {
+		t.Errorf("idle push = %s", got)
+	}
+	if d := time.Since(start); d < 250*time.Millisecond {
+		t.Errorf("idle push answered after %v, before the poll timeout", d)
+	}
+	f.srv.cfg.PollTimeout = time.Minute
+	older := make(chan string)
+	go func() { older <- a.push(t, 0) }()
+	time.Sleep(100 * time.Millisecond)
+	newer := make(chan string)
+	go func() { newer <- a.push(t, 0) }()
+	select {
+	case got := <-older:
+		if got != `{"msgs":[]}` {
+			t.Errorf("older poll ended with %s", got)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("a newer poll did not end the older one")
+	}
+	a.call(t, "subscribe")
+	a.call(t, "post", "x", false)
+	if got := <-newer; !strings.Contains(got, `"v":"x"`) {
+		t.Errorf("newer poll: %s", got)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	f := newFixture(t, Config{})
+	a := f.open(t)
+	cases := []struct {
+		method, path, key, body string
+		code                    int
+		err                     string
+	}{
+		{"POST", "/pull/" + a.sid, "wrong", `{"id":1,"fn":"count","args":[]}`, 403, "wrong session key"},
+		{"POST", "/pull/0123", a.key, `{"id":1,"fn":"count","args":[]}`, 410, "session expired"},
+		{"GET", "/push/0123?ack=0", a.key, ``, 410, "session expired"},
+		{"GET", "/push/" + a.sid + "?ack=x", a.key, ``, 400, "ack"},
+		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":`, 400, "malformed JSON"},
+		{"POST", "/pull/" + a.sid, a.key, `{"fn":"count","args":[]}`, 400, "id"},
+		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"nope","args":[]}`, 404, `no remote function \"nope\"`},
+		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":[1,false]}`, 400, "argument 1: want a string, got a number"},
+		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x"]}`, 400, "want 2 arguments, got 1"},
+		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"big","args":[1.5]}`, 400, "want an int"},
+		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"count","args":["` + strings.Repeat("x", maxBody) + `"]}`, 413, "over"},
+	}
+	for _, c := range cases {
+		code, body := a.do(t, c.method, c.path, c.key, c.body)
+		if code != c.code || !strings.Contains(body, c.err) || !json.Valid([]byte(body)) {
+			t.Errorf("%s %s %.40s: %d %s, want %d with %q", c.method, c.path, c.body, code, body, c.code, c.err)
+		}
+	}
+	if n := f.runs.Load(); n != 0 {
+		t.Errorf("bad requests ran %d calls", n)
+	}
+}
+
+func TestRepeatedCallIDRunsOnce(t *testing.T) {
+	f := newFixture(t, Config{})
+	a := f.open(t)
+	for range 3 {
+		if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":7,"fn":"count","args":[]}`); body != `{"id":7,"ok":1}` {
+			t.Errorf("call 7 answered %s", body)
+		}
+	}
+	if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":8,"fn":"count","args":[]}`); body != `{"id":8,"ok":2}` {
+		t.Errorf("call 8 answered %s", body)
+	}
+}
+
+func TestBigIntsCrossAsStrings(t *testing.T) {
+	f := newFixture(t, Config{})
+	a := f.open(t)
+	_, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":1,"fn":"big","args":["9007199254740992"]}`)
+	if body != `{"id":1,"ok":"9007199254740993"}` {
+		t.Errorf("big answered %s", body)
+	}
+	_, body = a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":2,"fn":"big","args":["9223372036854775807"]}`)
+	if !strings.Contains(body, `"err":"int overflow`) {
+		t.Errorf("overflow answered %s", body)
+	}
+}
+
+func TestFailedCallRollsBack(t *testing.T) {
+	f := newFixture(t, Config{PollTimeout: 200 * time.Millisecond})
+	a := f.open(t)
+	a.call(t, "subscribe")
+	if got := a.call(t, "post", "lost", true); !strings.Contains(got, `"err":"failing after the sends"`) {
+		t.Errorf("failing post answered %s", got)
+	}
+	if got := a.push(t, 0); got != `{"msgs":[]}` {
+		t.Errorf("a rolled-back send was delivered: %s", got)
+	}
+	rows := 0
+	if err := f.srv.db.QueryRow(`SELECT count(*) FROM subscribers`).Scan(&rows); err != nil || rows != 1 {
+		t.Errorf("rows after the rollback = %d (%v), want 1", rows, err)
+	}
+}
+
+func TestCollectClient(t *testing.T) {
+	f := newFixture(t, Config{ClientTimeout: 200 * time.Millisecond, PollTimeout: 50 * time.Millisecond})
+	a, b := f.open(t), f.open(t)
+	a.call(t, "subscribe")
+	b.call(t, "subscribe")
+	// b keeps polling; a does not.
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				b.do(t, "GET", "/push/"+b.sid+"?ack=0", b.key, "")
+			}
+		}
+	}()
+	defer close(stop)
+	select {
+	case c := <-f.left:
+		if c != 1 {
+			t.Errorf("on leave ran for client %d, want 1", c)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("a client without push requests was not collected")
+	}
+	time.Sleep(100 * time.Millisecond)
+	if code, _ := a.do(t, "GET", "/push/"+a.sid+"?ack=0", a.key, ""); code != 410 {
+		t.Errorf("push of a collected client: %d, want 410", code)
+	}
+	var who []int64
+	rows, err := f.srv.db.Query(`SELECT who FROM subscribers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var w int64
+		rows.Scan(&w)
+		who = append(who, w)
+	}
+	rows.Close()
+	if len(who) != 1 || who[0] != 2 {
+		t.Errorf("rows left hold clients %v, want [2]", who)
+	}
+	select {
+	case c := <-f.left:
+		t.Errorf("client %d, still polling, was collected", c)
+	default:
+	}
+}
+
+func TestChannelOwnerAndTasks(t *testing.T) {
+	f := newFixture(t, Config{})
+	a := f.open(t)
+	a.call(t, "subscribe")
+	if o := f.srv.owner(1); o != 1 {
+		t.Errorf("owner of channel 1 = %d, want client 1", o)
+	}
+	// A task has no client: self() and channel() are runtime errors.
+	_, err := f.srv.run(context.Background(), nil, func(x *Ctx) any { return x.Self() })
+	if err == nil || !strings.Contains(err.Error(), "self() in a task") {
+		t.Errorf("self() in a task: %v", err)
+	}
+	_, err = f.srv.run(context.Background(), nil, func(x *Ctx) any { return NewChan[int64](x) })
+	if err == nil || !strings.Contains(err.Error(), "channel() in a task") {
+		t.Errorf("channel() in a task: %v", err)
+	}
+}

@@ -1,0 +1,87 @@
+package runtime
+
+import (
+	"encoding/json"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// JavaScript's String(f) for each, as Chromium prints it.
+func TestFormatFloatLikeJavaScript(t *testing.T) {
+	for f, want := range map[float64]string{
+		1.5: "1.5", 2: "2", -0.5: "-0.5", 1e21: "1e+21", 1e20: "100000000000000000000",
+		0.000001: "0.000001", 1e-7: "1e-7", 123456789.125: "123456789.125", 0.30000000000000004: "0.30000000000000004",
+		math.Inf(1): "Infinity", math.Inf(-1): "-Infinity", math.NaN(): "NaN", 5e-324: "5e-324",
+		1.7976931348623157e308: "1.7976931348623157e+308", -1234.5e-10: "-1.2345e-7",
+	} {
+		if got := FormatFloat(f); got != want {
+			t.Errorf("FormatFloat(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
+
+func fails(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = r.(*Error).Msg
+		}
+	}()
+	f()
+	return ""
+}
+
+func TestIntArithmetic(t *testing.T) {
+	if Div(-7, 2) != -3 || Mod(-7, 2) != -1 || Mod(7, -2) != 1 || Mod(math.MinInt64, -1) != 0 {
+		t.Error("division does not truncate toward zero")
+	}
+	for name, f := range map[string]func(){
+		"add": func() { Add(math.MaxInt64, 1) }, "sub": func() { Sub(math.MinInt64, 1) },
+		"mul": func() { Mul(1<<32, 1<<31) }, "mulmin": func() { Mul(-1, math.MinInt64) },
+		"div": func() { Div(math.MinInt64, -1) }, "neg": func() { Neg(math.MinInt64) },
+		"zero": func() { Div(1, 0) }, "index": func() { Index([]int64{1}, 1) },
+		"trunc": func() { Trunc(1e19) },
+	} {
+		if fails(f) == "" {
+			t.Errorf("%s: no runtime error", name)
+		}
+	}
+	if Add(math.MaxInt64-1, 1) != math.MaxInt64 || Mul(-3, 4) != -12 || Sub(-5, -5) != 0 {
+		t.Error("arithmetic in range is wrong")
+	}
+}
+
+func TestWireRoundTrip(t *testing.T) {
+	type rec struct {
+		A []int64         `json:"a"`
+		B Option[float64] `json:"b"`
+		C string          `json:"c"`
+	}
+	v := rec{A: []int64{1, 1 << 60, -(1 << 60)}, B: Some(math.Inf(1)), C: "é\""}
+	e := encoder{}
+	e.encode(reflect.ValueOf(v))
+	want := `{"a":[1,"1152921504606846976","-1152921504606846976"],"b":"Infinity","c":"é\""}`
+	if e.buf.String() != want {
+		t.Errorf("encode = %s, want %s", e.buf.String(), want)
+	}
+	var back rec
+	if err := Decode(e.buf.Bytes(), &back); err != nil || !Equal(back, v) {
+		t.Errorf("decode = %+v, %v", back, err)
+	}
+	for raw, msg := range map[string]string{
+		`{"a":[1],"b":null}`:                             "record of 3 fields",
+		`{"a":[1.5],"b":null,"c":""}`:                    "want an int at .a[0]",
+		`{"a":[],"b":true,"c":""}`:                       "want a float at .b",
+		`{"a":[],"b":null,"d":""}`:                       "field c",
+		`[1]`:                                            "want a record",
+		`{"a":[],"b":null,"c":""} {}`:                    "more than one value",
+		`{"a":["99999999999999999999"],"b":null,"c":""}`: "want an int",
+	} {
+		var r rec
+		err := Decode(json.RawMessage(raw), &r)
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("Decode(%s) = %v, want %q", raw, err, msg)
+		}
+	}
+}

@@ -1,0 +1,267 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+)
+
+// Values cross the wire as JSON (DESIGN.md, wire protocol 1): numbers,
+// strings, booleans, arrays for lists, objects for records, null or the
+// value for options, null for unit. An int beyond ±2^53 is a decimal
+// string, so that no client rounds it; a float that JSON cannot hold is
+// the string "NaN", "Infinity" or "-Infinity". A client is its number and a
+// channel is {"ch":id,"owner":n}, so the receiving page can tell whether
+// it owns it.
+
+const maxSafe = 1<<53 - 1
+
+// encoder writes values; owner finds a channel's owner.
+type encoder struct {
+	buf   bytes.Buffer
+	owner func(ch int64) Client
+}
+
+// encode appends the wire form of v.
+func (e *encoder) encode(v reflect.Value) {
+	switch x := v.Interface().(type) {
+	case Client:
+		e.buf.WriteString(strconv.FormatInt(int64(x), 10))
+		return
+	case Unit:
+		e.buf.WriteString("null")
+		return
+	case interface{ chanID() int64 }:
+		id := x.chanID()
+		fmt.Fprintf(&e.buf, `{"ch":%d,"owner":%d}`, id, e.owner(id))
+		return
+	case interface{ optional() (any, bool) }:
+		inner, ok := x.optional()
+		if !ok {
+			e.buf.WriteString("null")
+			return
+		}
+		e.encode(reflect.ValueOf(inner))
+		return
+	}
+	switch v.Kind() {
+	case reflect.Int64:
+		n := v.Int()
+		if n > maxSafe || n < -maxSafe {
+			fmt.Fprintf(&e.buf, `"%d"`, n)
+		} else {
+			e.buf.WriteString(strconv.FormatInt(n, 10))
+		}
+	case reflect.Float64:
+		f := v.Float()
+		switch {
+		case math.IsNaN(f):
+			e.buf.WriteString(`"NaN"`)
+		case math.IsInf(f, 1):
+			e.buf.WriteString(`"Infinity"`)
+		case math.IsInf(f, -1):
+			e.buf.WriteString(`"-Infinity"`)
+		default:
+			e.buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		}
+	case reflect.Bool:
+		e.buf.WriteString(strconv.FormatBool(v.Bool()))
+	case reflect.String:
+		b, _ := json.Marshal(v.String())
+		e.buf.Write(b)
+	case reflect.Slice:
+		e.buf.WriteByte('[')
+		for i := range v.Len() {
+			if i > 0 {
+				e.buf.WriteByte(',')
+			}
+			e.encode(v.Index(i))
+		}
+		e.buf.WriteByte(']')
+	case reflect.Struct:
+		e.buf.WriteByte('{')
+		t := v.Type()
+		for i := range t.NumField() {
+			if i > 0 {
+				e.buf.WriteByte(',')
+			}
+			name, _ := json.Marshal(fieldName(t.Field(i)))
+			e.buf.Write(name)
+			e.buf.WriteByte(':')
+			e.encode(v.Field(i))
+		}
+		e.buf.WriteByte('}')
+	default:
+		panic(fmt.Sprintf("prog: cannot send a %s over the wire", v.Type()))
+	}
+}
+
+// fieldName is a record field's name in Prog: its json tag.
+func fieldName(f reflect.StructField) string {
+	if n := f.Tag.Get("json"); n != "" {
+		return n
+	}
+	return f.Name
+}
+
+// Decode stores the wire value raw into *dst, checking it against dst's
+// type. Its errors say where in the value the mismatch is.
+func Decode(raw json.RawMessage, dst any) error {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return fmt.Errorf("malformed JSON: %v", err)
+	}
+	if d.More() {
+		return fmt.Errorf("malformed JSON: more than one value")
+	}
+	return decode(v, reflect.ValueOf(dst).Elem(), "")
+}
+
+func decode(v any, dst reflect.Value, path string) error {
+	want := func(what string) error {
+		where := ""
+		if path != "" {
+			where = " at " + path
+		}
+		return fmt.Errorf("want %s%s, got %s", what, where, describeJSON(v))
+	}
+	switch dst.Addr().Interface().(type) {
+	case *Unit:
+		if v != nil {
+			return want("null")
+		}
+		return nil
+	case *Client:
+		return want("no client (clients never go to the server)")
+	case interface{ chanID() int64 }:
+		return want("no channel (channels never go to the server)")
+	case interface{ Scan(any) error }: // an Option
+		if v == nil {
+			dst.Set(reflect.Zero(dst.Type()))
+			return nil
+		}
+		dst.FieldByName("Some").SetBool(true)
+		return decode(v, dst.FieldByName("V"), path)
+	}
+	switch dst.Kind() {
+	case reflect.Int64:
+		var s string
+		switch x := v.(type) {
+		case json.Number:
+			s = string(x)
+		case string:
+			s = x
+		default:
+			return want("an int")
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return want("an int")
+		}
+		dst.SetInt(n)
+	case reflect.Float64:
+		switch x := v.(type) {
+		case json.Number:
+			f, err := strconv.ParseFloat(string(x), 64)
+			if err != nil {
+				return want("a float")
+			}
+			dst.SetFloat(f)
+		case string:
+			switch x {
+			case "NaN":
+				dst.SetFloat(math.NaN())
+			case "Infinity":
+				dst.SetFloat(math.Inf(1))
+			case "-Infinity":
+				dst.SetFloat(math.Inf(-1))
+			default:
+				return want("a float")
+			}
+		default:
+			return want("a float")
+		}
+	case reflect.Bool:
+		b, ok := v.(bool)
+		if !ok {
+			return want("a bool")
+		}
+		dst.SetBool(b)
+	case reflect.String:
+		s, ok := v.(string)
+		if !ok {
+			return want("a string")
+		}
+		dst.SetString(s)
+	case reflect.Slice:
+		xs, ok := v.([]any)
+		if !ok {
+			return want("a list")
+		}
+		out := reflect.MakeSlice(dst.Type(), len(xs), len(xs))
+		for i, x := range xs {
+			if err := decode(x, out.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(out)
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return want("a record")
+		}
+		t := dst.Type()
+		if len(m) != t.NumField() {
+			return want(fmt.Sprintf("a record of %d fields", t.NumField()))
+		}
+		for i := range t.NumField() {
+			name := fieldName(t.Field(i))
+			x, ok := m[name]
+			if !ok {
+				return want("a record with field " + name)
+			}
+			if err := decode(x, dst.Field(i), path+"."+name); err != nil {
+				return err
+			}
+		}
+	default:
+		return want("a value of a type the wire does not carry")
+	}
+	return nil
+}
+
+func describeJSON(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// Args decodes the arguments of a remote call into dsts, in order.
+func Args(args []json.RawMessage, dsts ...any) error {
+	if len(args) != len(dsts) {
+		return fmt.Errorf("want %d arguments, got %d", len(dsts), len(args))
+	}
+	for i, a := range args {
+		if err := Decode(a, dsts[i]); err != nil {
+			return fmt.Errorf("argument %d: %v", i+1, err)
+		}
+	}
+	return nil
+}
