@@ -1,0 +1,335 @@
+package codegen_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/prog-lang/prog/codegen"
+	"github.com/prog-lang/prog/lang"
+)
+
+// The end-to-end tests build each example once per test binary, start it
+// on a free loopback port with its own database, and drive real headless
+// Chromium tabs against it.
+
+var (
+	binDir  string
+	binOnce sync.Map // program name → *buildResult
+)
+
+type buildResult struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "prog-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// build builds testdata/examples/name.prog (or name, a path), once.
+func build(t *testing.T, name string) string {
+	t.Helper()
+	r, _ := binOnce.LoadOrStore(name, &buildResult{})
+	br := r.(*buildResult)
+	br.once.Do(func() {
+		file := filepath.Join("..", "testdata", "examples", name+".prog")
+		if strings.HasSuffix(name, ".prog") {
+			file, name = name, strings.TrimSuffix(filepath.Base(name), ".prog")
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			br.err = err
+			return
+		}
+		u, errs := lang.Load(file, src)
+		if len(errs) > 0 {
+			br.err = errs.Err()
+			return
+		}
+		out, err := codegen.Generate(name, file, src, u)
+		if err != nil {
+			br.err = err
+			return
+		}
+		br.bin = filepath.Join(binDir, name)
+		br.err = codegen.Build(out, br.bin)
+	})
+	if br.err != nil {
+		t.Fatalf("build %s: %v", name, br.err)
+	}
+	return br.bin
+}
+
+// serve starts a built program and returns its page's URL.
+func serve(t *testing.T, name string, flags ...string) string {
+	t.Helper()
+	bin := build(t, name)
+	args := append([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), filepath.Base(bin)+".db")}, flags...)
+	cmd := exec.Command(bin, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%s did not shut down cleanly: %v\n%s", name, err, logs.String())
+			}
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Errorf("%s did not shut down within 10 s", name)
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("%s printed no address: %v\n%s", name, err, logs.String())
+	}
+	i := strings.Index(line, "http://")
+	if i < 0 {
+		t.Fatalf("%s printed %q", name, line)
+	}
+	return strings.TrimSpace(line[i:]) + strings.TrimSuffix(filepath.Base(name), ".prog")
+}
+
+// browser starts headless Chromium and returns a function that opens tabs.
+func browser(t *testing.T) func() context.Context {
+	t.Helper()
+	path := "/usr/bin/chromium"
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("Chromium is missing (%v): make test installs it with apt-get", err)
+		}
+		t.Skip("Chromium is not installed; make test installs it")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	bctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(cancelB)
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	first := true
+	return func() context.Context {
+		if first {
+			first = false
+			return bctx
+		}
+		tab, cancel := chromedp.NewContext(bctx)
+		t.Cleanup(cancel)
+		// The first run opens the tab, and must have no timeout: the
+		// tab lives as long as the context of that run.
+		if err := chromedp.Do(tab); err != nil {
+			t.Fatalf("opening a tab: %v", err)
+		}
+		return tab
+	}
+}
+
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get runs an action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// items returns the texts of the items of list id.
+func items(t *testing.T, ctx context.Context, id string) []string {
+	t.Helper()
+	return get(t, ctx, chromedp.Evaluate[[]string](fmt.Sprintf(`[...document.getElementById(%q).children].map(e => e.textContent)`, id)))
+}
+
+// waitItem waits until list id has an item with text want.
+func waitItem(t *testing.T, ctx context.Context, id, want string) {
+	t.Helper()
+	run(t, ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`[...document.getElementById(%q).children].some(e => e.textContent === %q)`, id, want),
+		chromedp.WithPollingTimeout(10*time.Second)))
+}
+
+func has(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// say types text into #msg and clicks #send until the tab shows it: the
+// click handler exists only once main's subscribe has returned.
+func say(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		run(t, ctx, chromedp.SetValue(css("#msg"), text), chromedp.Click(css("#send")))
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`[...document.getElementById("log").children].some(e => e.textContent.endsWith(%q))`, text),
+			chromedp.WithPollingTimeout(2*time.Second)))
+		if err == nil {
+			return
+		}
+		if i == 4 {
+			t.Fatalf("%q never showed in the tab that said it", text)
+		}
+	}
+}
+
+func TestChatTwoTabs(t *testing.T) {
+	url := serve(t, "chat")
+	tab := browser(t)
+	a, b := tab(), tab()
+	run(t, a, chromedp.Navigate(url))
+	run(t, b, chromedp.Navigate(url))
+	say(t, a, "a is here")
+	say(t, b, "b is here")
+	say(t, a, "hello from a")
+	waitItem(t, b, "log", "hello from a")
+	say(t, b, "hello from b")
+	waitItem(t, a, "log", "hello from b")
+	// The input is cleared after a post, and an empty line is not sent.
+	if v := get(t, a, chromedp.Value(css("#msg"))); v != "" {
+		t.Errorf("input holds %q after sending", v)
+	}
+	for _, tabCtx := range []context.Context{a, b} {
+		got := items(t, tabCtx, "log")
+		if strings.Join(got[len(got)-2:], "|") != "hello from a|hello from b" {
+			t.Errorf("log ends %q, want the two lines in order", got)
+		}
+	}
+}
+
+func TestRoomsAreSeparate(t *testing.T) {
+	// A short client timeout, so that a closed tab is collected quickly.
+	url := serve(t, "rooms", "--client-timeout", "1500ms", "--poll-timeout", "500ms")
+	tab := browser(t)
+	a, b, c := tab(), tab(), tab()
+	join := func(ctx context.Context, room, name string) {
+		run(t, ctx, chromedp.Navigate(url),
+			chromedp.SetValue(css("#room"), room), chromedp.SetValue(css("#name"), name),
+			chromedp.Click(css("#join")))
+		waitItem(t, ctx, "log", name+": joined")
+	}
+	join(a, "red", "ann")
+	join(b, "blue", "bob")
+	join(c, "red", "cy")
+	waitItem(t, a, "log", "cy: joined")
+	say(t, a, "in red")
+	waitItem(t, c, "log", "ann: in red")
+	say(t, b, "in blue")
+	// Both lines have been delivered by now (each tab saw its own after
+	// the server committed); neither crossed rooms.
+	if got := items(t, b, "log"); has(got, "ann: in red") || has(got, "cy: joined") {
+		t.Errorf("blue room saw red room's lines: %q", got)
+	}
+	if got := items(t, a, "log"); has(got, "bob: in blue") {
+		t.Errorf("red room saw blue room's line: %q", got)
+	}
+	if count := get(t, c, chromedp.Text(css("#count"))); count != "2 here" {
+		t.Errorf("count in red for the second joiner = %q, want \"2 here\"", count)
+	}
+	// Closing cy's tab: after the client timeout, on leave tells red.
+	if err := chromedp.Cancel(c); err != nil {
+		t.Fatal(err)
+	}
+	waitItem(t, a, "log", "cy: left")
+	if got := items(t, b, "log"); has(got, "cy: left") {
+		t.Errorf("blue room heard that cy left red: %q", got)
+	}
+}
+
+func TestTickerCounts(t *testing.T) {
+	url := serve(t, "ticker")
+	tab := browser(t)
+	a := tab()
+	run(t, a, chromedp.Navigate(url),
+		chromedp.Poll[chromedp.Void](`Number(document.getElementById("seen").textContent) >= 3`, chromedp.WithPollingTimeout(10*time.Second)))
+	now := get(t, a, chromedp.Text(css("#now")))
+	ms, err := strconv.ParseInt(now, 10, 64)
+	if err != nil || time.Since(time.UnixMilli(ms)).Abs() > time.Minute {
+		t.Errorf("server time shown is %q, not a recent time in ms", now)
+	}
+}
+
+func TestBothHalvesAgree(t *testing.T) {
+	url := serve(t, "both")
+	tab := browser(t)
+	a := tab()
+	run(t, a, chromedp.Navigate(url),
+		chromedp.Poll[chromedp.Void](`document.getElementById("out").children.length >= 4`, chromedp.WithPollingTimeout(10*time.Second)))
+	got := items(t, a, "out")
+	client, server := strings.TrimPrefix(got[0], "client: "), strings.TrimPrefix(got[1], "server: ")
+	if client != server {
+		t.Errorf("the halves differ:\nclient: %s\nserver: %s", client, server)
+	}
+	// What Go computes, for both halves: collatz(27) takes 111 steps.
+	want := fmt.Sprintf("a-b-c: 1 3 6 10 9007199254740993 %d %d 111", -7/2, -7%2)
+	if client != want {
+		t.Errorf("client answer %q, want %q", client, want)
+	}
+	if got[2] != "1.5 2 true" || got[3] != "-1" {
+		t.Errorf("lines 3 and 4 = %q, %q; want \"1.5 2 true\", \"-1\"", got[2], got[3])
+	}
+}
+
+func TestTablesProgram(t *testing.T) {
+	url := serve(t, filepath.Join("..", "testdata", "golden", "tables.prog"))
+	a := browser(t)()
+	run(t, a, chromedp.Navigate(url),
+		chromedp.Poll[chromedp.Void](`document.getElementById("out").children.length >= 1`, chromedp.WithPollingTimeout(10*time.Second)))
+	// record inserts (ann, 12), updates it to 13 with best some(12), and
+	// counts the rows over 10; best of 3 and 9 is 9; -1 / 2 % 3 is 0.
+	if got := items(t, a, "out"); len(got) != 1 || got[0] != "1 9 0" {
+		t.Errorf("out = %q, want [\"1 9 0\"]", got)
+	}
+}

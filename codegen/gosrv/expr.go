@@ -1,0 +1,216 @@
+package gosrv
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/prog-lang/prog/codegen/internal/cg"
+	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/lang/types"
+)
+
+func (g *gen) exprs(xs []ast.Expr) []string { return cg.Exprs(xs, g.expr) }
+
+func (g *gen) expr(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.IntLit:
+		return strconv.FormatInt(e.Value, 10)
+	case *ast.FloatLit:
+		s := strconv.FormatFloat(e.Value, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eEIN") {
+			s += ".0"
+		}
+		return s
+	case *ast.StringLit:
+		return strconv.Quote(e.Value)
+	case *ast.BoolLit:
+		return strconv.FormatBool(e.Value)
+	case *ast.NoneLit:
+		return g.typ(e.Type()) + "{}"
+	case *ast.SomeExpr:
+		return fmt.Sprintf("rt.Some[%s](%s)", g.typ(e.X.Type()), g.expr(e.X))
+	case *ast.ListLit:
+		return g.typ(e.Type()) + "{" + strings.Join(g.exprs(e.Elems), ", ") + "}"
+	case *ast.RecordLit:
+		rec := g.recs.of(types.Unalias(e.Type()).(*types.Record))
+		var parts []string
+		for _, f := range e.Fields {
+			parts = append(parts, rec.goName[f.Name.Name]+": "+g.expr(f.Value))
+		}
+		return rec.name + "{" + strings.Join(parts, ", ") + "}"
+	case *ast.Ident:
+		return g.ident(e)
+	case *ast.ParenExpr:
+		return "(" + g.expr(e.X) + ")"
+	case *ast.FieldExpr:
+		rec := g.recs.of(types.Unalias(e.X.Type()).(*types.Record))
+		return g.expr(e.X) + "." + rec.goName[e.Name.Name]
+	case *ast.IndexExpr:
+		return fmt.Sprintf("rt.Index(%s, %s)", g.expr(e.X), g.expr(e.Index))
+	case *ast.UnaryExpr:
+		if e.Op == "-" && types.Unalias(e.Type()) == types.Int {
+			return "rt.Neg(" + g.expr(e.X) + ")"
+		}
+		return e.Op + g.expr(e.X)
+	case *ast.BinaryExpr:
+		return g.binary(e)
+	case *ast.CallExpr:
+		return g.call(e)
+	case *ast.FuncLit:
+		return g.funcLit(e)
+	case *ast.MatchExpr:
+		return g.match(e)
+	case *ast.SelectExpr:
+		if e.Where == nil {
+			return fmt.Sprintf("rt.All(ctx, scan_%s)", e.Table.Name)
+		}
+		return fmt.Sprintf("rt.Where(ctx, scan_%s, %s)", e.Table.Name, g.pred(e.Decl, e.Where))
+	}
+	panic(fmt.Sprintf("gosrv: unexpected expression %T", e))
+}
+
+func (g *gen) ident(id *ast.Ident) string {
+	obj := id.Obj
+	switch obj.Kind {
+	case ast.ColumnObj:
+		rec := g.recs.of(obj.Table.Row)
+		return "row." + rec.goName[id.Name]
+	case ast.FuncObj:
+		// A function as a value: a closure over the call's ctx.
+		ft := obj.Func.Type
+		var ps, args []string
+		for i, p := range ft.Params {
+			ps = append(ps, fmt.Sprintf("p%d %s", i, g.typ(p)))
+			args = append(args, fmt.Sprintf("p%d", i))
+		}
+		call := fmt.Sprintf("%s(ctx%s)", ident(id.Name), prefixJoin(args))
+		if cg.IsUnit(ft.Result) {
+			return fmt.Sprintf("func(%s) { %s }", strings.Join(ps, ", "), call)
+		}
+		return fmt.Sprintf("func(%s)%s { return %s }", strings.Join(ps, ", "), g.result(ft.Result), call)
+	}
+	return ident(id.Name)
+}
+
+var intOps = map[string]string{"+": "rt.Add", "-": "rt.Sub", "*": "rt.Mul", "/": "rt.Div", "%": "rt.Mod"}
+
+func (g *gen) binary(e *ast.BinaryExpr) string {
+	x, y := g.expr(e.X), g.expr(e.Y)
+	t := types.Unalias(e.X.Type())
+	if f, ok := intOps[e.Op]; ok && t == types.Int {
+		return fmt.Sprintf("%s(%s, %s)", f, x, y)
+	}
+	if (e.Op == "==" || e.Op == "!=") && !cg.IsBasic(t) {
+		eq := fmt.Sprintf("rt.Equal(%s, %s)", x, y)
+		if e.Op == "!=" {
+			return "!" + eq
+		}
+		return eq
+	}
+	return x + " " + e.Op + " " + y
+}
+
+func (g *gen) funcLit(f *ast.FuncLit) string {
+	ft := types.Unalias(f.Type()).(*types.Func)
+	saved := g.out
+	var b strings.Builder
+	fmt.Fprintf(&b, "func(%s)%s {\n", strings.TrimPrefix(g.paramList(f.Params, ft.Params), ", "), g.result(ft.Result))
+	var buf = new(bytesBuffer)
+	g.out = &buf.Buffer
+	g.block(f.Body)
+	g.out = saved
+	b.Write(buf.Bytes())
+	b.WriteString("}")
+	return b.String()
+}
+
+func (g *gen) match(m *ast.MatchExpr) string {
+	var some, none *ast.MatchArm
+	for _, a := range m.Arms {
+		if a.Some {
+			some = a
+		} else {
+			none = a
+		}
+	}
+	rt := g.typ(m.Type())
+	bind := "_"
+	if g.used[some.Bind.Obj] {
+		bind = ident(some.Bind.Name)
+	}
+	return fmt.Sprintf("func() %s {\nif o := %s; o.Some {\n%s := o.V\nreturn %s\n}\nreturn %s\n}()",
+		rt, g.expr(m.X), bind, g.expr(some.Body), g.expr(none.Body))
+}
+
+// pred is a where clause as a Go predicate over a table's rows.
+func (g *gen) pred(t *ast.TableDecl, where ast.Expr) string {
+	return fmt.Sprintf("func(row %s) bool { return %s }", g.recs.of(t.Row).name, g.expr(where))
+}
+
+func (g *gen) call(c *ast.CallExpr) string {
+	args := g.exprs(c.Args)
+	if c.Builtin != nil {
+		return g.builtin(c, args)
+	}
+	if id, ok := c.Fun.(*ast.Ident); ok && id.Obj.Kind == ast.FuncObj {
+		return fmt.Sprintf("%s(ctx%s)", ident(id.Name), prefixJoin(args))
+	}
+	return fmt.Sprintf("%s(%s)", g.expr(c.Fun), strings.Join(args, ", "))
+}
+
+func (g *gen) builtin(c *ast.CallExpr, a []string) string {
+	argT := func(i int) types.Type { return types.Unalias(c.Args[i].Type()) }
+	switch c.Builtin.Name {
+	case "self":
+		return "ctx.Self()"
+	case "channel":
+		return fmt.Sprintf("rt.NewChan[%s](ctx)", g.typ(types.Unalias(c.Type()).(*types.Channel).Elem))
+	case "send":
+		return fmt.Sprintf("rt.Send(ctx, %s, %s)", a[0], a[1])
+	case "now":
+		return "rt.Now()"
+	case "log":
+		return "ctx.Log(" + a[0] + ")"
+	case "len":
+		return "rt.Len(" + a[0] + ")"
+	case "length":
+		return "int64(len(" + a[0] + "))"
+	case "str":
+		switch argT(0) {
+		case types.Int:
+			return "rt.StrInt(" + a[0] + ")"
+		case types.Float:
+			return "rt.FormatFloat(" + a[0] + ")"
+		case types.Bool:
+			return "rt.StrBool(" + a[0] + ")"
+		}
+		return a[0]
+	case "toInt":
+		if argT(0) == types.String {
+			return "rt.ParseInt(" + a[0] + ")"
+		}
+		return "rt.Trunc(" + a[0] + ")"
+	case "toFloat":
+		if argT(0) == types.String {
+			return "rt.ParseFloat(" + a[0] + ")"
+		}
+		return "float64(" + a[0] + ")"
+	case "split":
+		return fmt.Sprintf("rt.Split(%s, %s)", a[0], a[1])
+	case "join":
+		return fmt.Sprintf("rt.Join(%s, %s)", a[0], a[1])
+	case "contains":
+		if argT(0) == types.String {
+			return fmt.Sprintf("rt.ContainsString(%s, %s)", a[0], a[1])
+		}
+		return fmt.Sprintf("rt.Contains(%s, %s)", a[0], a[1])
+	case "append":
+		return fmt.Sprintf("rt.Append(%s, %s)", a[0], a[1])
+	}
+	// Client-only built-ins never reach the server: the split sees to it.
+	panic("gosrv: built-in " + c.Builtin.Name + " on the server")
+}
+
+type bytesBuffer struct{ bytes.Buffer }

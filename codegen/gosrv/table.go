@@ -1,0 +1,63 @@
+package gosrv
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/prog-lang/prog/lang/ast"
+)
+
+func quote(name string) string { return `"` + name + `"` }
+
+// scanner writes scan_T, which reads every row of table t with its id.
+func (g *gen) scanner(t *ast.TableDecl) {
+	rec := g.recs.of(t.Row)
+	cols := []string{`"_id"`}
+	dsts := []string{"&id"}
+	for _, f := range t.Row.Fields {
+		cols = append(cols, quote(f.Name))
+		dsts = append(dsts, "&r."+rec.goName[f.Name])
+	}
+	g.p("// scan_%s reads the rows of table %s.\n", t.Name.Name, t.Name.Name)
+	g.p("func scan_%s(ctx *rt.Ctx) (ids []int64, rows []%s) {\n", t.Name.Name, rec.name)
+	g.p("q := ctx.Query(`SELECT %s FROM %s`)\n", strings.Join(cols, ", "), quote(t.Name.Name))
+	g.p("for q.Next() {\nvar id int64\nvar r %s\nq.Scan(%s)\nids = append(ids, id)\nrows = append(rows, r)\n}\nreturn ids, rows\n}\n\n",
+		rec.name, strings.Join(dsts, ", "))
+}
+
+func (g *gen) insert(s *ast.InsertStmt) {
+	var cols, marks, vals []string
+	for _, f := range s.Fields {
+		cols = append(cols, quote(f.Name.Name))
+		marks = append(marks, "?")
+		vals = append(vals, g.expr(f.Value))
+	}
+	g.p("ctx.Exec(`INSERT INTO %s (%s) VALUES (%s)`%s)\n", quote(s.Table.Name),
+		strings.Join(cols, ", "), strings.Join(marks, ", "), prefixJoin(vals))
+}
+
+func (g *gen) update(s *ast.UpdateStmt) {
+	rec := g.recs.of(s.Decl.Row)
+	var sets, vals []string
+	for _, c := range s.Sets {
+		sets = append(sets, quote(c.Column.Name)+" = ?")
+		vals = append(vals, g.expr(c.Value))
+	}
+	where := "nil"
+	if s.Where != nil {
+		where = g.pred(s.Decl, s.Where)
+	}
+	g.p("rt.Update(ctx, `UPDATE %s SET %s WHERE \"_id\" = ?`, scan_%s, %s, func(row %s) []any { return []any{%s} })\n",
+		quote(s.Table.Name), strings.Join(sets, ", "), s.Table.Name, where, rec.name, strings.Join(vals, ", "))
+}
+
+func (g *gen) delete(s *ast.DeleteStmt) {
+	if s.Where == nil {
+		g.p("ctx.Exec(`DELETE FROM %s`)\n", quote(s.Table.Name))
+		return
+	}
+	g.p("rt.Delete(ctx, `DELETE FROM %s WHERE \"_id\" = ?`, scan_%s, %s)\n",
+		quote(s.Table.Name), s.Table.Name, g.pred(s.Decl, s.Where))
+}
+
+var _ = fmt.Sprintf
