@@ -11,19 +11,25 @@ GOBIN       := $(shell $(GO) env GOPATH)/bin
 
 all: build
 
-# Building every package (tests included) warms the build cache, so later
-# builds and test runs work offline and fast.
+# Building every package (tests included) and one generated server warms
+# the build cache, so later builds, `prog build` and test runs work offline
+# and fast (the first build of a server compiles the standard library).
 build:
 	$(GO) build -o bin/prog ./cmd/prog
 	$(GO) test -count=1 -run '^$$' ./... >/dev/null
+	bin/prog build testdata/examples/chat.prog -o bin/chat
 
 test: deps lint unit race
 
-# What the tests need beyond Go. Nothing yet: the browser and PostgreSQL
-# suites arrive with the code generator and runtime, and install their
-# packages here (apt-get) when they do.
+# What the tests need beyond Go: Debian's Chromium for the browser tests,
+# and PostgreSQL for the database suite, installed when missing (as root).
+APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 deps:
 	@$(GO) version
+	@command -v chromium >/dev/null || $(APT) chromium || { apt-get update -q && $(APT) chromium; }
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+		$(APT) postgresql || { apt-get update -q && $(APT) postgresql; }
+	@chromium --version
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -45,6 +51,7 @@ fuzz:
 # Benchmarks print figures; they are never run by `make test`.
 bench:
 	$(GO) test ./lang/... -run '^$$' -bench . -benchtime 10x -count 5
+	$(GO) test ./codegen -run '^$$' -bench . -count 5
 
 clean:
 	rm -rf bin

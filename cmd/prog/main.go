@@ -55,7 +55,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	// Flag and argument mistakes are usage errors (exit 2).
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCheck(), newVersion())
+	root.AddCommand(newCheck(), newBuild(), newRun(), newEmit(), newVersion())
 	return root
 }
 

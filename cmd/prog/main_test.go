@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -15,5 +17,24 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI scripts in testdata/script.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "../../testdata/script"})
+	testscript.Run(t, testscript.Params{
+		Dir: "../../testdata/script",
+		// prog build runs go build: give it the real Go caches, so that
+		// builds are as fast as outside the test.
+		Setup: func(env *testscript.Env) error {
+			for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOPROXY"} {
+				out, err := exec.Command("go", "env", v).Output()
+				if err != nil {
+					return err
+				}
+				env.Setenv(v, strings.TrimSpace(string(out)))
+			}
+			cache, err := os.UserCacheDir()
+			if err != nil {
+				return err
+			}
+			env.Setenv("XDG_CACHE_HOME", cache)
+			return nil
+		},
+	})
 }
