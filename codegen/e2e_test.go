@@ -333,3 +333,28 @@ func TestTablesProgram(t *testing.T) {
 		t.Errorf("out = %q, want [\"1 9 0\"]", got)
 	}
 }
+
+func TestRecvOnAnotherClientsChannel(t *testing.T) {
+	url := serve(t, filepath.Join("..", "testdata", "e2e", "owner.prog"))
+	tab := browser(t)
+	a, b := tab(), tab()
+	run(t, a, chromedp.Navigate(url),
+		chromedp.Poll[chromedp.Void](`document.getElementById("state").textContent === "owner"`, chromedp.WithPollingTimeout(10*time.Second)))
+	ctx, cancel := context.WithTimeout(b, 20*time.Second)
+	defer cancel()
+	console := chromedp.Console(ctx)
+	run(t, b, chromedp.Navigate(url))
+	for m, err := range console {
+		if err != nil {
+			t.Fatalf("no runtime error in the console of the page that used another's channel: %v", err)
+		}
+		if m.Type == chromedp.ConsoleError && strings.Contains(m.Text, "belongs to another client") {
+			break
+		}
+	}
+	// The owner got the message; the other page did not.
+	run(t, a, chromedp.Poll[chromedp.Void](`document.getElementById("state").textContent === "owner got secret"`, chromedp.WithPollingTimeout(10*time.Second)))
+	if s := get(t, b, chromedp.Text(css("#state"))); s != "trying" {
+		t.Errorf("the other page shows %q, want \"trying\"", s)
+	}
+}
