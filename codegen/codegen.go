@@ -57,6 +57,18 @@ func SourceRoot() (string, error) {
 	return "", errors.New("cannot find the compiler's source, which holds the runtime: build prog from a clone of its repository (go run ./cmd/prog, or go install ./cmd/prog without -trimpath)")
 }
 
+// Module returns the go.mod and go.sum of a generated module: it requires
+// this compiler's module, replaced by its source.
+func Module(name string) (gomod, gosum []byte, err error) {
+	root, err := SourceRoot()
+	if err != nil {
+		return nil, nil, err
+	}
+	gomod = fmt.Appendf(nil, "module prog.generated/%s\n\ngo 1.26\n\nrequire github.com/prog-lang/prog v0.0.0\n\nreplace github.com/prog-lang/prog => %s\n", name, root)
+	gosum, err = os.ReadFile(filepath.Join(root, "go.sum"))
+	return gomod, gosum, err
+}
+
 // Build writes the server binary for out to bin. Builds are cached by
 // the hash of what they are built from, so a second build of the same
 // program only copies the binary.
@@ -65,18 +77,14 @@ func Build(out *Output, bin string) error {
 	if err != nil {
 		return errors.New("prog build needs the Go toolchain (https://go.dev/dl/), and no `go` command is on PATH")
 	}
-	root, err := SourceRoot()
+	gomod, gosum, err := Module(out.Name)
 	if err != nil {
 		return err
 	}
-	gomod := fmt.Sprintf("module prog.generated/%s\n\ngo 1.26\n\nrequire github.com/prog-lang/prog v0.0.0\n\nreplace github.com/prog-lang/prog => %s\n", out.Name, root)
-	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		return err
-	}
+	root, _ := SourceRoot()
 	files := map[string][]byte{
 		"main.go": out.Go, "bundle.js": out.Bundle, "bundle.js.map": out.BundleMap,
-		"go.mod": []byte(gomod), "go.sum": gosum,
+		"go.mod": gomod, "go.sum": gosum,
 	}
 	h := sha256.New()
 	for _, n := range []string{"main.go", "bundle.js", "bundle.js.map", "go.mod", "go.sum"} {

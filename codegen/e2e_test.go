@@ -358,3 +358,17 @@ func TestRecvOnAnotherClientsChannel(t *testing.T) {
 		t.Errorf("the other page shows %q, want \"trying\"", s)
 	}
 }
+
+func TestValuesProgram(t *testing.T) {
+	url := serve(t, filepath.Join("..", "testdata", "e2e", "values.prog"))
+	a := browser(t)()
+	run(t, a, chromedp.Navigate(url),
+		chromedp.Poll[chromedp.Void](`document.getElementById("out").children.length >= 5`, chromedp.WithPollingTimeout(10*time.Second)))
+	want := []string{
+		"a`b![a|b]-9-3074457345618258602", "c[]3,49-3074457345618258602",
+		"9 2500 0.3333333333333333 true", "applied", "slept",
+	}
+	if got := items(t, a, "out"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("out =\n%q\nwant\n%q", got, want)
+	}
+}

@@ -277,6 +277,8 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		w.Write(s.prog.Bundle)
 		io.WriteString(w, "\n//# sourceMappingURL="+s.bundle[1:]+".map\n")
+	case "favicon.ico":
+		w.WriteHeader(http.StatusNoContent) // none, and no error in the console
 	case s.bundle[1:] + ".map":
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")

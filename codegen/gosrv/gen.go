@@ -76,7 +76,10 @@ func Generate(name string, prog *check.Program, sp *split.Result) ([]byte, error
 	out.WriteString("\n\trt \"" + RuntimePath + "\"\n)\n\n")
 	out.WriteString("//go:embed bundle.js\nvar bundle []byte\n\n//go:embed bundle.js.map\nvar bundleMap []byte\n\n")
 	out.WriteString("func main() { rt.Main(program) }\n\n")
-	for _, r := range g.recs.list {
+	// Writing a struct may name record types not seen before: they are
+	// appended to the list, and written in turn.
+	for i := 0; i < len(g.recs.list); i++ {
+		r := g.recs.list[i]
 		fmt.Fprintf(&out, "type %s struct {\n", r.name)
 		for _, f := range r.fields {
 			fmt.Fprintf(&out, "\t%s %s `json:%q`\n", r.goName[f.Name], g.typ(f.Type), f.Name)
@@ -362,7 +365,12 @@ func (g *gen) stmt(s ast.Stmt) {
 		g.ifStmt(s)
 		g.p("\n")
 	case *ast.WhileStmt:
-		g.p("for %s {\n", g.expr(s.Cond))
+		if isTrue(s.Cond) {
+			// Go sees that a bare for never ends, as Prog's return check does.
+			g.p("for {\n")
+		} else {
+			g.p("for %s {\n", g.expr(s.Cond))
+		}
 		g.block(s.Body)
 		g.p("}\n")
 	case *ast.ForStmt:
@@ -389,6 +397,20 @@ func (g *gen) stmt(s ast.Stmt) {
 		g.delete(s)
 	case *ast.SpawnStmt:
 		g.p("panic(\"spawn on the server\")\n") // the split keeps spawn on the client
+	}
+}
+
+// isTrue reports whether e is the literal true, perhaps in parentheses.
+func isTrue(e ast.Expr) bool {
+	for {
+		switch x := e.(type) {
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.BoolLit:
+			return x.Value
+		default:
+			return false
+		}
 	}
 }
 

@@ -1,0 +1,79 @@
+package codegen_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prog-lang/prog/codegen"
+	"github.com/prog-lang/prog/lang"
+)
+
+// TestCleanChecksCompile generates every program of testdata/check that
+// checks clean (a chunk with no expected error) and every example, and
+// type-checks all of their servers in one go vet: generated Go must never
+// fail to compile.
+func TestCleanChecksCompile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build")
+	}
+	var progs []string
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "check", "*.prog"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, chunk := range regexp.MustCompile(`(?m)^---$`).Split(string(b), -1) {
+			if !strings.Contains(chunk, "###") {
+				progs = append(progs, chunk)
+			}
+		}
+	}
+	for _, dir := range []string{"examples", "golden", "e2e"} {
+		files, _ := filepath.Glob(filepath.Join("..", "testdata", dir, "*.prog"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			progs = append(progs, string(b))
+		}
+	}
+	mod := t.TempDir()
+	gomod, gosum, err := codegen.Module("all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(mod, "go.mod"), gomod, 0o644)
+	os.WriteFile(filepath.Join(mod, "go.sum"), gosum, 0o644)
+	n := 0
+	for i, src := range progs {
+		if _, errs := lang.Load("p.prog", []byte(src)); len(errs) > 0 {
+			continue // a chunk that is clean only in part (errors without ###)
+		}
+		n++
+		out := gen(t, "p", "p.prog", []byte(src))
+		dir := filepath.Join(mod, fmt.Sprintf("p%03d", i))
+		os.Mkdir(dir, 0o755)
+		for name, b := range map[string][]byte{"main.go": out.Go, "bundle.js": out.Bundle, "bundle.js.map": out.BundleMap} {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d clean programs found", n)
+	}
+	cmd := exec.Command("go", "vet", "./...")
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("generated servers do not compile:\n%s", msg)
+	}
+	t.Logf("%d programs compiled", n)
+}
