@@ -413,3 +413,35 @@ func TestChannelOwnerAndTasks(t *testing.T) {
 		t.Errorf("channel() in a task: %v", err)
 	}
 }
+
+func TestPushOrigin(t *testing.T) {
+	f := newFixture(t, Config{PushOrigin: "http://push.example", PollTimeout: 50 * time.Millisecond})
+	resp, err := http.Get(f.http.URL + "/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `<meta name="prog-push" content="http://push.example">`) {
+		t.Errorf("page does not name the push origin:\n%s", body)
+	}
+	a := f.open(t)
+	req, _ := http.NewRequest("OPTIONS", f.http.URL+"/push/"+a.sid+"?ack=0", nil)
+	req.Header.Set("Origin", "http://page.example")
+	req.Header.Set("Access-Control-Request-Headers", "prog-key")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "http://page.example" ||
+		!strings.EqualFold(resp.Header.Get("Access-Control-Allow-Headers"), "Prog-Key") {
+		t.Errorf("preflight: %d, headers %v", resp.StatusCode, resp.Header)
+	}
+	// Without --push-origin there is no cross-origin push.
+	g := newFixture(t, Config{})
+	b := g.open(t)
+	if code, _ := b.do(t, "OPTIONS", "/push/"+b.sid+"?ack=0", b.key, ""); code != http.StatusMethodNotAllowed {
+		t.Errorf("preflight without --push-origin: %d, want 405", code)
+	}
+}
