@@ -17,6 +17,7 @@ import (
 
 	"github.com/prog-lang/prog/codegen"
 	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/runtime/pgtest"
 )
 
 // The end-to-end tests build each example once per test binary, start it
@@ -41,6 +42,7 @@ func TestMain(m *testing.M) {
 	}
 	binDir = dir
 	code := m.Run()
+	pgtest.StopShared()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -79,11 +81,28 @@ func build(t *testing.T, name string) string {
 	return br.bin
 }
 
-// serve starts a built program and returns its page's URL.
+// serve starts a built program on SQLite and returns its page's URL.
 func serve(t *testing.T, name string, flags ...string) string {
 	t.Helper()
+	return serveDB(t, name, "sqlite", flags...)
+}
+
+// onBothDBs runs test as two subtests, with the database "sqlite" and
+// with a new PostgreSQL database.
+func onBothDBs(t *testing.T, test func(t *testing.T, db string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, "sqlite") })
+	t.Run("postgres", func(t *testing.T) { test(t, pgtest.Shared(t).NewDatabase(t)) })
+}
+
+// serveDB starts a built program on db ("sqlite" for a new file, or a
+// PostgreSQL URL) and returns its page's URL.
+func serveDB(t *testing.T, name, db string, flags ...string) string {
+	t.Helper()
 	bin := build(t, name)
-	args := append([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), filepath.Base(bin)+".db")}, flags...)
+	if db == "sqlite" {
+		db = filepath.Join(t.TempDir(), filepath.Base(bin)+".db")
+	}
+	args := append([]string{"--addr", "127.0.0.1:0", "--db", db}, flags...)
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -225,8 +244,10 @@ func say(t *testing.T, ctx context.Context, text string) {
 	}
 }
 
-func TestChatTwoTabs(t *testing.T) {
-	url := serve(t, "chat")
+func TestChatTwoTabs(t *testing.T) { onBothDBs(t, testChatTwoTabs) }
+
+func testChatTwoTabs(t *testing.T, db string) {
+	url := serveDB(t, "chat", db)
 	tab := browser(t)
 	a, b := tab(), tab()
 	run(t, a, chromedp.Navigate(url))
@@ -249,9 +270,11 @@ func TestChatTwoTabs(t *testing.T) {
 	}
 }
 
-func TestRoomsAreSeparate(t *testing.T) {
+func TestRoomsAreSeparate(t *testing.T) { onBothDBs(t, testRoomsAreSeparate) }
+
+func testRoomsAreSeparate(t *testing.T, db string) {
 	// A short client timeout, so that a closed tab is collected quickly.
-	url := serve(t, "rooms", "--client-timeout", "1500ms", "--poll-timeout", "500ms")
+	url := serveDB(t, "rooms", db, "--client-timeout", "1500ms", "--poll-timeout", "500ms")
 	tab := browser(t)
 	a, b, c := tab(), tab(), tab()
 	join := func(ctx context.Context, room, name string) {
@@ -288,8 +311,10 @@ func TestRoomsAreSeparate(t *testing.T) {
 	}
 }
 
-func TestTickerCounts(t *testing.T) {
-	url := serve(t, "ticker")
+func TestTickerCounts(t *testing.T) { onBothDBs(t, testTickerCounts) }
+
+func testTickerCounts(t *testing.T, db string) {
+	url := serveDB(t, "ticker", db)
 	tab := browser(t)
 	a := tab()
 	run(t, a, chromedp.Navigate(url),

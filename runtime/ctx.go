@@ -55,11 +55,19 @@ func (x *Ctx) Log(s string) {
 	x.srv.log.Info(s, "program", x.srv.prog.Name)
 }
 
+// dbError is a database failure inside a call or task. The runtime
+// retries the whole call when it is a serialization failure.
+type dbError struct{ err error }
+
+func (e *dbError) Error() string { return "database: " + e.err.Error() }
+
+func failDB(err error) { panic(&dbError{err}) }
+
 func (x *Ctx) begin() *sql.Tx {
 	if x.tx == nil {
-		tx, err := x.srv.db.BeginTx(x.ctx, nil)
+		tx, err := x.srv.db.begin(x.ctx)
 		if err != nil {
-			Fail("database: %v", err)
+			failDB(err)
 		}
 		x.tx = tx
 	}
@@ -68,17 +76,17 @@ func (x *Ctx) begin() *sql.Tx {
 
 // Query runs a query in the transaction. Generated code scans the rows.
 func (x *Ctx) Query(query string, args ...any) *Rows {
-	rows, err := x.begin().QueryContext(x.ctx, query, args...)
+	rows, err := x.begin().QueryContext(x.ctx, x.srv.db.q(query), args...)
 	if err != nil {
-		Fail("database: %v", err)
+		failDB(err)
 	}
 	return &Rows{rows: rows}
 }
 
 // Exec runs a statement in the transaction.
 func (x *Ctx) Exec(query string, args ...any) {
-	if _, err := x.begin().ExecContext(x.ctx, query, args...); err != nil {
-		Fail("database: %v", err)
+	if _, err := x.begin().ExecContext(x.ctx, x.srv.db.q(query), args...); err != nil {
+		failDB(err)
 	}
 }
 
@@ -93,7 +101,7 @@ func (r *Rows) Next() bool {
 	err := r.rows.Err()
 	r.rows.Close()
 	if err != nil {
-		Fail("database: %v", err)
+		failDB(err)
 	}
 	return false
 }
@@ -107,12 +115,12 @@ func (r *Rows) Scan(dsts ...any) {
 	}
 	if err := r.rows.Scan(ptrs...); err != nil {
 		r.rows.Close()
-		Fail("database: %v", err)
+		failDB(err)
 	}
 	for i, d := range dsts {
 		if err := scanInto(d, srcs[i]); err != nil {
 			r.rows.Close()
-			Fail("database: %v", err)
+			failDB(err)
 		}
 	}
 }

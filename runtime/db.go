@@ -3,79 +3,226 @@ package runtime
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 
-	_ "modernc.org/sqlite" // the embedded default database
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, for --db postgres://…
+	_ "modernc.org/sqlite"             // the embedded default database
 )
 
-// openDB opens the SQLite database at path (WAL, one writer: every
-// transaction of the program runs in turn) and makes the program's tables.
-func openDB(ctx context.Context, path string, tables []*Table) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(on)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+// database is the program's database: SQLite (a file; the default) or
+// PostgreSQL (--db postgres://…). Generated SQL is written once, with ?
+// placeholders; for PostgreSQL they become $1, $2, ….
+type database struct {
+	*sql.DB
+	postgres bool
+	rebound  sync.Map // query → query with $n placeholders
+}
+
+// isPostgres reports whether a --db value names a PostgreSQL database.
+func isPostgres(spec string) bool {
+	return strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://")
+}
+
+// openDB opens the database and makes the program's tables. SQLite runs
+// in WAL mode with one connection, so transactions run in turn;
+// PostgreSQL runs them concurrently, SERIALIZABLE, and the runtime retries
+// the ones that fail to serialize.
+func openDB(ctx context.Context, spec string, tables []*Table) (*database, error) {
+	d := &database{postgres: isPostgres(spec)}
+	var err error
+	if d.postgres {
+		d.DB, err = sql.Open("pgx", spec)
+	} else {
+		dsn := "file:" + spec + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
+		d.DB, err = sql.Open("sqlite", dsn)
+		if err == nil {
+			d.SetMaxOpenConns(1)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %v", path, err)
+	if err := d.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open the database %s: %v", redact(spec), err)
 	}
 	for _, t := range tables {
-		if err := makeTable(ctx, db, t); err != nil {
-			db.Close()
+		if err := d.makeTable(ctx, t); err != nil {
+			d.Close()
 			return nil, err
 		}
 	}
-	return db, nil
+	return d, nil
+}
+
+// redact hides a password in a database URL, for messages.
+func redact(spec string) string {
+	if i, j := strings.Index(spec, "://"), strings.LastIndex(spec, "@"); i >= 0 && j > i {
+		if k := strings.Index(spec[i+3:j], ":"); k >= 0 {
+			return spec[:i+3+k] + ":…" + spec[j:]
+		}
+	}
+	return spec
+}
+
+// q returns query with this database's placeholders. Generated queries
+// hold no string literals, so every ? is a placeholder.
+func (d *database) q(query string) string {
+	if !d.postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	if r, ok := d.rebound.Load(query); ok {
+		return r.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+		} else {
+			b.WriteRune(c)
+		}
+	}
+	d.rebound.Store(query, b.String())
+	return b.String()
+}
+
+func (d *database) begin(ctx context.Context) (*sql.Tx, error) {
+	if d.postgres {
+		return d.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+	}
+	return d.BeginTx(ctx, nil)
+}
+
+// retryable reports whether a transaction failed only because it ran
+// at the same time as another: a serialization failure or a deadlock
+// (PostgreSQL), or a busy database (SQLite, another process).
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "40001" || pg.Code == "40P01"
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked")
+}
+
+// sqlType is the column type a Kind is stored as.
+func (d *database) sqlType(k Kind) string {
+	switch {
+	case k == KindFloat && d.postgres:
+		return "DOUBLE PRECISION"
+	case k == KindFloat:
+		return "REAL"
+	case k == KindString:
+		return "TEXT"
+	case k == KindBool && d.postgres:
+		return "BOOLEAN"
+	case d.postgres:
+		return "BIGINT"
+	}
+	return "INTEGER"
 }
 
 // quote quotes an identifier for SQL.
 func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // makeTable creates t, or checks that the table already there has t's
-// columns (a program whose tables changed needs a new database).
-func makeTable(ctx context.Context, db *sql.DB, t *Table) error {
-	cols := []string{`"_id" INTEGER PRIMARY KEY`}
+// columns: a program whose tables changed needs its data moved by hand,
+// never dropped silently.
+func (d *database) makeTable(ctx context.Context, t *Table) error {
+	id := `"_id" INTEGER PRIMARY KEY`
+	if d.postgres {
+		id = `"_id" BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY`
+	}
+	cols := []string{id}
 	for _, c := range t.Columns {
-		def := quote(c.Name) + " " + c.Kind.sql()
+		def := quote(c.Name) + " " + d.sqlType(c.Kind)
 		if !c.Null {
 			def += " NOT NULL"
 		}
 		cols = append(cols, def)
 	}
-	if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+quote(t.Name)+" ("+strings.Join(cols, ", ")+")"); err != nil {
+	if _, err := d.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+quote(t.Name)+" ("+strings.Join(cols, ", ")+")"); err != nil {
 		return fmt.Errorf("create table %s: %v", t.Name, err)
 	}
-	rows, err := db.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?)", t.Name)
+	query := `SELECT name, type, "notnull" = 0 FROM pragma_table_info(?) ORDER BY cid`
+	if d.postgres {
+		query = `SELECT column_name, upper(data_type), is_nullable = 'YES' FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`
+	}
+	rows, err := d.QueryContext(ctx, query, t.Name)
 	if err != nil {
 		return fmt.Errorf("table %s: %v", t.Name, err)
 	}
 	defer rows.Close()
-	var have []string
+	type column struct {
+		typ  string
+		null bool
+	}
+	have := map[string]column{}
+	var order []string
 	for rows.Next() {
 		var name, typ string
-		if err := rows.Scan(&name, &typ); err != nil {
+		var null bool
+		if err := rows.Scan(&name, &typ, &null); err != nil {
 			return err
 		}
-		have = append(have, name+" "+typ)
+		have[name] = column{typ, null}
+		order = append(order, name)
 	}
-	want := []string{"_id INTEGER"}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	mismatch := func(format string, args ...any) error {
+		return fmt.Errorf("table %s in the database does not match the program: %s; the program keeps its data, so move it by hand or use another --db",
+			t.Name, fmt.Sprintf(format, args...))
+	}
+	want := map[string]bool{"_id": true}
 	for _, c := range t.Columns {
-		want = append(want, c.Name+" "+c.Kind.sql())
+		want[c.Name] = true
+		h, ok := have[c.Name]
+		switch {
+		case !ok:
+			return mismatch("column %s is missing", c.Name)
+		case h.typ != d.sqlType(c.Kind):
+			return mismatch("column %s holds %s, the program declares %s", c.Name, h.typ, d.sqlType(c.Kind))
+		case h.null != c.Null && c.Name != "_id":
+			if c.Null {
+				return mismatch("column %s is NOT NULL, the program declares an option", c.Name)
+			}
+			return mismatch("column %s allows NULL, the program declares no option", c.Name)
+		}
 	}
-	if strings.Join(have, ", ") != strings.Join(want, ", ") {
-		return fmt.Errorf("table %s in the database has columns (%s), but the program declares (%s): use another --db, or drop the table",
-			t.Name, strings.Join(have, ", "), strings.Join(want, ", "))
+	for _, name := range order {
+		if !want[name] {
+			return mismatch("column %s is not declared", name)
+		}
 	}
-	return rows.Err()
+	return nil
+}
+
+// nextRun numbers this run of the program in its database, so that the
+// ids of clients and channels of different runs never meet.
+func (d *database) nextRun(ctx context.Context) (int64, error) {
+	if _, err := d.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS "_prog_meta" ("key" TEXT PRIMARY KEY, "value" BIGINT NOT NULL)`); err != nil {
+		return 0, err
+	}
+	var run int64
+	err := d.QueryRowContext(ctx, d.q(`INSERT INTO "_prog_meta" ("key", "value") VALUES ('run', 1)
+		ON CONFLICT ("key") DO UPDATE SET "value" = "_prog_meta"."value" + 1 RETURNING "value"`)).Scan(&run)
+	return run, err
 }
 
 // forget deletes the rows that hold any of the clients or channels given
 // (all of them when all is set: the clients of a previous run) and sets
 // option columns that hold one to none, in tx.
-func forget(ctx context.Context, tx *sql.Tx, tables []*Table, all bool, clients, chans []int64) error {
+func (d *database) forget(ctx context.Context, tx *sql.Tx, tables []*Table, all bool, clients, chans []int64) error {
 	for _, t := range tables {
 		for _, c := range t.Columns {
 			var ids []int64
@@ -104,7 +251,7 @@ func forget(ctx context.Context, tx *sql.Tx, tables []*Table, all bool, clients,
 			if c.Null {
 				stmt = "UPDATE " + quote(t.Name) + " SET " + quote(c.Name) + " = NULL WHERE " + cond
 			}
-			if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+			if _, err := tx.ExecContext(ctx, d.q(stmt), args...); err != nil {
 				return fmt.Errorf("collect in table %s: %v", t.Name, err)
 			}
 		}

@@ -64,13 +64,3 @@ const (
 	KindClient
 	KindChannel
 )
-
-func (k Kind) sql() string {
-	switch k {
-	case KindFloat:
-		return "REAL"
-	case KindString:
-		return "TEXT"
-	}
-	return "INTEGER"
-}

@@ -8,12 +8,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prog-lang/prog/runtime/pgtest"
 )
 
 // The tests drive a server over real HTTP, with a program written the way
@@ -36,6 +40,30 @@ func scanSubscribers(x *Ctx) (ids []int64, rows []subscriber) {
 	return ids, rows
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
+}
+
+// bothDBs runs test on SQLite and on PostgreSQL (a fresh database each).
+func bothDBs(t *testing.T, test func(t *testing.T, db string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, "sqlite") })
+	t.Run("postgres", func(t *testing.T) { test(t, pgtestDB(t)) })
+}
+
+func pgtestDB(tb testing.TB) string { return pgtest.Shared(tb).NewDatabase(tb) }
+
+func scanCounter(x *Ctx) (ids []int64, rows []int64) {
+	q := x.Query(`SELECT "_id", "n" FROM "counter"`)
+	for q.Next() {
+		var id, n int64
+		q.Scan(&id, &n)
+		ids, rows = append(ids, id), append(rows, n)
+	}
+	return ids, rows
+}
+
 type fixture struct {
 	srv  *Server
 	http *httptest.Server
@@ -43,14 +71,16 @@ type fixture struct {
 	left chan Client
 }
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	f := &fixture{left: make(chan Client, 8)}
 	p := &Program{
 		Name: "test", Page: `<p id="x">hi</p>`, Bundle: []byte("console.log(1)"), Map: []byte("{}"),
 		Tables: []*Table{{Name: "subscribers", Columns: []Column{
 			{Name: "ch", Kind: KindChannel}, {Name: "note", Kind: KindString, Null: true}, {Name: "who", Kind: KindClient},
-		}}},
+		}}, {Name: "watch", Columns: []Column{
+			{Name: "n", Kind: KindInt}, {Name: "ch", Kind: KindChannel, Null: true},
+		}}, {Name: "counter", Columns: []Column{{Name: "n", Kind: KindInt}}}},
 		Remote: map[string]Remote{
 			"subscribe": func(args []json.RawMessage) (func(*Ctx) any, error) {
 				if err := Args(args); err != nil {
@@ -59,6 +89,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 				return func(x *Ctx) any {
 					c := NewChan[string](x)
 					x.Exec(`INSERT INTO "subscribers" ("ch", "note", "who") VALUES (?, ?, ?)`, c, Some("n"), x.Self())
+					x.Exec(`INSERT INTO "watch" ("n", "ch") VALUES (?, ?)`, int64(x.Self()), Some(c))
 					return c
 				}, nil
 			},
@@ -79,6 +110,21 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 					return Unit{}
 				}, nil
 			},
+			// inc adds one to the counter, read and written back as
+			// generated code does, and tells every subscriber the count.
+			"inc": func(args []json.RawMessage) (func(*Ctx) any, error) {
+				return func(x *Ctx) any {
+					var n int64
+					Update(x, `UPDATE "counter" SET "n" = ? WHERE "_id" = ?`, scanCounter, nil, func(r int64) []any {
+						n = r + 1
+						return []any{n}
+					})
+					for _, s := range All(x, scanSubscribers) {
+						Send(x, s.Ch, StrInt(n))
+					}
+					return n
+				}, nil
+			},
 			"count": func(args []json.RawMessage) (func(*Ctx) any, error) {
 				return func(*Ctx) any { return f.runs.Add(1) }, nil
 			},
@@ -95,7 +141,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.DB == "" {
+	if cfg.DB == "" || cfg.DB == "sqlite" {
 		cfg.DB = filepath.Join(t.TempDir(), "test.db")
 	}
 	if cfg.ClientTimeout == 0 {
@@ -127,7 +173,7 @@ type page struct {
 
 var metaRE = regexp.MustCompile(`<meta name="prog-(session|key)" content="([0-9a-f]+)">`)
 
-func (f *fixture) open(t *testing.T) *page {
+func (f *fixture) open(t testing.TB) *page {
 	t.Helper()
 	resp, err := http.Get(f.http.URL + "/test")
 	if err != nil {
@@ -150,7 +196,7 @@ func (f *fixture) open(t *testing.T) *page {
 }
 
 // do sends a request and returns the status and body.
-func (p *page) do(t *testing.T, method, path, key, body string) (int, string) {
+func (p *page) do(t testing.TB, method, path, key, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, p.f.http.URL+path, strings.NewReader(body))
 	req.Header.Set("Prog-Key", key)
@@ -163,7 +209,7 @@ func (p *page) do(t *testing.T, method, path, key, body string) (int, string) {
 	return resp.StatusCode, strings.TrimSpace(string(b))
 }
 
-func (p *page) call(t *testing.T, fn string, args ...any) string {
+func (p *page) call(t testing.TB, fn string, args ...any) string {
 	t.Helper()
 	p.calls++
 	a, _ := json.Marshal(args)
@@ -174,7 +220,7 @@ func (p *page) call(t *testing.T, fn string, args ...any) string {
 	return body
 }
 
-func (p *page) push(t *testing.T, ack int) string {
+func (p *page) push(t testing.TB, ack int) string {
 	t.Helper()
 	code, body := p.do(t, "GET", fmt.Sprintf("/push/%s?ack=%d", p.sid, ack), p.key, "")
 	if code != 200 {
@@ -184,264 +230,421 @@ func (p *page) push(t *testing.T, ack int) string {
 }
 
 func TestPageAndBundle(t *testing.T) {
-	f := newFixture(t, Config{})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(f.http.URL + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/test" {
-		t.Errorf("GET / = %d to %q, want 302 to /test", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	a, b := f.open(t), f.open(t)
-	if a.sid == b.sid {
-		t.Error("two page views got one session")
-	}
-	resp, err = http.Get(f.http.URL + f.srv.bundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, _ := io.ReadAll(resp.Body)
-	if !strings.HasPrefix(string(js), "console.log(1)") || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
-		t.Errorf("bundle: %q, Cache-Control %q", js, resp.Header.Get("Cache-Control"))
-	}
-	if code, _ := a.do(t, "GET", "/nothing.js", "", ""); code != 404 {
-		t.Errorf("unknown file: %d, want 404", code)
-	}
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db})
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Get(f.http.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/test" {
+			t.Errorf("GET / = %d to %q, want 302 to /test", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		a, b := f.open(t), f.open(t)
+		if a.sid == b.sid {
+			t.Error("two page views got one session")
+		}
+		resp, err = http.Get(f.http.URL + f.srv.bundle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, _ := io.ReadAll(resp.Body)
+		if !strings.HasPrefix(string(js), "console.log(1)") || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+			t.Errorf("bundle: %q, Cache-Control %q", js, resp.Header.Get("Cache-Control"))
+		}
+		if code, _ := a.do(t, "GET", "/nothing.js", "", ""); code != 404 {
+			t.Errorf("unknown file: %d, want 404", code)
+		}
+	})
 }
 
 func TestPushDeliversAcknowledges(t *testing.T) {
-	f := newFixture(t, Config{})
-	a, b := f.open(t), f.open(t)
-	ch := a.call(t, "subscribe")
-	if !regexp.MustCompile(`^\{"id":1,"ok":\{"ch":\d+,"owner":1\}\}$`).MatchString(ch) {
-		t.Fatalf("subscribe answered %s", ch)
-	}
-	b.call(t, "post", "one", false)
-	b.call(t, "post", "two", false)
-	if got := a.push(t, 0); !strings.Contains(got, `"seq":1`) || !strings.Contains(got, `"v":"one"`) || !strings.Contains(got, `"v":"two"`) {
-		t.Errorf("first push: %s", got)
-	}
-	// Acknowledging 1 drops it; 2 is sent again until acknowledged.
-	if got := a.push(t, 1); strings.Contains(got, `"one"`) || !strings.Contains(got, `"seq":2`) {
-		t.Errorf("push after ack=1: %s", got)
-	}
-	// A held poll answers as soon as a message comes.
-	done := make(chan string)
-	go func() { done <- a.push(t, 2) }()
-	time.Sleep(100 * time.Millisecond)
-	b.call(t, "post", "three", false)
-	select {
-	case got := <-done:
-		if !strings.Contains(got, `"v":"three"`) || strings.Contains(got, `"two"`) {
-			t.Errorf("held push: %s", got)
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db})
+		a, b := f.open(t), f.open(t)
+		ch := a.call(t, "subscribe")
+		if want := fmt.Sprintf(`{"id":1,"ok":{"ch":%d,"owner":%d}}`, f.srv.base+1, f.srv.base+1); ch != want {
+			t.Fatalf("subscribe answered %s", ch)
 		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("a held push did not answer when a message came")
-	}
+		b.call(t, "post", "one", false)
+		b.call(t, "post", "two", false)
+		if got := a.push(t, 0); !strings.Contains(got, `"seq":1`) || !strings.Contains(got, `"v":"one"`) || !strings.Contains(got, `"v":"two"`) {
+			t.Errorf("first push: %s", got)
+		}
+		// Acknowledging 1 drops it; 2 is sent again until acknowledged.
+		if got := a.push(t, 1); strings.Contains(got, `"one"`) || !strings.Contains(got, `"seq":2`) {
+			t.Errorf("push after ack=1: %s", got)
+		}
+		// A held poll answers as soon as a message comes.
+		done := make(chan string)
+		go func() { done <- a.push(t, 2) }()
+		time.Sleep(100 * time.Millisecond)
+		b.call(t, "post", "three", false)
+		select {
+		case got := <-done:
+			if !strings.Contains(got, `"v":"three"`) || strings.Contains(got, `"two"`) {
+				t.Errorf("held push: %s", got)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("a held push did not answer when a message came")
+		}
+	})
 }
 
 func TestPollTimeoutAndNewerPoll(t *testing.T) {
-	f := newFixture(t, Config{PollTimeout: 300 * time.Millisecond})
-	a := f.open(t)
-	start := time.Now()
-	if got := a.push(t, 0); got != `{"msgs":[]}` {
-		t.Errorf("idle push = %s", got)
-	}
-	if d := time.Since(start); d < 250*time.Millisecond {
-		t.Errorf("idle push answered after %v, before the poll timeout", d)
-	}
-	f.srv.cfg.PollTimeout = time.Minute
-	older := make(chan string)
-	go func() { older <- a.push(t, 0) }()
-	time.Sleep(100 * time.Millisecond)
-	newer := make(chan string)
-	go func() { newer <- a.push(t, 0) }()
-	select {
-	case got := <-older:
-		if got != `{"msgs":[]}` {
-			t.Errorf("older poll ended with %s", got)
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db, PollTimeout: 300 * time.Millisecond})
+		a := f.open(t)
+		start := time.Now()
+		if got := a.push(t, 0); got != `{"msgs":[]}` {
+			t.Errorf("idle push = %s", got)
 		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("a newer poll did not end the older one")
-	}
-	a.call(t, "subscribe")
-	a.call(t, "post", "x", false)
-	if got := <-newer; !strings.Contains(got, `"v":"x"`) {
-		t.Errorf("newer poll: %s", got)
-	}
+		if d := time.Since(start); d < 250*time.Millisecond {
+			t.Errorf("idle push answered after %v, before the poll timeout", d)
+		}
+		f.srv.cfg.PollTimeout = time.Minute
+		older := make(chan string)
+		go func() { older <- a.push(t, 0) }()
+		time.Sleep(100 * time.Millisecond)
+		newer := make(chan string)
+		go func() { newer <- a.push(t, 0) }()
+		select {
+		case got := <-older:
+			if got != `{"msgs":[]}` {
+				t.Errorf("older poll ended with %s", got)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("a newer poll did not end the older one")
+		}
+		a.call(t, "subscribe")
+		a.call(t, "post", "x", false)
+		if got := <-newer; !strings.Contains(got, `"v":"x"`) {
+			t.Errorf("newer poll: %s", got)
+		}
+	})
 }
 
 func TestBadRequests(t *testing.T) {
-	f := newFixture(t, Config{})
-	a := f.open(t)
-	cases := []struct {
-		method, path, key, body string
-		code                    int
-		err                     string
-	}{
-		{"POST", "/pull/" + a.sid, "wrong", `{"id":1,"fn":"count","args":[]}`, 403, "wrong session key"},
-		{"POST", "/pull/0123", a.key, `{"id":1,"fn":"count","args":[]}`, 410, "session expired"},
-		{"GET", "/push/0123?ack=0", a.key, ``, 410, "session expired"},
-		{"GET", "/push/" + a.sid + "?ack=x", a.key, ``, 400, "ack"},
-		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":`, 400, "malformed JSON"},
-		{"POST", "/pull/" + a.sid, a.key, `{"fn":"count","args":[]}`, 400, "id"},
-		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"nope","args":[]}`, 404, `no remote function \"nope\"`},
-		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":[1,false]}`, 400, "argument 1: want a string, got a number"},
-		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x"]}`, 400, "want 2 arguments, got 1"},
-		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"big","args":[1.5]}`, 400, "want an int"},
-		{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"count","args":["` + strings.Repeat("x", maxBody) + `"]}`, 413, "over"},
-	}
-	for _, c := range cases {
-		code, body := a.do(t, c.method, c.path, c.key, c.body)
-		if code != c.code || !strings.Contains(body, c.err) || !json.Valid([]byte(body)) {
-			t.Errorf("%s %s %.40s: %d %s, want %d with %q", c.method, c.path, c.body, code, body, c.code, c.err)
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db})
+		a := f.open(t)
+		cases := []struct {
+			method, path, key, body string
+			code                    int
+			err                     string
+		}{
+			{"POST", "/pull/" + a.sid, "wrong", `{"id":1,"fn":"count","args":[]}`, 403, "wrong session key"},
+			{"POST", "/pull/0123", a.key, `{"id":1,"fn":"count","args":[]}`, 410, "session expired"},
+			{"GET", "/push/0123?ack=0", a.key, ``, 410, "session expired"},
+			{"GET", "/push/" + a.sid + "?ack=x", a.key, ``, 400, "ack"},
+			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":`, 400, "malformed JSON"},
+			{"POST", "/pull/" + a.sid, a.key, `{"fn":"count","args":[]}`, 400, "id"},
+			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"nope","args":[]}`, 404, `no remote function \"nope\"`},
+			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":[1,false]}`, 400, "argument 1: want a string, got a number"},
+			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x"]}`, 400, "want 2 arguments, got 1"},
+			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"big","args":[1.5]}`, 400, "want an int"},
+			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"count","args":["` + strings.Repeat("x", maxBody) + `"]}`, 413, "over"},
 		}
-	}
-	if n := f.runs.Load(); n != 0 {
-		t.Errorf("bad requests ran %d calls", n)
-	}
+		for _, c := range cases {
+			code, body := a.do(t, c.method, c.path, c.key, c.body)
+			if code != c.code || !strings.Contains(body, c.err) || !json.Valid([]byte(body)) {
+				t.Errorf("%s %s %.40s: %d %s, want %d with %q", c.method, c.path, c.body, code, body, c.code, c.err)
+			}
+		}
+		if n := f.runs.Load(); n != 0 {
+			t.Errorf("bad requests ran %d calls", n)
+		}
+	})
 }
 
 func TestRepeatedCallIDRunsOnce(t *testing.T) {
-	f := newFixture(t, Config{})
-	a := f.open(t)
-	for range 3 {
-		if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":7,"fn":"count","args":[]}`); body != `{"id":7,"ok":1}` {
-			t.Errorf("call 7 answered %s", body)
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db})
+		a := f.open(t)
+		for range 3 {
+			if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":7,"fn":"count","args":[]}`); body != `{"id":7,"ok":1}` {
+				t.Errorf("call 7 answered %s", body)
+			}
 		}
-	}
-	if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":8,"fn":"count","args":[]}`); body != `{"id":8,"ok":2}` {
-		t.Errorf("call 8 answered %s", body)
-	}
+		if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":8,"fn":"count","args":[]}`); body != `{"id":8,"ok":2}` {
+			t.Errorf("call 8 answered %s", body)
+		}
+	})
 }
 
 func TestBigIntsCrossAsStrings(t *testing.T) {
-	f := newFixture(t, Config{})
-	a := f.open(t)
-	_, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":1,"fn":"big","args":["9007199254740992"]}`)
-	if body != `{"id":1,"ok":"9007199254740993"}` {
-		t.Errorf("big answered %s", body)
-	}
-	_, body = a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":2,"fn":"big","args":["9223372036854775807"]}`)
-	if !strings.Contains(body, `"err":"int overflow`) {
-		t.Errorf("overflow answered %s", body)
-	}
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db})
+		a := f.open(t)
+		_, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":1,"fn":"big","args":["9007199254740992"]}`)
+		if body != `{"id":1,"ok":"9007199254740993"}` {
+			t.Errorf("big answered %s", body)
+		}
+		_, body = a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":2,"fn":"big","args":["9223372036854775807"]}`)
+		if !strings.Contains(body, `"err":"int overflow`) {
+			t.Errorf("overflow answered %s", body)
+		}
+	})
 }
 
 func TestFailedCallRollsBack(t *testing.T) {
-	f := newFixture(t, Config{PollTimeout: 200 * time.Millisecond})
-	a := f.open(t)
-	a.call(t, "subscribe")
-	if got := a.call(t, "post", "lost", true); !strings.Contains(got, `"err":"failing after the sends"`) {
-		t.Errorf("failing post answered %s", got)
-	}
-	if got := a.push(t, 0); got != `{"msgs":[]}` {
-		t.Errorf("a rolled-back send was delivered: %s", got)
-	}
-	rows := 0
-	if err := f.srv.db.QueryRow(`SELECT count(*) FROM subscribers`).Scan(&rows); err != nil || rows != 1 {
-		t.Errorf("rows after the rollback = %d (%v), want 1", rows, err)
-	}
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db, PollTimeout: 200 * time.Millisecond})
+		a := f.open(t)
+		a.call(t, "subscribe")
+		if got := a.call(t, "post", "lost", true); !strings.Contains(got, `"err":"failing after the sends"`) {
+			t.Errorf("failing post answered %s", got)
+		}
+		if got := a.push(t, 0); got != `{"msgs":[]}` {
+			t.Errorf("a rolled-back send was delivered: %s", got)
+		}
+		rows := 0
+		if err := f.srv.db.QueryRow(`SELECT count(*) FROM subscribers`).Scan(&rows); err != nil || rows != 1 {
+			t.Errorf("rows after the rollback = %d (%v), want 1", rows, err)
+		}
+	})
 }
 
 func TestCollectClient(t *testing.T) {
-	f := newFixture(t, Config{ClientTimeout: 200 * time.Millisecond, PollTimeout: 50 * time.Millisecond})
-	a, b := f.open(t), f.open(t)
-	a.call(t, "subscribe")
-	b.call(t, "subscribe")
-	// b keeps polling; a does not.
-	stop := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db, ClientTimeout: 200 * time.Millisecond, PollTimeout: 50 * time.Millisecond})
+		a, b := f.open(t), f.open(t)
+		a.call(t, "subscribe")
+		b.call(t, "subscribe")
+		// b keeps polling and calling; a does not.
+		stop := make(chan struct{})
+		served := make(chan error, 1)
+		go func() {
+			for i := 100; ; i++ {
+				select {
+				case <-stop:
+					served <- nil
+					return
+				default:
+				}
 				b.do(t, "GET", "/push/"+b.sid+"?ack=0", b.key, "")
+				if code, body := b.do(t, "POST", "/pull/"+b.sid, b.key, fmt.Sprintf(`{"id":%d,"fn":"count","args":[]}`, i)); code != 200 {
+					served <- fmt.Errorf("a call of the live client failed during collection: %d %s", code, body)
+					return
+				}
 			}
+		}()
+		defer func() {
+			close(stop)
+			if err := <-served; err != nil {
+				t.Error(err)
+			}
+		}()
+		select {
+		case c := <-f.left:
+			if c != Client(f.srv.base+1) {
+				t.Errorf("on leave ran for client %d, want the first", c)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("a client without push requests was not collected")
 		}
-	}()
-	defer close(stop)
-	select {
-	case c := <-f.left:
-		if c != 1 {
-			t.Errorf("on leave ran for client %d, want 1", c)
+		time.Sleep(100 * time.Millisecond)
+		if code, _ := a.do(t, "GET", "/push/"+a.sid+"?ack=0", a.key, ""); code != 410 {
+			t.Errorf("push of a collected client: %d, want 410", code)
 		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("a client without push requests was not collected")
-	}
-	time.Sleep(100 * time.Millisecond)
-	if code, _ := a.do(t, "GET", "/push/"+a.sid+"?ack=0", a.key, ""); code != 410 {
-		t.Errorf("push of a collected client: %d, want 410", code)
-	}
-	var who []int64
-	rows, err := f.srv.db.Query(`SELECT who FROM subscribers`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var w int64
-		rows.Scan(&w)
-		who = append(who, w)
-	}
-	rows.Close()
-	if len(who) != 1 || who[0] != 2 {
-		t.Errorf("rows left hold clients %v, want [2]", who)
-	}
-	select {
-	case c := <-f.left:
-		t.Errorf("client %d, still polling, was collected", c)
-	default:
-	}
+		var who []int64
+		rows, err := f.srv.db.Query(`SELECT who FROM subscribers`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var w int64
+			rows.Scan(&w)
+			who = append(who, w)
+		}
+		rows.Close()
+		if len(who) != 1 || who[0] != f.srv.base+2 {
+			t.Errorf("rows left hold clients %v, want only the second", who)
+		}
+		// The option column of the collected client's row is none; the
+		// row stays. The other client's is untouched.
+		var rowsLeft, chans int
+		f.srv.db.QueryRow(`SELECT count(*), count("ch") FROM "watch"`).Scan(&rowsLeft, &chans)
+		if rowsLeft != 2 || chans != 1 {
+			t.Errorf("watch has %d rows with %d channels, want 2 rows with 1", rowsLeft, chans)
+		}
+		select {
+		case c := <-f.left:
+			t.Errorf("client %d, still polling, was collected", c)
+		default:
+		}
+	})
 }
 
 func TestChannelOwnerAndTasks(t *testing.T) {
-	f := newFixture(t, Config{})
-	a := f.open(t)
-	a.call(t, "subscribe")
-	if o := f.srv.owner(1); o != 1 {
-		t.Errorf("owner of channel 1 = %d, want client 1", o)
-	}
-	// A task has no client: self() and channel() are runtime errors.
-	_, err := f.srv.run(context.Background(), nil, func(x *Ctx) any { return x.Self() })
-	if err == nil || !strings.Contains(err.Error(), "self() in a task") {
-		t.Errorf("self() in a task: %v", err)
-	}
-	_, err = f.srv.run(context.Background(), nil, func(x *Ctx) any { return NewChan[int64](x) })
-	if err == nil || !strings.Contains(err.Error(), "channel() in a task") {
-		t.Errorf("channel() in a task: %v", err)
-	}
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db})
+		a := f.open(t)
+		a.call(t, "subscribe")
+		if o := f.srv.owner(f.srv.base + 1); o != Client(f.srv.base+1) {
+			t.Errorf("owner of the first channel = %d, want the first client", o)
+		}
+		// A task has no client: self() and channel() are runtime errors.
+		_, err := f.srv.run(context.Background(), nil, func(x *Ctx) any { return x.Self() })
+		if err == nil || !strings.Contains(err.Error(), "self() in a task") {
+			t.Errorf("self() in a task: %v", err)
+		}
+		_, err = f.srv.run(context.Background(), nil, func(x *Ctx) any { return NewChan[int64](x) })
+		if err == nil || !strings.Contains(err.Error(), "channel() in a task") {
+			t.Errorf("channel() in a task: %v", err)
+		}
+	})
 }
 
 func TestPushOrigin(t *testing.T) {
-	f := newFixture(t, Config{PushOrigin: "http://push.example", PollTimeout: 50 * time.Millisecond})
-	resp, err := http.Get(f.http.URL + "/test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), `<meta name="prog-push" content="http://push.example">`) {
-		t.Errorf("page does not name the push origin:\n%s", body)
-	}
-	a := f.open(t)
-	req, _ := http.NewRequest("OPTIONS", f.http.URL+"/push/"+a.sid+"?ack=0", nil)
-	req.Header.Set("Origin", "http://page.example")
-	req.Header.Set("Access-Control-Request-Headers", "prog-key")
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "http://page.example" ||
-		!strings.EqualFold(resp.Header.Get("Access-Control-Allow-Headers"), "Prog-Key") {
-		t.Errorf("preflight: %d, headers %v", resp.StatusCode, resp.Header)
-	}
-	// Without --push-origin there is no cross-origin push.
-	g := newFixture(t, Config{})
-	b := g.open(t)
-	if code, _ := b.do(t, "OPTIONS", "/push/"+b.sid+"?ack=0", b.key, ""); code != http.StatusMethodNotAllowed {
-		t.Errorf("preflight without --push-origin: %d, want 405", code)
-	}
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db, PushOrigin: "http://push.example", PollTimeout: 50 * time.Millisecond})
+		resp, err := http.Get(f.http.URL + "/test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), `<meta name="prog-push" content="http://push.example">`) {
+			t.Errorf("page does not name the push origin:\n%s", body)
+		}
+		a := f.open(t)
+		req, _ := http.NewRequest("OPTIONS", f.http.URL+"/push/"+a.sid+"?ack=0", nil)
+		req.Header.Set("Origin", "http://page.example")
+		req.Header.Set("Access-Control-Request-Headers", "prog-key")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "http://page.example" ||
+			!strings.EqualFold(resp.Header.Get("Access-Control-Allow-Headers"), "Prog-Key") {
+			t.Errorf("preflight: %d, headers %v", resp.StatusCode, resp.Header)
+		}
+		// Without --push-origin there is no cross-origin push.
+		g := newFixture(t, Config{DB: db})
+		b := g.open(t)
+		if code, _ := b.do(t, "OPTIONS", "/push/"+b.sid+"?ack=0", b.key, ""); code != http.StatusMethodNotAllowed {
+			t.Errorf("preflight without --push-origin: %d, want 405", code)
+		}
+	})
+}
+
+// Fifty calls at once each add one to a counter: every one counts once,
+// and each count is delivered once, on both databases (PostgreSQL runs
+// them concurrently and retries those that fail to serialize).
+func TestConcurrentIncrements(t *testing.T) {
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db, PollTimeout: 100 * time.Millisecond})
+		if _, err := f.srv.db.Exec(f.srv.db.q(`INSERT INTO "counter" ("n") VALUES (?)`), 0); err != nil {
+			t.Fatal(err)
+		}
+		a := f.open(t)
+		a.call(t, "subscribe")
+		const calls = 50
+		var wg sync.WaitGroup
+		errs := make(chan string, calls)
+		for i := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				code, body := a.do(t, "POST", "/pull/"+a.sid, a.key, fmt.Sprintf(`{"id":%d,"fn":"inc","args":[]}`, i+10))
+				if code != 200 || strings.Contains(body, `"err"`) {
+					errs <- body
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Errorf("a call failed: %s", e)
+		}
+		var n int64
+		if err := f.srv.db.QueryRow(`SELECT "n" FROM "counter"`).Scan(&n); err != nil || n != calls {
+			t.Errorf("counter = %d (%v), want %d", n, err, calls)
+		}
+		seen := map[string]int{}
+		ack := 0
+		for len(seen) < calls {
+			var res struct {
+				Msgs []message `json:"msgs"`
+			}
+			body := a.push(t, ack)
+			if err := json.Unmarshal([]byte(body), &res); err != nil || len(res.Msgs) == 0 {
+				t.Fatalf("push: %s (%v), after %d counts", body, err, len(seen))
+			}
+			for _, m := range res.Msgs {
+				seen[string(m.V)]++
+				ack = int(m.Seq)
+			}
+		}
+		for i := 1; i <= calls; i++ {
+			if c := seen[fmt.Sprintf(`"%d"`, i)]; c != 1 {
+				t.Errorf("count %d delivered %d times", i, c)
+			}
+		}
+		t.Logf("%d transactions retried", f.srv.retries.Load())
+	})
+}
+
+// A restarted server forgets the clients of the run before: their rows go,
+// their option cells become none.
+func TestRestartForgetsOldClients(t *testing.T) {
+	bothDBs(t, func(t *testing.T, db string) {
+		if db == "sqlite" {
+			db = filepath.Join(t.TempDir(), "restart.db")
+		}
+		f := newFixture(t, Config{DB: db})
+		f.open(t).call(t, "subscribe")
+		old := f.srv.base
+		f.srv.Halt()
+		f.http.Close()
+		f.srv.Close()
+		g := newFixture(t, Config{DB: db})
+		if g.srv.base == old {
+			t.Errorf("the new run's ids start where the old run's did (%d)", old)
+		}
+		var subs, watch, chans int
+		g.srv.db.QueryRow(`SELECT count(*) FROM "subscribers"`).Scan(&subs)
+		g.srv.db.QueryRow(`SELECT count(*), count("ch") FROM "watch"`).Scan(&watch, &chans)
+		if subs != 0 || watch != 1 || chans != 0 {
+			t.Errorf("after restart: %d subscriber rows (want 0), %d watch rows with %d channels (want 1 with none)", subs, watch, chans)
+		}
+	})
+}
+
+// A table that no longer matches the program stops the server at start
+// with the column named, and its data stays.
+func TestSchemaMismatch(t *testing.T) {
+	bothDBs(t, func(t *testing.T, db string) {
+		if db == "sqlite" {
+			db = filepath.Join(t.TempDir(), "schema.db")
+		}
+		ctx := context.Background()
+		p := &Program{Name: "s", Tables: []*Table{{Name: "t", Columns: []Column{{Name: "a", Kind: KindInt}, {Name: "b", Kind: KindString}}}}}
+		cfg := Config{DB: db, Log: slog.New(slog.DiscardHandler)}
+		srv, err := NewServer(ctx, p, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Close()
+		for _, c := range []struct {
+			cols []Column
+			want string
+		}{
+			{[]Column{{Name: "a", Kind: KindString}, {Name: "b", Kind: KindString}}, "column a holds"},
+			{[]Column{{Name: "a", Kind: KindInt}}, "column b is not declared"},
+			{[]Column{{Name: "a", Kind: KindInt}, {Name: "b", Kind: KindString}, {Name: "c", Kind: KindBool}}, "column c is missing"},
+			{[]Column{{Name: "a", Kind: KindInt, Null: true}, {Name: "b", Kind: KindString}}, "column a is NOT NULL"},
+		} {
+			p.Tables[0].Columns = c.cols
+			srv, err := NewServer(ctx, p, cfg)
+			if err == nil {
+				srv.Close()
+				t.Errorf("%v: no error", c.cols)
+			} else if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "table t") {
+				t.Errorf("%v: %v, want %q", c.cols, err, c.want)
+			}
+		}
+	})
 }

@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"runtime/debug"
@@ -37,7 +37,7 @@ const maxBody = 1 << 20
 type Server struct {
 	prog   *Program
 	cfg    Config
-	db     *sql.DB
+	db     *database
 	log    *slog.Logger
 	bundle string // the bundle's path, /name.hash.js
 
@@ -46,6 +46,8 @@ type Server struct {
 	owners   map[int64]*session  // channel id → owner
 	clients  atomic.Int64        // the last client number given
 	nextChan atomic.Int64
+	base     int64        // the first id of this run, less one
+	retries  atomic.Int64 // transactions run again after failing to serialize
 
 	done    chan struct{} // closed at shutdown: push requests answer at once
 	stopped sync.Once
@@ -62,6 +64,11 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	run, err := db.nextRun(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("numbering this run in the database: %v", err)
+	}
 	s := &Server{
 		prog:     p,
 		cfg:      cfg,
@@ -71,11 +78,16 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 		owners:   map[int64]*session{},
 		done:     make(chan struct{}),
 	}
+	// Ids of clients and channels start at run·2^32: they never repeat
+	// an earlier run's, and stay below 2^53, exact in JavaScript.
+	s.base = (run % (1 << 20)) << 32
+	s.clients.Store(s.base)
+	s.nextChan.Store(s.base)
 	sum := sha256.Sum256(p.Bundle)
 	s.bundle = "/" + p.Name + "." + hex.EncodeToString(sum[:6]) + ".js"
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err == nil {
-		err = forget(ctx, tx, p.Tables, true, nil, nil)
+		err = db.forget(ctx, tx, p.Tables, true, nil, nil)
 		if err == nil {
 			err = tx.Commit()
 		} else {
@@ -140,24 +152,52 @@ func (s *Server) owner(ch int64) Client {
 	return 0
 }
 
+// maxAttempts bounds the runs of a call whose transaction keeps failing
+// to serialize with others.
+const maxAttempts = 10
+
 // run runs body in one transaction for session self (nil for a task).
 // It commits, then delivers the sends; on a runtime error it rolls back
-// and drops them. It returns the result in wire form, or the error.
-func (s *Server) run(ctx context.Context, self *session, body func(x *Ctx) any) (result []byte, err error) {
+// and drops them. A transaction that fails to serialize with another
+// (PostgreSQL) runs again from the start, after a random pause that grows
+// with each attempt; only the sends of the run that commits are
+// delivered. It returns the result in wire form, or the error.
+func (s *Server) run(ctx context.Context, self *session, body func(x *Ctx) any) ([]byte, error) {
+	for attempt := 1; ; attempt++ {
+		result, err := s.attempt(ctx, self, body)
+		var dbErr *dbError
+		if err == nil || !errors.As(err, &dbErr) || !retryable(dbErr.err) || attempt == maxAttempts {
+			return result, err
+		}
+		s.retries.Add(1)
+		s.log.Debug("retrying a transaction", "attempt", attempt, "err", err)
+		pause := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 8)))
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return nil, err
+		}
+	}
+}
+
+// attempt is one run of body in a transaction.
+func (s *Server) attempt(ctx context.Context, self *session, body func(x *Ctx) any) (result []byte, err error) {
 	x := &Ctx{srv: s, self: self, ctx: ctx}
 	defer func() {
 		if r := recover(); r != nil {
 			if x.tx != nil {
 				x.tx.Rollback()
 			}
-			var perr *Error
-			if e, ok := r.(*Error); ok {
-				perr = e
-			} else {
+			switch e := r.(type) {
+			case *Error:
+				err = e
+			case *dbError:
+				err = e
+			default:
 				s.log.Error("panic in program", "panic", r, "stack", string(debug.Stack()))
-				perr = &Error{Msg: fmt.Sprint(r)}
+				err = &Error{Msg: fmt.Sprint(r)}
 			}
-			result, err = nil, perr
+			result = nil
 		}
 	}()
 	v := body(x)
@@ -182,7 +222,7 @@ func (s *Server) run(ctx context.Context, self *session, body func(x *Ctx) any) 
 		if err := x.tx.Commit(); err != nil {
 			x.tx = nil
 			s.dropChans(x.chans)
-			Fail("database: commit: %v", err)
+			failDB(fmt.Errorf("commit: %w", err))
 		}
 	}
 	if self != nil && len(x.chans) > 0 {
@@ -235,8 +275,8 @@ func (s *Server) collect() {
 			for _, leave := range s.prog.Leave {
 				leave(x, ss.client)
 			}
-			if err := forget(x.ctx, x.begin(), s.prog.Tables, false, []int64{int64(ss.client)}, ss.chans); err != nil {
-				Fail("%v", err)
+			if err := s.db.forget(x.ctx, x.begin(), s.prog.Tables, false, []int64{int64(ss.client)}, ss.chans); err != nil {
+				failDB(err)
 			}
 			return nil
 		})

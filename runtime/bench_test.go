@@ -1,0 +1,71 @@
+package runtime
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// benchDBs runs a benchmark on SQLite and on PostgreSQL.
+func benchDBs(b *testing.B, bench func(b *testing.B, db string)) {
+	b.Run("sqlite", func(b *testing.B) { bench(b, "sqlite") })
+	b.Run("postgres", func(b *testing.B) { bench(b, pgtestDB(b)) })
+}
+
+// BenchmarkInsertCall measures remote calls that insert one row each,
+// from 8 clients at once, over HTTP: calls/s is the throughput.
+func BenchmarkInsertCall(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db string) {
+		f := newFixture(b, Config{DB: db})
+		pages := make([]*page, 8)
+		for i := range pages {
+			pages[i] = f.open(b)
+		}
+		var next atomic.Int64
+		b.SetParallelism(4) // 2 cores: 8 callers
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			p := pages[next.Add(1)%int64(len(pages))]
+			for pb.Next() {
+				id := next.Add(1)
+				code, body := p.do(b, "POST", "/pull/"+p.sid, p.key, fmt.Sprintf(`{"id":%d,"fn":"subscribe","args":[]}`, id))
+				if code != 200 {
+					b.Errorf("%d %s", code, body)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+	})
+}
+
+// BenchmarkCollect1000 measures the collection of 1,000 clients that each
+// hold a row with a client, a channel and an option of a channel.
+func BenchmarkCollect1000(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db string) {
+		for range b.N {
+			b.StopTimer()
+			f := newFixture(b, Config{DB: db, ClientTimeout: time.Hour})
+			for range 1000 {
+				f.open(b).call(b, "subscribe")
+			}
+			f.srv.Halt() // no collector of its own: the benchmark collects
+			f.srv.mu.Lock()
+			for _, ss := range f.srv.sessions {
+				ss.lastSeen = time.Time{}
+			}
+			f.srv.mu.Unlock()
+			f.srv.cfg.ClientTimeout = time.Millisecond
+			b.StartTimer()
+			f.srv.collect()
+			b.StopTimer()
+			var n int
+			f.srv.db.QueryRow(`SELECT count(*) FROM "subscribers"`).Scan(&n)
+			if n != 0 {
+				b.Fatalf("%d rows left after collection", n)
+			}
+			b.StartTimer()
+		}
+	})
+}
