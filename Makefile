@@ -52,6 +52,8 @@ fuzz:
 bench:
 	$(GO) test ./lang/... -run '^$$' -bench . -benchtime 10x -count 5
 	$(GO) test ./codegen -run '^$$' -bench . -count 5
+	$(GO) test ./runtime -run '^$$' -bench InsertCall -benchtime 2s -count 5
+	$(GO) test ./runtime -run '^$$' -bench Collect1000 -benchtime 1x -count 5
 
 clean:
 	rm -rf bin

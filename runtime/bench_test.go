@@ -14,7 +14,7 @@ func benchDBs(b *testing.B, bench func(b *testing.B, db string)) {
 }
 
 // BenchmarkInsertCall measures remote calls that insert one row each,
-// from 8 clients at once, over HTTP: calls/s is the throughput.
+// from 8 clients at once, over HTTP on loopback: calls/s is the throughput.
 func BenchmarkInsertCall(b *testing.B) {
 	benchDBs(b, func(b *testing.B, db string) {
 		f := newFixture(b, Config{DB: db})
@@ -29,7 +29,7 @@ func BenchmarkInsertCall(b *testing.B) {
 			p := pages[next.Add(1)%int64(len(pages))]
 			for pb.Next() {
 				id := next.Add(1)
-				code, body := p.do(b, "POST", "/pull/"+p.sid, p.key, fmt.Sprintf(`{"id":%d,"fn":"subscribe","args":[]}`, id))
+				code, body := p.do(b, "POST", "/pull/"+p.sid, p.key, fmt.Sprintf(`{"id":%d,"fn":"insert","args":[]}`, id))
 				if code != 200 {
 					b.Errorf("%d %s", code, body)
 					return
@@ -41,9 +41,14 @@ func BenchmarkInsertCall(b *testing.B) {
 }
 
 // BenchmarkCollect1000 measures the collection of 1,000 clients that each
-// hold a row with a client, a channel and an option of a channel.
+// hold a row with a client, a channel and an option of a channel, while a
+// live client keeps making calls that insert rows: max-call-ms is the
+// longest of those calls, the stall a collection causes (Ur/Web's global
+// expunge lock stalls every call for about a second).
 func BenchmarkCollect1000(b *testing.B) {
 	benchDBs(b, func(b *testing.B, db string) {
+		var worst time.Duration
+		calls := 0
 		for range b.N {
 			b.StopTimer()
 			f := newFixture(b, Config{DB: db, ClientTimeout: time.Hour})
@@ -56,16 +61,37 @@ func BenchmarkCollect1000(b *testing.B) {
 				ss.lastSeen = time.Time{}
 			}
 			f.srv.mu.Unlock()
-			f.srv.cfg.ClientTimeout = time.Millisecond
+			f.srv.cfg.ClientTimeout = time.Minute
+			live := f.open(b)
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					start := time.Now()
+					live.call(b, "subscribe")
+					worst = max(worst, time.Since(start))
+					calls++
+				}
+			}()
 			b.StartTimer()
 			f.srv.collect()
 			b.StopTimer()
+			close(stop)
+			<-done
 			var n int
 			f.srv.db.QueryRow(`SELECT count(*) FROM "subscribers"`).Scan(&n)
-			if n != 0 {
-				b.Fatalf("%d rows left after collection", n)
+			if n != live.calls || f.leaves.Load() != 1000 {
+				b.Fatalf("%d rows left after collection, want the live client's %d; on leave ran %d times, want 1000", n, live.calls, f.leaves.Load())
 			}
 			b.StartTimer()
 		}
+		b.ReportMetric(float64(worst.Microseconds())/1000, "max-call-ms")
+		b.ReportMetric(float64(calls)/float64(b.N), "live-calls/op")
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +38,14 @@ func openDB(ctx context.Context, spec string, tables []*Table) (*database, error
 	var err error
 	if d.postgres {
 		d.DB, err = sql.Open("pgx", spec)
+		if err == nil {
+			// More connections than cores only add serialization
+			// failures; a bounded pool also keeps a burst of calls
+			// within the server's max_connections.
+			n := max(8, 4*goruntime.GOMAXPROCS(0))
+			d.SetMaxOpenConns(n)
+			d.SetMaxIdleConns(n)
+		}
 	} else {
 		dsn := "file:" + spec + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
 		d.DB, err = sql.Open("sqlite", dsn)

@@ -28,7 +28,7 @@ func Main(p *Program) {
 func Run(p *Program, args []string) error {
 	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
 	addr := fs.String("addr", "localhost:8080", "the address to listen on (host:port; port 0 picks a free one)")
-	db := fs.String("db", defaultDB(p.Name), "the SQLite database file")
+	db := fs.String("db", defaultDB(p.Name), "the database: a SQLite file, or postgres://user:password@host/name for PostgreSQL")
 	clientTimeout := fs.Duration("client-timeout", 60*time.Second, "collect a client after this long without a push request")
 	pollTimeout := fs.Duration("poll-timeout", 25*time.Second, "answer an idle push request after this long")
 	pushOrigin := fs.String("push-origin", "", "an origin (https://push.example.com) for push requests, if not the page's")
@@ -66,7 +66,7 @@ func Run(p *Program, args []string) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("serving", "program", p.Name, "url", "http://"+ln.Addr().String()+"/", "db", *db)
+	log.Info("serving", "program", p.Name, "url", "http://"+ln.Addr().String()+"/", "db", redact(*db))
 	// The line tests and `prog run` look for.
 	fmt.Fprintf(os.Stdout, "serving %s at http://%s/\n", p.Name, ln.Addr())
 

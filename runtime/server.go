@@ -23,7 +23,7 @@ import (
 
 // Config is what a server's flags set.
 type Config struct {
-	DB            string        // the SQLite file
+	DB            string        // a SQLite file, or a postgres:// URL
 	ClientTimeout time.Duration // a client without a push request this long is collected
 	PollTimeout   time.Duration // a push request with nothing to say answers after this long
 	PushOrigin    string        // another origin for push requests, or ""
