@@ -44,9 +44,11 @@ unit:
 race:
 	@if [ -n "$$($(GO) list ./runtime/... 2>/dev/null)" ]; then $(GO) test -race -count=1 ./runtime/...; fi
 
-# Coverage-guided fuzzing of the front end (the seeds run in `make test`).
+# Coverage-guided fuzzing of the front end and of the wire protocol, each
+# for FUZZTIME (their seeds run in `make test`).
 fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	$(GO) test ./runtime -run '^$$' -fuzz FuzzProtocol -fuzztime $(FUZZTIME)
 
 # Benchmarks print figures; they are never run by `make test`.
 bench:

@@ -32,6 +32,9 @@ func Run(p *Program, args []string) error {
 	clientTimeout := fs.Duration("client-timeout", 60*time.Second, "collect a client after this long without a push request")
 	pollTimeout := fs.Duration("poll-timeout", 25*time.Second, "answer an idle push request after this long")
 	pushOrigin := fs.String("push-origin", "", "an origin (https://push.example.com) for push requests, if not the page's")
+	maxBody := fs.Int64("max-body", defaultMaxBody, "the largest remote-call request body, in bytes")
+	queueMsgs := fs.Int("queue-msgs", defaultQueueMsgs, "end a page that has more messages than this waiting for it")
+	queueBytes := fs.Int("queue-bytes", defaultQueueBytes, "end a page that has more bytes of messages than this waiting for it")
 	verbose := fs.Bool("v", false, "log every session")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,6 +44,9 @@ func Run(p *Program, args []string) error {
 	}
 	if *clientTimeout <= 0 || *pollTimeout <= 0 {
 		return errors.New("timeouts must be positive")
+	}
+	if *maxBody <= 0 || *queueMsgs <= 0 || *queueBytes <= 0 {
+		return errors.New("--max-body, --queue-msgs and --queue-bytes must be positive")
 	}
 	level := slog.LevelInfo
 	if *verbose {
@@ -52,7 +58,8 @@ func Run(p *Program, args []string) error {
 	defer stop()
 	srv, err := NewServer(ctx, p, Config{
 		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout,
-		PushOrigin: *pushOrigin, Log: log,
+		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
+		Log: log,
 	})
 	if err != nil {
 		return err

@@ -126,6 +126,19 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 					return n
 				}, nil
 			},
+			// say sends text to every subscriber.
+			"say": func(args []json.RawMessage) (func(*Ctx) any, error) {
+				var text string
+				if err := Args(args, &text); err != nil {
+					return nil, err
+				}
+				return func(x *Ctx) any {
+					for _, s := range All(x, scanSubscribers) {
+						Send(x, s.Ch, text)
+					}
+					return Unit{}
+				}, nil
+			},
 			// insert adds one row.
 			"insert": func(args []json.RawMessage) (func(*Ctx) any, error) {
 				return func(x *Ctx) any {
@@ -357,7 +370,20 @@ func TestBadRequests(t *testing.T) {
 			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":[1,false]}`, 400, "argument 1: want a string, got a number"},
 			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x"]}`, 400, "want 2 arguments, got 1"},
 			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"big","args":[1.5]}`, 400, "want an int"},
-			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"count","args":["` + strings.Repeat("x", maxBody) + `"]}`, 413, "over"},
+			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"count","args":["` + strings.Repeat("x", defaultMaxBody) + `"]}`, 413, "over"},
+			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x",false,3]}`, 400, "want 2 arguments, got 3"},
+			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":{"text":"x"}}`, 400, "malformed JSON"},
+			{"POST", "/pull/" + a.sid, a.key, `[1,2]`, 400, "malformed JSON"},
+			{"POST", "/pull/" + a.sid, "", `{"id":1,"fn":"count","args":[]}`, 403, "wrong session key"},
+			{"GET", "/push/" + a.sid + "?ack=0", "wrong", ``, 403, "wrong session key"},
+			{"GET", "/push/" + a.sid + "?ack=-1", a.key, ``, 400, "ack"},
+			{"GET", "/push/" + a.sid + "?ack=99", a.key, ``, 400, "beyond the last message sent, 0"},
+			{"GET", "/push/" + a.sid, a.key, ``, 400, "ack"},
+			{"GET", "/no/such/path", a.key, ``, 404, "not found"},
+			{"GET", "/push/", a.key, ``, 404, "not found"},
+			{"DELETE", "/test", a.key, ``, 405, "method DELETE not allowed here (allowed: GET, HEAD)"},
+			{"GET", "/pull/" + a.sid, a.key, ``, 405, "allowed: POST"},
+			{"POST", "/push/" + a.sid + "?ack=0", a.key, ``, 405, "allowed: GET, HEAD, OPTIONS"},
 		}
 		for _, c := range cases {
 			code, body := a.do(t, c.method, c.path, c.key, c.body)
@@ -368,6 +394,13 @@ func TestBadRequests(t *testing.T) {
 		if n := f.runs.Load(); n != 0 {
 			t.Errorf("bad requests ran %d calls", n)
 		}
+		// Nothing changed: the session still serves, from call id 1.
+		if got := a.call(t, "count"); got != `{"id":1,"ok":1}` {
+			t.Errorf("the first good call after the bad ones answered %s", got)
+		}
+		if got := a.call(t, "subscribe"); !strings.Contains(got, `"ok":{"ch"`) {
+			t.Errorf("subscribe after the bad requests answered %s", got)
+		}
 	})
 }
 
@@ -376,14 +409,44 @@ func TestRepeatedCallIDRunsOnce(t *testing.T) {
 		f := newFixture(t, Config{DB: db})
 		a := f.open(t)
 		for range 3 {
-			if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":7,"fn":"count","args":[]}`); body != `{"id":7,"ok":1}` {
-				t.Errorf("call 7 answered %s", body)
+			if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":1,"fn":"count","args":[]}`); body != `{"id":1,"ok":1}` {
+				t.Errorf("call 1 answered %s", body)
 			}
 		}
-		if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":8,"fn":"count","args":[]}`); body != `{"id":8,"ok":2}` {
-			t.Errorf("call 8 answered %s", body)
+		if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":2,"fn":"count","args":[]}`); body != `{"id":2,"ok":2}` {
+			t.Errorf("call 2 answered %s", body)
 		}
 	})
+}
+
+// Calls of one session run in id order: a call that comes before a
+// smaller id waits for it, though not for ever (gapWait).
+func TestCallsRunInIDOrder(t *testing.T) {
+	f := newFixture(t, Config{})
+	a := f.open(t)
+	answers := make(chan string, 3)
+	for _, id := range []int{3, 2} {
+		go func() {
+			_, body := a.do(t, "POST", "/pull/"+a.sid, a.key, fmt.Sprintf(`{"id":%d,"fn":"count","args":[]}`, id))
+			answers <- body
+		}()
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":1,"fn":"count","args":[]}`)
+	got := map[string]bool{body: true, <-answers: true, <-answers: true}
+	for _, want := range []string{`{"id":1,"ok":1}`, `{"id":2,"ok":2}`, `{"id":3,"ok":3}`} {
+		if !got[want] {
+			t.Errorf("answers %v, want %s among them", got, want)
+		}
+	}
+	// Id 5 without 4: it runs after gapWait.
+	start := time.Now()
+	if _, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":5,"fn":"count","args":[]}`); body != `{"id":5,"ok":4}` {
+		t.Errorf("call 5 answered %s", body)
+	}
+	if d := time.Since(start); d < gapWait-100*time.Millisecond {
+		t.Errorf("call 5 ran after %v, without waiting for call 4", d)
+	}
 }
 
 func TestBigIntsCrossAsStrings(t *testing.T) {
@@ -429,7 +492,7 @@ func TestCollectClient(t *testing.T) {
 		stop := make(chan struct{})
 		served := make(chan error, 1)
 		go func() {
-			for i := 100; ; i++ {
+			for i := 2; ; i++ { // ids follow subscribe's: calls run in id order
 				select {
 				case <-stop:
 					served <- nil
@@ -647,6 +710,71 @@ func TestSerializationFailureRetries(t *testing.T) {
 	}
 	if got := a.push(t, 0); strings.Contains(got, "attempt 1") || !strings.Contains(got, `"attempt 2"`) {
 		t.Errorf("delivered %s, want only the send of the second run", got)
+	}
+}
+
+// A page that falls further behind than its queue's bounds ends: its push
+// is told why, it is collected, and the pages that keep up go on.
+func TestQueueBounds(t *testing.T) {
+	for _, lim := range []Limits{{QueueMsgs: 5, QueueBytes: 1 << 20}, {QueueMsgs: 1000, QueueBytes: 30}} {
+		t.Run(fmt.Sprint(lim.QueueMsgs, lim.QueueBytes), func(t *testing.T) {
+			f := newFixture(t, Config{Limits: lim, ClientTimeout: time.Hour, PollTimeout: 100 * time.Millisecond})
+			slow, fast := f.open(t), f.open(t)
+			slow.call(t, "subscribe")
+			fast.call(t, "subscribe")
+			ack := 0
+			for i := range 6 {
+				fast.call(t, "post", fmt.Sprintf("message %d", i), false)
+				var res struct{ Msgs []message }
+				json.Unmarshal([]byte(fast.push(t, ack)), &res)
+				ack = int(res.Msgs[len(res.Msgs)-1].Seq)
+			}
+			code, body := slow.do(t, "GET", "/push/"+slow.sid+"?ack=0", slow.key, "")
+			if code != http.StatusGone || !strings.Contains(body, "session ended: the page fell behind") {
+				t.Errorf("push of the page that fell behind: %d %s", code, body)
+			}
+			select {
+			case c := <-f.left:
+				if c != Client(f.srv.base+1) {
+					t.Errorf("collected client %d, want the slow one", c)
+				}
+			case <-time.After(3 * time.Second):
+				t.Error("the page that fell behind was not collected")
+			}
+			if got := fast.call(t, "post", "still here", false); got != `{"id":8,"ok":null}` {
+				t.Errorf("post after the slow page ended: %s", got)
+			}
+			if got := fast.push(t, ack); !strings.Contains(got, "still here") {
+				t.Errorf("the page that keeps up got %s", got)
+			}
+		})
+	}
+}
+
+// The page forbids inline scripts and foreign connections; nothing is
+// sniffed.
+func TestSecurityHeaders(t *testing.T) {
+	f := newFixture(t, Config{PushOrigin: "http://push.example"})
+	resp, err := http.Get(f.http.URL + "/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self';", "connect-src 'self' http://push.example;", "object-src 'none'", "frame-ancestors 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+		}
+	}
+	for _, path := range []string{"/test", f.srv.bundle, "/push/x?ack=0", "/nothing"} {
+		resp, err := http.Get(f.http.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options %q", path, resp.Header.Get("X-Content-Type-Options"))
+		}
 	}
 }
 

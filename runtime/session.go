@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -22,10 +23,25 @@ type session struct {
 	pollGen  int64         // the number of the newest push request
 	polling  int           // push requests open now
 	lastSeen time.Time     // when a push request last began or ended
+	bytes    int           // the size of the queued values
 	chans    []int64
 	calls    map[int64]*callResult
 	maxCall  int64
 	gone     bool
+	ended    string // why the session ended before its timeout, or ""
+
+	// Remote calls run one at a time, in id order: turn is held by the
+	// call running, and ran is closed when lastRun, the highest id run,
+	// grows.
+	turn    chan struct{}
+	lastRun int64
+	ran     chan struct{}
+}
+
+// Limits bounds what one session may hold.
+type Limits struct {
+	QueueMsgs  int // messages sent to the page and not yet acknowledged
+	QueueBytes int // their size in wire form
 }
 
 // message is one queued send, its value already in wire form.
@@ -54,6 +70,8 @@ func newSession(c Client, now time.Time) *session {
 		wake:     make(chan struct{}),
 		lastSeen: now,
 		calls:    map[int64]*callResult{},
+		turn:     make(chan struct{}, 1),
+		ran:      make(chan struct{}),
 	}
 }
 
@@ -77,16 +95,27 @@ func (s *session) wakeLocked() {
 	s.wake = make(chan struct{})
 }
 
-// enqueue appends a message for the session, unless it is collected.
-func (s *session) enqueue(ch int64, v json.RawMessage) {
+// enqueue appends a message for the session, unless it is collected or
+// has ended. A page that falls further behind than lim allows ends: its
+// queue is dropped, its next push request is told why, and the collector
+// collects it. enqueue reports whether that happened now.
+func (s *session) enqueue(ch int64, v json.RawMessage, lim Limits) (ended bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.gone {
-		return
+	if s.gone || s.ended != "" {
+		return false
+	}
+	if len(s.queue) >= lim.QueueMsgs || s.bytes+len(v) > lim.QueueBytes {
+		s.ended = fmt.Sprintf("the page fell behind: %d messages (%d bytes) were waiting for it", len(s.queue), s.bytes)
+		s.queue, s.bytes = nil, 0
+		s.wakeLocked()
+		return true
 	}
 	s.queue = append(s.queue, message{Seq: s.nextSeq, Ch: ch, V: v})
+	s.bytes += len(v)
 	s.nextSeq++
 	s.wakeLocked()
+	return false
 }
 
 // ack drops the messages the client has acknowledged. s.mu is held.
@@ -96,7 +125,50 @@ func (s *session) ackLocked(ack int64) {
 		i++
 	}
 	if i > 0 {
-		s.queue = append(s.queue[:0], s.queue[i:]...)
+		for _, m := range s.queue[:i] {
+			s.bytes -= len(m.V)
+		}
+		// Copy the rest down and clear the tail, so that the values
+		// acknowledged are not kept alive by the array.
+		n := copy(s.queue, s.queue[i:])
+		clear(s.queue[n:])
+		s.queue = s.queue[:n]
+	}
+}
+
+// gapWait is how long a remote call waits for the calls with smaller ids
+// that the page has not sent yet: a page that skipped an id (or a call
+// lost on its way) is not waited for longer.
+const gapWait = 2 * time.Second
+
+// takeTurn waits until call id may run, and returns the function that
+// ends its turn. A call runs once every smaller id has run, or after
+// wait; calls of one session never run at the same time.
+func (s *session) takeTurn(id int64, wait time.Duration) (done func()) {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	s.mu.Lock()
+	for waiting := true; waiting && id > s.lastRun+1; {
+		ran := s.ran
+		s.mu.Unlock()
+		select {
+		case <-ran:
+		case <-deadline.C:
+			waiting = false
+		}
+		s.mu.Lock()
+	}
+	s.mu.Unlock()
+	s.turn <- struct{}{}
+	return func() {
+		<-s.turn
+		s.mu.Lock()
+		if id > s.lastRun {
+			s.lastRun = id
+			close(s.ran)
+			s.ran = make(chan struct{})
+		}
+		s.mu.Unlock()
 	}
 }
 

@@ -73,20 +73,23 @@ export const D = {
 };
 
 // ---- the session ----
+// When the server answers 410 the session is over (collected, or its page
+// fell behind): the page says so, with the reason and a reload button.
 let expired = false;
-function expire() {
+function expire(reason) {
   if (expired) return;
   expired = true;
   const p = document.createElement("p");
   p.setAttribute("role", "alert");
   p.style.cssText = "position:fixed;top:0;left:0;right:0;margin:0;padding:.5em;background:#fec;font:14px sans-serif";
-  p.append("This page has expired. ");
-  const a = document.createElement("a");
-  a.href = location.pathname;
-  a.textContent = "Reload";
-  p.append(a);
+  p.append(`This page's session has ended (${reason || "session expired"}). `);
+  const b = document.createElement("button");
+  b.textContent = "Reload";
+  b.onclick = () => location.reload();
+  p.append(b);
   document.body.prepend(p);
 }
+const reason = async (r) => (await r.json().catch(() => ({}))).err;
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 const backoff = (n) => Math.min(10000, 250 * 2 ** n) * (0.5 + Math.random() / 2);
 
@@ -115,7 +118,7 @@ async function pushLoop() {
   while (!expired) {
     try {
       const r = await fetch(`${pushBase}/push/${sid}?ack=${ack}`, { headers: { "Prog-Key": key }, cache: "no-store" });
-      if (r.status === 410) return expire();
+      if (r.status === 410) return expire(await reason(r));
       if (!r.ok) throw new Error(`push: ${r.status}`);
       const { msgs } = await r.json();
       for (const m of msgs) {
@@ -140,12 +143,16 @@ export async function call(fn, args, d) {
     try {
       r = await fetch(`/pull/${sid}`, { method: "POST", headers: { "Prog-Key": key, "Content-Type": "application/json" }, body });
     } catch (e) {
+      r = null; // the network failed
+    }
+    if (!r || r.status >= 502) {
       await pause(backoff(errors++)); // the same id again: the server runs it once
       continue;
     }
     if (r.status === 410) {
-      expire();
-      fail("session expired");
+      const why = await reason(r);
+      expire(why);
+      fail(why || "session expired");
     }
     const res = await r.json();
     if (!r.ok || "err" in res) fail(`${fn}: ${res.err}`);

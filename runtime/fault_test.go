@@ -1,0 +1,207 @@
+package runtime
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	goruntime "runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var faultMsgs = flag.Int("faultmsgs", 2000, "messages TestFaultInjection sends (the issue's figure is 10000)")
+
+// pushFault is what the fault-injection client does to one push request.
+type pushFault int
+
+const (
+	pushWhole    pushFault = iota // reads the answer and acknowledges it
+	pushCutEarly                  // closes the connection before the answer, while the server holds the poll
+	pushCutHalf                   // closes it part way through the answer
+	pushLost                      // reads the answer and drops it, as if it never arrived
+	pushFaults
+)
+
+// rawPush sends a push request on a connection of its own and cuts it as
+// fault says. It returns the body for pushWhole and pushLost.
+func rawPush(t *testing.T, addr string, p *page, ack int64, fault pushFault, rng *rand.Rand) []byte {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /push/%s?ack=%d HTTP/1.1\r\nHost: %s\r\nProg-Key: %s\r\nConnection: close\r\n\r\n", p.sid, ack, addr, p.key)
+	switch fault {
+	case pushCutEarly:
+		time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
+		return nil
+	case pushCutHalf:
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.ReadFull(conn, make([]byte, 1+rng.IntN(300)))
+		return nil
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("push: %d %s %v", resp.StatusCode, body, err)
+	}
+	return body
+}
+
+// TestFaultInjection sends messages to a page whose push requests are cut
+// at random before, during and after the answer, while the sender repeats
+// some of its remote calls: every message arrives exactly once, in order,
+// and no call runs twice.
+func TestFaultInjection(t *testing.T) {
+	n := *faultMsgs
+	f := newFixture(t, Config{PollTimeout: 200 * time.Millisecond})
+	addr := strings.TrimPrefix(f.http.URL, "http://")
+	recv, send := f.open(t), f.open(t)
+	recv.call(t, "subscribe")
+
+	var repeats atomic.Int64
+	sent := make(chan error, 1)
+	go func() {
+		rng := rand.New(rand.NewPCG(1, 2))
+		for i := range n {
+			id := i + 1
+			body := fmt.Sprintf(`{"id":%d,"fn":"say","args":[%q]}`, id, fmt.Sprint(i))
+			want := fmt.Sprintf(`{"id":%d,"ok":null}`, id)
+			times := 1
+			if rng.IntN(4) == 0 {
+				times = 2 // the same call again, as after a network error
+				repeats.Add(1)
+			}
+			for range times {
+				req, _ := http.NewRequest("POST", f.http.URL+"/pull/"+send.sid, strings.NewReader(body))
+				req.Header.Set("Prog-Key", send.key)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					sent <- err
+					return
+				}
+				got, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if s := strings.TrimSpace(string(got)); s != want {
+					sent <- fmt.Errorf("call %d answered %s", id, s)
+					return
+				}
+			}
+		}
+		sent <- nil
+	}()
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	var counts [pushFaults]int
+	var ack int64
+	next := 0 // the message expected next
+	deadline := time.Now().Add(2 * time.Minute)
+	for next < n && time.Now().Before(deadline) {
+		fault := pushFault(rng.IntN(int(pushFaults)))
+		counts[fault]++
+		body := rawPush(t, addr, recv, ack, fault, rng)
+		if fault != pushWhole {
+			continue
+		}
+		var res struct{ Msgs []message }
+		if err := json.Unmarshal(body, &res); err != nil {
+			t.Fatalf("push answered %s: %v", body, err)
+		}
+		for _, m := range res.Msgs {
+			if m.Seq <= ack {
+				t.Fatalf("message %d sent again after it was acknowledged (ack %d)", m.Seq, ack)
+			}
+			if m.Seq != ack+1 {
+				t.Fatalf("message %d came after %d: one is lost", m.Seq, ack)
+			}
+			if want := fmt.Sprintf(`"%d"`, next); string(m.V) != want {
+				t.Fatalf("message %d is %s, want %s", m.Seq, m.V, want)
+			}
+			ack, next = m.Seq, next+1
+		}
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if next != n {
+		t.Fatalf("%d of %d messages arrived", next, n)
+	}
+	// Nothing more comes: no message was sent twice.
+	var res struct{ Msgs []message }
+	json.Unmarshal(rawPush(t, addr, recv, ack, pushWhole, rng), &res)
+	if len(res.Msgs) != 0 {
+		t.Errorf("after all %d messages, %d more came", n, len(res.Msgs))
+	}
+	t.Logf("%d messages exactly once, in order; polls: %d whole, %d cut early, %d cut half way, %d lost; %d calls repeated",
+		n, counts[pushWhole], counts[pushCutEarly], counts[pushCutHalf], counts[pushLost], repeats.Load())
+}
+
+// heapAndGoroutines returns the live heap after a collection, and the
+// number of goroutines, once the HTTP connections of the test are closed.
+func heapAndGoroutines(f *fixture) (heap uint64, goroutines int) {
+	http.DefaultClient.CloseIdleConnections()
+	f.http.CloseClientConnections()
+	time.Sleep(100 * time.Millisecond) // the server's connection goroutines end
+	goruntime.GC()
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
+	return ms.HeapAlloc, goruntime.NumGoroutine()
+}
+
+// After 1,000 sessions that subscribed, received and polled are collected,
+// the server's goroutines and heap return to near where they started.
+func TestCollectedSessionsFreeMemory(t *testing.T) {
+	f := newFixture(t, Config{ClientTimeout: 2 * time.Second, PollTimeout: 100 * time.Millisecond})
+	heap0, g0 := heapAndGoroutines(f)
+	pages := make([]*page, 1000)
+	for i := range pages {
+		pages[i] = f.open(t)
+		pages[i].call(t, "subscribe")
+	}
+	pages[0].call(t, "say", strings.Repeat("x", 100))
+	work := make(chan *page)
+	done := make(chan struct{})
+	for range 20 {
+		go func() {
+			for p := range work {
+				p.push(t, 0)
+			}
+			done <- struct{}{}
+		}()
+	}
+	for _, p := range pages {
+		work <- p
+	}
+	close(work)
+	for range 20 {
+		<-done
+	}
+	heap1, g1 := heapAndGoroutines(f)
+	deadline := time.Now().Add(time.Minute) // -race is slow
+	for f.leaves.Load() < 1000 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := f.leaves.Load(); n != 1000 {
+		t.Fatalf("%d of 1000 sessions collected", n)
+	}
+	heap2, g2 := heapAndGoroutines(f)
+	t.Logf("heap %d KiB at start, %d KiB with 1000 sessions, %d KiB after they were collected; goroutines %d, %d, %d",
+		heap0>>10, heap1>>10, heap2>>10, g0, g1, g2)
+	if g2 > g0+2 {
+		t.Errorf("%d goroutines after collection, %d at start", g2, g0)
+	}
+	if grown := int64(heap2) - int64(heap0); grown > int64(heap1-heap0)/4 {
+		t.Errorf("the heap kept %d KiB of the %d KiB that 1000 sessions took", grown>>10, (heap1-heap0)>>10)
+	}
+}

@@ -1,0 +1,313 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Handler returns the HTTP handler of the wire protocol. Every answer
+// carries X-Content-Type-Options: nosniff; every error is a one-line JSON
+// object {"err": "…"}, unknown paths and wrong methods included.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/"+s.prog.Name, http.StatusFound)
+	})
+	mux.HandleFunc("GET /{file}", s.serveFile)
+	mux.HandleFunc("GET /push/{sid}", s.push)
+	mux.HandleFunc("OPTIONS /push/{sid}", s.push)
+	mux.HandleFunc("POST /pull/{sid}", s.pull)
+	mux.HandleFunc("/", noRoute)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if !strings.HasPrefix(r.URL.Path, "/") { // "GET *", say
+			writeJSONError(w, http.StatusBadRequest, "the request's path must begin with /")
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// noRoute answers a request no route takes: 405 with the methods the path
+// allows, or 404.
+func noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow string
+	switch parts := strings.Split(r.URL.Path, "/"); {
+	case len(parts) == 2: // "/" and "/file"
+		allow = "GET, HEAD"
+	case len(parts) == 3 && parts[1] == "push" && parts[2] != "":
+		allow = "GET, HEAD, OPTIONS"
+	case len(parts) == 3 && parts[1] == "pull" && parts[2] != "":
+		allow = "POST"
+	default:
+		writeJSONError(w, http.StatusNotFound, "not found")
+		return
+	}
+	w.Header().Set("Allow", allow)
+	writeJSONError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed here (allowed: %s)", r.Method, allow))
+}
+
+func writeJSONError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	b, _ := json.Marshal(map[string]string{"err": msg})
+	w.Write(append(b, '\n'))
+}
+
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	switch r.PathValue("file") {
+	case s.prog.Name:
+		s.page(w, r)
+	case s.bundle[1:]:
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		w.Write(s.prog.Bundle)
+		io.WriteString(w, "\n//# sourceMappingURL="+s.bundle[1:]+".map\n")
+	case "favicon.ico":
+		w.WriteHeader(http.StatusNoContent) // none, and no error in the console
+	case s.bundle[1:] + ".map":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		w.Write(s.prog.Map)
+	default:
+		writeJSONError(w, http.StatusNotFound, "not found")
+	}
+}
+
+// contentSecurityPolicy allows the page only its own bundle as script, and
+// connections only to its own origin and the push origin. The page body is
+// the author's HTML: inline styles are allowed, inline scripts are not.
+func (s *Server) contentSecurityPolicy() string {
+	connect := "'self'"
+	if s.cfg.PushOrigin != "" {
+		connect += " " + s.cfg.PushOrigin
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+		"connect-src " + connect + "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
+// page starts a session and serves the page.
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	ss := newSession(Client(s.clients.Add(1)), time.Now())
+	s.mu.Lock()
+	s.sessions[ss.id] = ss
+	s.mu.Unlock()
+	s.log.Debug("session started", "client", ss.client)
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", s.contentSecurityPolicy())
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n")
+	b.WriteString(`<meta name="viewport" content="width=device-width, initial-scale=1">` + "\n")
+	fmt.Fprintf(&b, "<meta name=\"prog-session\" content=\"%s\">\n<meta name=\"prog-key\" content=\"%s\">\n", ss.id, ss.key)
+	fmt.Fprintf(&b, "<meta name=\"prog-client\" content=\"%d\">\n", ss.client)
+	if s.cfg.PushOrigin != "" {
+		fmt.Fprintf(&b, "<meta name=\"prog-push\" content=\"%s\">\n", html.EscapeString(s.cfg.PushOrigin))
+	}
+	fmt.Fprintf(&b, "<title>%s</title>\n<script src=\"%s\" defer></script>\n</head><body>\n", html.EscapeString(s.prog.Name), s.bundle)
+	b.WriteString(s.prog.Page)
+	b.WriteString("\n</body></html>\n")
+	io.WriteString(w, b.String())
+}
+
+// session finds the request's session and checks its key, or answers
+// with 410 (unknown, collected or ended) or 403 (wrong key) and returns nil.
+func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
+	s.mu.Lock()
+	ss := s.sessions[r.PathValue("sid")]
+	s.mu.Unlock()
+	if ss == nil {
+		writeJSONError(w, http.StatusGone, "session expired")
+		return nil
+	}
+	if !ss.keyOK(r.Header.Get("Prog-Key")) {
+		writeJSONError(w, http.StatusForbidden, "wrong session key")
+		return nil
+	}
+	ss.mu.Lock()
+	ended := ss.ended
+	ss.mu.Unlock()
+	if ended != "" {
+		writeJSONError(w, http.StatusGone, "session ended: "+ended)
+		return nil
+	}
+	return ss
+}
+
+// cors allows push requests from the page's origin when --push-origin
+// sends them to another host. It reports whether the request is done.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.PushOrigin == "" {
+		if r.Method == http.MethodOptions {
+			noRoute(w, r)
+			return true
+		}
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		w.Header().Set("Access-Control-Allow-Origin", o)
+		w.Header().Set("Access-Control-Allow-Headers", "Prog-Key")
+		w.Header().Set("Vary", "Origin")
+	}
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
+}
+
+// push is the long poll: GET /push/<sid>?ack=N. Messages stay queued
+// until a later push acknowledges them, so a poll cut at any moment loses
+// nothing: the next one answers with them again.
+func (s *Server) push(w http.ResponseWriter, r *http.Request) {
+	if s.cors(w, r) {
+		return
+	}
+	ack, err := strconv.ParseInt(r.URL.Query().Get("ack"), 10, 64)
+	if err != nil || ack < 0 {
+		writeJSONError(w, http.StatusBadRequest, "ack must be a message number ≥ 0")
+		return
+	}
+	ss := s.session(w, r)
+	if ss == nil {
+		return
+	}
+	ss.mu.Lock()
+	if last := ss.nextSeq - 1; ack > last {
+		ss.mu.Unlock()
+		writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("ack %d is beyond the last message sent, %d", ack, last))
+		return
+	}
+	ss.ackLocked(ack)
+	ss.pollGen++
+	gen := ss.pollGen
+	ss.polling++
+	ss.lastSeen = time.Now()
+	ss.wakeLocked() // an older poll for this session ends
+	defer func() {
+		ss.mu.Lock()
+		ss.polling--
+		ss.lastSeen = time.Now()
+		ss.mu.Unlock()
+	}()
+	timer := time.NewTimer(s.cfg.PollTimeout)
+	defer timer.Stop()
+	expired := false
+	for !expired && len(ss.queue) == 0 && ss.pollGen == gen && !ss.gone && ss.ended == "" {
+		wake := ss.wake
+		ss.mu.Unlock()
+		select {
+		case <-wake:
+		case <-timer.C:
+			expired = true
+		case <-r.Context().Done():
+			expired = true
+		case <-s.done:
+			expired = true
+		}
+		ss.mu.Lock()
+	}
+	if ss.ended != "" {
+		ended := ss.ended
+		ss.mu.Unlock()
+		writeJSONError(w, http.StatusGone, "session ended: "+ended)
+		return
+	}
+	var msgs []message
+	if ss.pollGen == gen {
+		msgs = append(msgs, ss.queue...)
+	}
+	ss.mu.Unlock()
+	body, _ := json.Marshal(struct {
+		Msgs []message `json:"msgs"`
+	}{Msgs: append([]message{}, msgs...)})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(append(body, '\n'))
+}
+
+// pull runs a remote call: POST /pull/<sid>. Calls of one session run one
+// at a time in id order; a repeated id answers from the stored result.
+func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
+	ss := s.session(w, r)
+	if ss == nil {
+		return
+	}
+	var req struct {
+		ID   *int64            `json:"id"`
+		Fn   string            `json:"fn"`
+		Args []json.RawMessage `json:"args"`
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBody))
+			return
+		}
+		writeJSONError(w, http.StatusBadRequest, "reading the request: "+err.Error())
+		return
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeJSONError(w, http.StatusBadRequest, "malformed JSON: "+err.Error())
+		return
+	}
+	if req.ID == nil || *req.ID <= 0 {
+		writeJSONError(w, http.StatusBadRequest, "a call needs an id > 0")
+		return
+	}
+	remote, ok := s.prog.Remote[req.Fn]
+	if !ok {
+		writeJSONError(w, http.StatusNotFound, fmt.Sprintf("no remote function %q", req.Fn))
+		return
+	}
+	run, err := remote(req.Args)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, req.Fn+": "+err.Error())
+		return
+	}
+	res, isNew, ok := ss.call(*req.ID)
+	if !ok {
+		writeJSONError(w, http.StatusConflict, fmt.Sprintf("call id %d is too old to answer again", *req.ID))
+		return
+	}
+	if isNew {
+		// The call runs to its end even if the client goes away: a retry
+		// with the same id gets its answer.
+		done := ss.takeTurn(*req.ID, s.gapWait)
+		v, err := s.run(context.WithoutCancel(r.Context()), ss, run)
+		done()
+		id := strconv.FormatInt(*req.ID, 10)
+		if err != nil {
+			msg, _ := json.Marshal(err.Error())
+			res.body = []byte(`{"id":` + id + `,"err":` + string(msg) + "}\n")
+			s.log.Info("remote call failed", "fn", req.Fn, "client", ss.client, "err", err)
+		} else {
+			if len(v) == 0 {
+				v = []byte("null")
+			}
+			res.body = []byte(`{"id":` + id + `,"ok":` + string(v) + "}\n")
+		}
+		close(res.done)
+	}
+	select {
+	case <-res.done:
+	case <-r.Context().Done():
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(res.body)
+}
