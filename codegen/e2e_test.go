@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,7 +103,15 @@ func serveDB(t *testing.T, name, db string, flags ...string) string {
 	if db == "sqlite" {
 		db = filepath.Join(t.TempDir(), filepath.Base(bin)+".db")
 	}
-	args := append([]string{"--addr", "127.0.0.1:0", "--db", db}, flags...)
+	url, _ := start(t, bin, append([]string{"--addr", "127.0.0.1:0", "--db", db}, flags...)...)
+	return url
+}
+
+// start starts a server binary with args and returns its page's URL and a
+// function that stops it (once; the test's cleanup stops it too).
+func start(t *testing.T, bin string, args ...string) (url string, stop func()) {
+	t.Helper()
+	name := filepath.Base(bin)
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -113,20 +122,24 @@ func serveDB(t *testing.T, name, db string, flags ...string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("%s did not shut down cleanly: %v\n%s", name, err, logs.String())
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cmd.Process.Signal(os.Interrupt)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("%s did not shut down cleanly: %v\n%s", name, err, logs.String())
+				}
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Errorf("%s did not shut down within 10 s", name)
 			}
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			t.Errorf("%s did not shut down within 10 s", name)
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		t.Fatalf("%s printed no address: %v\n%s", name, err, logs.String())
@@ -135,7 +148,7 @@ func serveDB(t *testing.T, name, db string, flags ...string) string {
 	if i < 0 {
 		t.Fatalf("%s printed %q", name, line)
 	}
-	return strings.TrimSpace(line[i:]) + strings.TrimSuffix(filepath.Base(name), ".prog")
+	return strings.TrimSpace(line[i:]) + name, stop
 }
 
 // browser starts headless Chromium and returns a function that opens tabs.
@@ -396,4 +409,37 @@ func TestValuesProgram(t *testing.T) {
 	if got := items(t, a, "out"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("out =\n%q\nwant\n%q", got, want)
 	}
+}
+
+// A page whose session the server no longer knows (here: the server
+// restarted) keeps trying while the server is down, then says that its
+// session ended, with a button that reloads it into a new one.
+func TestSessionEndShowsReload(t *testing.T) {
+	bin := build(t, "chat")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	args := []string{"--addr", addr, "--db", filepath.Join(t.TempDir(), "chat.db")}
+	url, stop := start(t, bin, args...)
+	a := browser(t)()
+	run(t, a, chromedp.Navigate(url))
+	say(t, a, "before the restart")
+	stop()
+	time.Sleep(500 * time.Millisecond) // the page's polls fail and back off
+	start(t, bin, args...)
+	run(t, a, chromedp.Poll[chromedp.Void](`document.querySelector("[role=alert] button") !== null`, chromedp.WithPollingTimeout(20*time.Second)))
+	if msg := get(t, a, chromedp.Text(css("[role=alert]"))); !strings.Contains(msg, "session has ended (session expired)") {
+		t.Errorf("the page says %q", msg)
+	}
+	oldSession := get(t, a, chromedp.Evaluate[string](`document.querySelector('meta[name="prog-session"]').content`))
+	run(t, a, chromedp.Click(css("[role=alert] button")))
+	time.Sleep(500 * time.Millisecond) // the page reloads
+	run(t, a, chromedp.Poll[chromedp.Void](`document.querySelector("[role=alert]") === null && document.getElementById("log").children.length === 0`, chromedp.WithPollingTimeout(10*time.Second)))
+	if s := get(t, a, chromedp.Evaluate[string](`document.querySelector('meta[name="prog-session"]').content`)); s == oldSession {
+		t.Errorf("the reloaded page kept session %s", s)
+	}
+	say(t, a, "after the reload")
 }

@@ -356,40 +356,42 @@ func TestBadRequests(t *testing.T) {
 		f := newFixture(t, Config{DB: db})
 		a := f.open(t)
 		cases := []struct {
-			method, path, key, body string
-			code                    int
-			err                     string
+			name, method, path, key, body string
+			code                          int
+			err                           string
 		}{
-			{"POST", "/pull/" + a.sid, "wrong", `{"id":1,"fn":"count","args":[]}`, 403, "wrong session key"},
-			{"POST", "/pull/0123", a.key, `{"id":1,"fn":"count","args":[]}`, 410, "session expired"},
-			{"GET", "/push/0123?ack=0", a.key, ``, 410, "session expired"},
-			{"GET", "/push/" + a.sid + "?ack=x", a.key, ``, 400, "ack"},
-			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":`, 400, "malformed JSON"},
-			{"POST", "/pull/" + a.sid, a.key, `{"fn":"count","args":[]}`, 400, "id"},
-			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"nope","args":[]}`, 404, `no remote function \"nope\"`},
-			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":[1,false]}`, 400, "argument 1: want a string, got a number"},
-			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x"]}`, 400, "want 2 arguments, got 1"},
-			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"big","args":[1.5]}`, 400, "want an int"},
-			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"count","args":["` + strings.Repeat("x", defaultMaxBody) + `"]}`, 413, "over"},
-			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x",false,3]}`, 400, "want 2 arguments, got 3"},
-			{"POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":{"text":"x"}}`, 400, "malformed JSON"},
-			{"POST", "/pull/" + a.sid, a.key, `[1,2]`, 400, "malformed JSON"},
-			{"POST", "/pull/" + a.sid, "", `{"id":1,"fn":"count","args":[]}`, 403, "wrong session key"},
-			{"GET", "/push/" + a.sid + "?ack=0", "wrong", ``, 403, "wrong session key"},
-			{"GET", "/push/" + a.sid + "?ack=-1", a.key, ``, 400, "ack"},
-			{"GET", "/push/" + a.sid + "?ack=99", a.key, ``, 400, "beyond the last message sent, 0"},
-			{"GET", "/push/" + a.sid, a.key, ``, 400, "ack"},
-			{"GET", "/no/such/path", a.key, ``, 404, "not found"},
-			{"GET", "/push/", a.key, ``, 404, "not found"},
-			{"DELETE", "/test", a.key, ``, 405, "method DELETE not allowed here (allowed: GET, HEAD)"},
-			{"GET", "/pull/" + a.sid, a.key, ``, 405, "allowed: POST"},
-			{"POST", "/push/" + a.sid + "?ack=0", a.key, ``, 405, "allowed: GET, HEAD, OPTIONS"},
+			{"wrong key", "POST", "/pull/" + a.sid, "wrong", `{"id":1,"fn":"count","args":[]}`, 403, "wrong session key"},
+			{"unknown session pull", "POST", "/pull/0123", a.key, `{"id":1,"fn":"count","args":[]}`, 410, "session expired"},
+			{"unknown session push", "GET", "/push/0123?ack=0", a.key, ``, 410, "session expired"},
+			{"ack not a number", "GET", "/push/" + a.sid + "?ack=x", a.key, ``, 400, "ack"},
+			{"malformed JSON", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":`, 400, "malformed JSON"},
+			{"missing id", "POST", "/pull/" + a.sid, a.key, `{"fn":"count","args":[]}`, 400, "id"},
+			{"unknown function", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"nope","args":[]}`, 404, `no remote function \"nope\"`},
+			{"wrong argument type", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":[1,false]}`, 400, "argument 1: want a string, got a number"},
+			{"too few arguments", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x"]}`, 400, "want 2 arguments, got 1"},
+			{"float for an int", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"big","args":[1.5]}`, 400, "want an int"},
+			{"body over the limit", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"count","args":["` + strings.Repeat("x", defaultMaxBody) + `"]}`, 413, "over"},
+			{"too many arguments", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x",false,3]}`, 400, "want 2 arguments, got 3"},
+			{"args not a list", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":{"text":"x"}}`, 400, "malformed JSON"},
+			{"body not an object", "POST", "/pull/" + a.sid, a.key, `[1,2]`, 400, "malformed JSON"},
+			{"missing key", "POST", "/pull/" + a.sid, "", `{"id":1,"fn":"count","args":[]}`, 403, "wrong session key"},
+			{"wrong key on push", "GET", "/push/" + a.sid + "?ack=0", "wrong", ``, 403, "wrong session key"},
+			{"negative ack", "GET", "/push/" + a.sid + "?ack=-1", a.key, ``, 400, "ack"},
+			{"ack beyond the last message", "GET", "/push/" + a.sid + "?ack=99", a.key, ``, 400, "beyond the last message sent, 0"},
+			{"missing ack", "GET", "/push/" + a.sid, a.key, ``, 400, "ack"},
+			{"unknown path", "GET", "/no/such/path", a.key, ``, 404, "not found"},
+			{"push without a session", "GET", "/push/", a.key, ``, 404, "not found"},
+			{"wrong method on the page", "DELETE", "/test", a.key, ``, 405, "method DELETE not allowed here (allowed: GET, HEAD)"},
+			{"GET on pull", "GET", "/pull/" + a.sid, a.key, ``, 405, "allowed: POST"},
+			{"POST on push", "POST", "/push/" + a.sid + "?ack=0", a.key, ``, 405, "allowed: GET, HEAD, OPTIONS"},
 		}
 		for _, c := range cases {
-			code, body := a.do(t, c.method, c.path, c.key, c.body)
-			if code != c.code || !strings.Contains(body, c.err) || !json.Valid([]byte(body)) {
-				t.Errorf("%s %s %.40s: %d %s, want %d with %q", c.method, c.path, c.body, code, body, c.code, c.err)
-			}
+			t.Run(c.name, func(t *testing.T) {
+				code, body := a.do(t, c.method, c.path, c.key, c.body)
+				if code != c.code || !strings.Contains(body, c.err) || !json.Valid([]byte(body)) || strings.Contains(body, "\n") {
+					t.Errorf("%s %s %.40s: %d %s, want %d with %q, on one line of JSON", c.method, c.path, c.body, code, body, c.code, c.err)
+				}
+			})
 		}
 		if n := f.runs.Load(); n != 0 {
 			t.Errorf("bad requests ran %d calls", n)
