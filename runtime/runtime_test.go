@@ -486,7 +486,7 @@ func TestFailedCallRollsBack(t *testing.T) {
 
 func TestCollectClient(t *testing.T) {
 	bothDBs(t, func(t *testing.T, db string) {
-		f := newFixture(t, Config{DB: db, ClientTimeout: 200 * time.Millisecond, PollTimeout: 50 * time.Millisecond})
+		f := newFixture(t, Config{DB: db, ClientTimeout: 500 * time.Millisecond, PollTimeout: 50 * time.Millisecond})
 		a, b := f.open(t), f.open(t)
 		a.call(t, "subscribe")
 		b.call(t, "subscribe")

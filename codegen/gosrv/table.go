@@ -1,7 +1,6 @@
 package gosrv
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/prog-lang/prog/lang/ast"
@@ -59,5 +58,3 @@ func (g *gen) delete(s *ast.DeleteStmt) {
 	g.p("rt.Delete(ctx, `DELETE FROM %s WHERE \"_id\" = ?`, scan_%s, %s)\n",
 		quote(s.Table.Name), s.Table.Name, g.pred(s.Decl, s.Where))
 }
-
-var _ = fmt.Sprintf
