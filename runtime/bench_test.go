@@ -52,42 +52,17 @@ func BenchmarkCollect1000(b *testing.B) {
 		for range b.N {
 			b.StopTimer()
 			f := newFixture(b, Config{DB: db, ClientTimeout: time.Hour})
-			for range 1000 {
-				f.open(b).call(b, "subscribe")
-			}
-			f.srv.Halt() // no collector of its own: the benchmark collects
-			f.srv.mu.Lock()
-			for _, ss := range f.srv.sessions {
-				ss.lastSeen = time.Time{}
-			}
-			f.srv.mu.Unlock()
-			f.srv.cfg.ClientTimeout = time.Minute
-			live := f.open(b)
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					start := time.Now()
-					live.call(b, "subscribe")
-					worst = max(worst, time.Since(start))
-					calls++
-				}
-			}()
-			b.StartTimer()
-			f.srv.collect()
-			b.StopTimer()
-			close(stop)
-			<-done
+			live, slowest := f.collectWhileCalling(b, 1000, func() {
+				b.StartTimer()
+				f.srv.collect()
+				b.StopTimer()
+			})
+			worst = max(worst, slowest)
+			calls += live.calls
 			var n int
 			f.srv.db.QueryRow(`SELECT count(*) FROM "subscribers"`).Scan(&n)
-			if n != live.calls || f.leaves.Load() != 1000 {
-				b.Fatalf("%d rows left after collection, want the live client's %d; on leave ran %d times, want 1000", n, live.calls, f.leaves.Load())
+			if left := f.leftRows(b); n != live.calls || left != 1000 {
+				b.Fatalf("%d rows left after collection, want the live client's %d; on leave committed %d times, want 1000", n, live.calls, left)
 			}
 			b.StartTimer()
 		}

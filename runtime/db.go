@@ -261,7 +261,7 @@ func (d *database) forget(ctx context.Context, tx *sql.Tx, tables []*Table, all 
 				stmt = "UPDATE " + quote(t.Name) + " SET " + quote(c.Name) + " = NULL WHERE " + cond
 			}
 			if _, err := tx.ExecContext(ctx, d.q(stmt), args...); err != nil {
-				return fmt.Errorf("collect in table %s: %v", t.Name, err)
+				return fmt.Errorf("collect in table %s: %w", t.Name, err)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/prog-lang/prog/runtime/pgtest"
 )
@@ -65,11 +68,68 @@ func scanCounter(x *Ctx) (ids []int64, rows []int64) {
 }
 
 type fixture struct {
-	srv    *Server
-	http   *httptest.Server
-	runs   atomic.Int64 // times "count" ran
-	leaves atomic.Int64 // times on leave ran
-	left   chan Client  // the clients on leave ran for, while there is room
+	srv  *Server
+	http *httptest.Server
+	runs atomic.Int64 // times "count" ran
+	left chan Client  // the clients on leave ran for, while there is room
+}
+
+// collectWhileCalling opens n clients that subscribe, makes them look
+// gone, and runs collect while a live client keeps calling subscribe. It
+// returns the live client and its longest call.
+func (f *fixture) collectWhileCalling(t testing.TB, n int, collect func()) (live *page, worst time.Duration) {
+	for range n {
+		f.open(t).call(t, "subscribe")
+	}
+	f.srv.Halt() // no collector of its own: the caller collects
+	f.age()
+	live = f.open(t)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			start := time.Now()
+			live.call(t, "subscribe")
+			worst = max(worst, time.Since(start))
+		}
+	}()
+	collect()
+	close(stop)
+	<-done
+	return live, worst
+}
+
+// age makes every session look as if its page went away long ago: the
+// next collection collects them all.
+func (f *fixture) age() {
+	f.srv.mu.Lock()
+	defer f.srv.mu.Unlock()
+	for _, ss := range f.srv.sessions {
+		ss.mu.Lock()
+		ss.lastSeen = time.Time{}
+		ss.mu.Unlock()
+	}
+}
+
+// leftRows counts the clients whose on leave committed (with who, the
+// rows of that one client): on leave inserts a row in table "left" in
+// its transaction, so a run that was rolled back and retried counts once.
+func (f *fixture) leftRows(t testing.TB, who ...Client) int {
+	t.Helper()
+	q, args := `SELECT count(*) FROM "left"`, []any{}
+	if len(who) > 0 {
+		q, args = f.srv.db.q(`SELECT count(*) FROM "left" WHERE "who" = ?`), []any{int64(who[0])}
+	}
+	var n int
+	if err := f.srv.db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func newFixture(t testing.TB, cfg Config) *fixture {
@@ -81,7 +141,8 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 			{Name: "ch", Kind: KindChannel}, {Name: "note", Kind: KindString, Null: true}, {Name: "who", Kind: KindClient},
 		}}, {Name: "watch", Columns: []Column{
 			{Name: "n", Kind: KindInt}, {Name: "ch", Kind: KindChannel, Null: true},
-		}}, {Name: "counter", Columns: []Column{{Name: "n", Kind: KindInt}}}},
+		}}, {Name: "counter", Columns: []Column{{Name: "n", Kind: KindInt}}},
+			{Name: "left", Columns: []Column{{Name: "who", Kind: KindInt}}}},
 		Remote: map[string]Remote{
 			"subscribe": func(args []json.RawMessage) (func(*Ctx) any, error) {
 				if err := Args(args); err != nil {
@@ -158,7 +219,7 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 			},
 		},
 		Leave: []func(*Ctx, Client){func(x *Ctx, c Client) {
-			f.leaves.Add(1)
+			x.Exec(`INSERT INTO "left" ("who") VALUES (?)`, int64(c))
 			select {
 			case f.left <- c:
 			default: // a benchmark collecting many: the count is enough
@@ -547,13 +608,8 @@ func TestCollectClient(t *testing.T) {
 		if rowsLeft != 2 || chans != 1 {
 			t.Errorf("watch has %d rows with %d channels, want 2 rows with 1", rowsLeft, chans)
 		}
-		select {
-		case c := <-f.left:
-			t.Errorf("on leave ran again, for client %d (the first is %d, the second still polls)", c, f.srv.base+1)
-		default:
-		}
-		if n := f.leaves.Load(); n != 1 {
-			t.Errorf("on leave ran %d times, want once", n)
+		if n, all := f.leftRows(t, Client(f.srv.base+1)), f.leftRows(t); n != 1 || all != 1 {
+			t.Errorf("on leave committed %d times for the first client and %d in all, want once and once", n, all)
 		}
 	})
 }
@@ -840,4 +896,36 @@ func TestSchemaMismatch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Collecting clients while another client keeps inserting rows: on
+// PostgreSQL some collections fail to serialize and run again; every
+// collected client's rows go all the same, and its on leave commits once.
+func TestCollectUnderLoad(t *testing.T) {
+	bothDBs(t, func(t *testing.T, db string) {
+		f := newFixture(t, Config{DB: db, ClientTimeout: time.Hour})
+		const n = 300
+		live, _ := f.collectWhileCalling(t, n, f.srv.collect)
+		var rows int
+		f.srv.db.QueryRow(`SELECT count(*) FROM "subscribers"`).Scan(&rows)
+		if left := f.leftRows(t); rows != live.calls || left != n {
+			t.Errorf("%d subscriber rows, want the live client's %d; on leave committed %d times, want %d (%d transactions retried)",
+				rows, live.calls, left, n, f.srv.retries.Load())
+		}
+	})
+}
+
+// A serialization failure is still recognised under the runtime's own
+// wrapping, so that the transaction runs again.
+func TestRetryableThroughWrapping(t *testing.T) {
+	for _, code := range []string{"40001", "40P01"} {
+		err := error(&dbError{fmt.Errorf("collect in table t: %w", &pgconn.PgError{Code: code})})
+		var dbErr *dbError
+		if !errors.As(err, &dbErr) || !retryable(dbErr.err) {
+			t.Errorf("SQLSTATE %s under wrapping is not retried", code)
+		}
+	}
+	if retryable(&pgconn.PgError{Code: "23505"}) {
+		t.Error("a unique violation is retried")
+	}
 }
