@@ -14,26 +14,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prog-lang/prog/cmd/internal/progclient"
 )
 
 func main() {
@@ -57,49 +49,44 @@ func main() {
 	}
 }
 
-// load is one run: the server, the sessions, and what they received.
-type load struct {
-	base   string // http://127.0.0.1:port
-	name   string // the program's name: its page is base/name
-	client *http.Client
-}
-
+// session is one page view and what it received.
 type session struct {
-	sid, key string
-	mu       sync.Mutex
-	got      map[string]int       // message text → times received
-	at       map[string]time.Time // message text → when it first arrived
+	*progclient.Session
+	mu  sync.Mutex
+	got map[string]int       // message text → times received
+	at  map[string]time.Time // message text → when it first arrived
 }
 
 func run(ctx context.Context, bin, target string, pid, n, m int) error {
 	if bin != "" {
-		u, p, stop, err := start(bin)
+		p, err := progclient.StartProg(bin)
 		if err != nil {
 			return err
 		}
-		defer stop()
-		target, pid = u, p
+		defer p.Stop()
+		target, pid = p.URL, p.Pid
 	}
-	u, err := url.Parse(target)
+	srv, err := progclient.Dial(ctx, target, n)
 	if err != nil {
 		return err
 	}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("%s is not on this machine: progload only loads loopback servers", target)
+	rss := func() int64 {
+		if pid == 0 {
+			return 0
+		}
+		return progclient.RSS(pid)
 	}
-	l := &load{base: strings.TrimSuffix(target, "/"), client: &http.Client{Transport: &http.Transport{
-		MaxIdleConnsPerHost: n + 64, IdleConnTimeout: time.Minute,
-	}}}
-	if l.name, err = l.pageName(ctx); err != nil {
-		return err
-	}
-	rss0 := rss(pid)
+	rss0 := rss()
 
 	// Connect: open every page and subscribe, 64 at a time.
 	start := time.Now()
 	ss := make([]*session, n)
-	if err := parallel(ctx, n, 64, func(i int) (err error) {
-		ss[i], err = l.open(ctx)
+	if err := progclient.Parallel(ctx, n, 64, func(i int) error {
+		s, err := srv.Open(ctx)
+		if err == nil {
+			ss[i] = &session{Session: s, got: map[string]int{}, at: map[string]time.Time{}}
+			_, err = s.Call(ctx, "subscribe")
+		}
 		return err
 	}); err != nil {
 		return err
@@ -115,7 +102,7 @@ func run(ctx context.Context, bin, target string, pid, n, m int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := l.poll(pctx, s, &polling); err != nil && pctx.Err() == nil {
+			if err := s.poll(pctx, &polling); err != nil && pctx.Err() == nil {
 				pollErr <- err
 			}
 		}()
@@ -127,14 +114,14 @@ func run(ctx context.Context, bin, target string, pid, n, m int) error {
 		}
 	}
 	sleep(ctx, 500*time.Millisecond) // the last requests reach the server
-	rss1 := rss(pid)
+	rss1 := rss()
 
 	// Post, one message at a time; each reaches every session before the next.
 	var fanout []time.Duration
 	for i := range m {
 		text := fmt.Sprintf("load %d", i)
 		sent := time.Now()
-		if err := l.call(ctx, ss[0], 2+i, "post", text); err != nil {
+		if _, err := ss[0].Call(ctx, "post", text); err != nil {
 			return err
 		}
 		for _, s := range ss {
@@ -182,134 +169,17 @@ func run(ctx context.Context, bin, target string, pid, n, m int) error {
 	return nil
 }
 
-// start runs the server binary on a free loopback port with a new
-// database, and returns its address, its process id and how to stop it.
-func start(bin string) (string, int, func(), error) {
-	dir, err := os.MkdirTemp("", "progload-")
-	if err != nil {
-		return "", 0, nil, err
-	}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "load.db"), "--client-timeout", "10m")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", 0, nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", 0, nil, err
-	}
-	stop := func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-		os.RemoveAll(dir)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	i := strings.Index(line, "http://")
-	if err != nil || i < 0 {
-		stop()
-		return "", 0, nil, fmt.Errorf("%s printed no address (%q)", bin, line)
-	}
-	return strings.TrimSpace(line[i:]), cmd.Process.Pid, stop, nil
-}
-
-// pageName follows GET / to the program's page.
-func (l *load) pageName(ctx context.Context) (string, error) {
-	c := *l.client
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	req, _ := http.NewRequestWithContext(ctx, "GET", l.base+"/", nil)
-	resp, err := c.Do(req)
-	if err != nil {
-		return "", err
-	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "/") {
-		return "", fmt.Errorf("GET / answered %d to %q, want a redirect to the page", resp.StatusCode, loc)
-	}
-	return loc[1:], nil
-}
-
-var metaRE = regexp.MustCompile(`<meta name="prog-(session|key)" content="([0-9a-f]+)">`)
-
-// open starts a session and subscribes it (call id 1).
-func (l *load) open(ctx context.Context) (*session, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", l.base+"/"+l.name, nil)
-	resp, err := l.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	page, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	s := &session{got: map[string]int{}, at: map[string]time.Time{}}
-	for _, m := range metaRE.FindAllStringSubmatch(string(page), -1) {
-		if m[1] == "session" {
-			s.sid = m[2]
-		} else {
-			s.key = m[2]
-		}
-	}
-	if s.sid == "" || s.key == "" {
-		return nil, fmt.Errorf("the page has no session: %.200s", page)
-	}
-	return s, l.call(ctx, s, 1, "subscribe")
-}
-
-// call makes a remote call and checks that it answered ok.
-func (l *load) call(ctx context.Context, s *session, id int, fn string, args ...any) error {
-	body, _ := json.Marshal(map[string]any{"id": id, "fn": fn, "args": append([]any{}, args...)})
-	req, _ := http.NewRequestWithContext(ctx, "POST", l.base+"/pull/"+s.sid, strings.NewReader(string(body)))
-	req.Header.Set("Prog-Key", s.key)
-	resp, err := l.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	var res struct {
-		Err *string `json:"err"`
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &res); err != nil || resp.StatusCode != 200 || res.Err != nil {
-		return fmt.Errorf("%s: %d %s", fn, resp.StatusCode, b)
-	}
-	return nil
-}
-
-// poll long-polls for s until ctx ends, acknowledging what it received.
-func (l *load) poll(ctx context.Context, s *session, polling *atomic.Int64) error {
-	var ack int64
-	first := true
+// poll long-polls for s until ctx ends, counting what it receives.
+func (s *session) poll(ctx context.Context, polling *atomic.Int64) error {
+	polling.Add(1)
 	for ctx.Err() == nil {
-		req, _ := http.NewRequestWithContext(ctx, "GET", l.base+"/push/"+s.sid+"?ack="+strconv.FormatInt(ack, 10), nil)
-		req.Header.Set("Prog-Key", s.key)
-		if first {
-			polling.Add(1)
-			first = false
-		}
-		resp, err := l.client.Do(req)
+		msgs, err := s.Poll(ctx)
 		if err != nil {
 			return err
 		}
-		var res struct {
-			Msgs []struct {
-				Seq int64           `json:"seq"`
-				V   json.RawMessage `json:"v"`
-			} `json:"msgs"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&res)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 {
-			return fmt.Errorf("push: %d %v", resp.StatusCode, err)
-		}
 		now := time.Now()
 		s.mu.Lock()
-		for _, m := range res.Msgs {
-			if m.Seq <= ack {
-				continue // sent again: already counted
-			}
-			ack = m.Seq
+		for _, m := range msgs {
 			var text string
 			json.Unmarshal(m.V, &text)
 			s.got[text]++
@@ -332,54 +202,6 @@ func (s *session) arrived(text string) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.at[text]
-}
-
-// parallel runs f(0) … f(n-1), at most width at a time, and returns the
-// first error.
-func parallel(ctx context.Context, n, width int, f func(int) error) error {
-	var next atomic.Int64
-	errc := make(chan error, width)
-	for range width {
-		go func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					errc <- ctx.Err()
-					return
-				}
-				if err := f(i); err != nil {
-					next.Store(int64(n))
-					errc <- err
-					return
-				}
-			}
-		}()
-	}
-	var first error
-	for range width {
-		if err := <-errc; err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
-// rss returns a process's resident memory in bytes, or 0.
-func rss(pid int) int64 {
-	if pid == 0 {
-		return 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -2,34 +2,19 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prog-lang/prog/codegen"
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/cmd/internal/progclient"
 )
 
 // The load tool drives a real chat server: every session gets every
 // message, or run fails.
 func TestLoadChat(t *testing.T) {
-	file := filepath.Join("..", "..", "testdata", "examples", "chat.prog")
-	src, err := os.ReadFile(file)
+	bin, err := progclient.Build(filepath.Join("..", "..", "testdata", "examples", "chat.prog"), t.TempDir())
 	if err != nil {
-		t.Fatal(err)
-	}
-	u, errs := lang.Load(file, src)
-	if len(errs) > 0 {
-		t.Fatal(errs.Err())
-	}
-	out, err := codegen.Generate("chat", file, src, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "chat")
-	if err := codegen.Build(out, bin); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

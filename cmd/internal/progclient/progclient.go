@@ -1,0 +1,291 @@
+// Package progclient speaks Prog's wire protocol (DESIGN.md, version 1)
+// as a page would, for the load and benchmark tools: it opens sessions,
+// makes remote calls and long-polls for messages. It also starts a server
+// binary on loopback and reads a process's memory.
+package progclient
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prog-lang/prog/codegen"
+	"github.com/prog-lang/prog/lang"
+)
+
+// Server is a Prog server (or one that speaks its protocol) on this machine.
+type Server struct {
+	Base string // http://127.0.0.1:port
+	Name string // the program's name: its page is Base/Name
+	HTTP *http.Client
+}
+
+// Dial checks that base is on this machine and finds the program's page.
+// conns is about how many connections the caller will hold open at once.
+func Dial(ctx context.Context, base string, conns int) (*Server, error) {
+	if err := Loopback(base); err != nil {
+		return nil, err
+	}
+	s := &Server{Base: strings.TrimSuffix(base, "/"), HTTP: &http.Client{Transport: &http.Transport{
+		MaxIdleConnsPerHost: conns + 64, IdleConnTimeout: time.Minute,
+	}}}
+	c := *s.HTTP
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.Base+"/", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "/") {
+		return nil, fmt.Errorf("GET / answered %d to %q, want a redirect to the page", resp.StatusCode, loc)
+	}
+	s.Name = loc[1:]
+	return s, nil
+}
+
+// Loopback returns an error unless rawURL names this machine: the tools
+// never send load anywhere else.
+func Loopback(rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s is not on this machine: the load tools only load loopback servers", rawURL)
+	}
+	return nil
+}
+
+// Session is one page view.
+type Session struct {
+	SID, Key string
+	Ack      int64 // the last message received
+	srv      *Server
+	calls    int64
+}
+
+// Message is one message a push answer carries.
+type Message struct {
+	Seq int64           `json:"seq"`
+	Ch  int64           `json:"ch"`
+	V   json.RawMessage `json:"v"`
+}
+
+var metaRE = regexp.MustCompile(`<meta name="prog-(session|key)" content="([0-9a-f]+)">`)
+
+// Open loads the page: a new session.
+func (s *Server) Open(ctx context.Context) (*Session, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.Base+"/"+s.Name, nil)
+	resp, err := s.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	ss := &Session{srv: s}
+	for _, m := range metaRE.FindAllStringSubmatch(string(page), -1) {
+		if m[1] == "session" {
+			ss.SID = m[2]
+		} else {
+			ss.Key = m[2]
+		}
+	}
+	if ss.SID == "" || ss.Key == "" {
+		return nil, fmt.Errorf("the page has no session: %.200s", page)
+	}
+	return ss, nil
+}
+
+// Call makes the session's next remote call and returns its result. It
+// is not safe to make two calls of one session at once.
+func (ss *Session) Call(ctx context.Context, fn string, args ...any) (json.RawMessage, error) {
+	ss.calls++
+	body, _ := json.Marshal(map[string]any{"id": ss.calls, "fn": fn, "args": append([]any{}, args...)})
+	req, _ := http.NewRequestWithContext(ctx, "POST", ss.srv.Base+"/pull/"+ss.SID, strings.NewReader(string(body)))
+	req.Header.Set("Prog-Key", ss.Key)
+	resp, err := ss.srv.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var res struct {
+		OK  json.RawMessage `json:"ok"`
+		Err *string         `json:"err"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &res); err != nil || resp.StatusCode != 200 || res.Err != nil {
+		return nil, fmt.Errorf("%s: %d %s", fn, resp.StatusCode, b)
+	}
+	return res.OK, nil
+}
+
+// Poll makes one push request, acknowledging what came before, and
+// returns the messages it brought that had not come before.
+func (ss *Session) Poll(ctx context.Context) ([]Message, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", ss.srv.Base+"/push/"+ss.SID+"?ack="+strconv.FormatInt(ss.Ack, 10), nil)
+	req.Header.Set("Prog-Key", ss.Key)
+	resp, err := ss.srv.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	var res struct{ Msgs []Message }
+	err = json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		return nil, fmt.Errorf("push: %d %v", resp.StatusCode, err)
+	}
+	msgs := res.Msgs[:0]
+	for _, m := range res.Msgs {
+		if m.Seq > ss.Ack { // not sent again
+			ss.Ack = m.Seq
+			msgs = append(msgs, m)
+		}
+	}
+	return msgs, nil
+}
+
+// Process is a server the tools started.
+type Process struct {
+	URL string // what it printed: http://127.0.0.1:port/
+	Pid int
+	cmd *exec.Cmd
+	dir string
+}
+
+// Start runs a server command that prints "serving … at http://…" as its
+// first line, and waits for that line. dir, if set, is removed at Stop.
+func Start(dir string, name string, args ...string) (*Process, error) {
+	cmd := exec.Command(name, args...)
+	var logs strings.Builder // its log, for the error if it does not start
+	cmd.Stderr = &logs
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &Process{Pid: cmd.Process.Pid, cmd: cmd, dir: dir}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	i := strings.Index(line, "http://")
+	if err != nil || i < 0 {
+		p.Stop()
+		return nil, fmt.Errorf("%s printed no address (%q):\n%s", name, line, logs.String())
+	}
+	p.URL = strings.TrimSpace(line[i:])
+	return p, nil
+}
+
+// StartProg runs a built Prog server on a free loopback port, with a new
+// database in a temporary folder and extra server flags.
+func StartProg(bin string, flags ...string) (*Process, error) {
+	dir, err := os.MkdirTemp("", "progload-")
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"--addr", "127.0.0.1:0", "--db", dir + "/load.db", "--client-timeout", "10m"}, flags...)
+	p, err := Start(dir, bin, args...)
+	if err != nil {
+		os.RemoveAll(dir)
+	}
+	return p, err
+}
+
+// Stop interrupts the server and waits for it to end.
+func (p *Process) Stop() {
+	p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+	if p.dir != "" {
+		os.RemoveAll(p.dir)
+	}
+}
+
+// RSS returns a process's resident memory in bytes, or 0.
+func RSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// Parallel runs f(0) … f(n-1), at most width at a time, and returns the
+// first error; after one, it starts no more.
+func Parallel(ctx context.Context, n, width int, f func(int) error) error {
+	var next atomic.Int64
+	errc := make(chan error, width)
+	for range width {
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					errc <- ctx.Err()
+					return
+				}
+				if err := f(i); err != nil {
+					next.Store(int64(n))
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	var first error
+	for range width {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Build builds the program in file (a .prog) into a server binary in dir
+// and returns its path.
+func Build(file, dir string) (string, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	u, errs := lang.Load(file, src)
+	if len(errs) > 0 {
+		return "", errs.Err()
+	}
+	name := strings.TrimSuffix(filepath.Base(file), ".prog")
+	out, err := codegen.Generate(name, file, src, u)
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, name)
+	return bin, codegen.Build(out, bin)
+}

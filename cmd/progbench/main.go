@@ -1,0 +1,556 @@
+// Command progbench measures Prog against two baselines in one run on this
+// machine: the floor (chat.prog's workload written by hand on net/http,
+// speaking Prog's wire protocol; `progbench floor` serves it) and
+// socket.io 4.8 on Node with long-polling only (testdata/bench/socketio).
+// One load generator drives all three over loopback with the same
+// workload, each metric the median of -runs runs interleaved across the
+// systems, and prints a table, then one line a metric:
+//
+//	bench: <metric> prog=<value> floor=<value> socketio=<value> unit=<unit>
+//
+// `make bench` builds chat, installs socket.io into a temporary folder and
+// runs it. Every server runs on 127.0.0.1; nothing is sent elsewhere.
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/prog-lang/prog/cmd/internal/progclient"
+	"github.com/prog-lang/prog/codegen"
+	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/runtime/client"
+)
+
+// peer is one client of a system: a page view of Prog or the floor, a
+// socket of socket.io.
+type peer interface {
+	subscribe(ctx context.Context) error
+	postText(ctx context.Context, text string) error
+	// poll waits for messages and returns their texts.
+	poll(ctx context.Context) ([]string, error)
+}
+
+// system is a server under test.
+type system struct {
+	name  string
+	start func() (*progclient.Process, error)
+	// dial returns a function that opens new peers on the server at url.
+	dial func(ctx context.Context, url string, conns int) (func(context.Context) (peer, error), error)
+}
+
+type config struct {
+	runs     int
+	duration time.Duration // of each fan-out and latency run
+	clients  int           // subscribed clients in the fan-out and latency runs
+	idle     int           // idle sessions in the memory runs
+	rate     int           // messages a second in the latency runs
+	senders  int
+}
+
+func main() {
+	if len(os.Args) == 2 && os.Args[1] == "floor" {
+		if err := serveFloor(); err != nil {
+			fmt.Fprintln(os.Stderr, "progbench floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	chat := flag.String("chat", "bin/chat", "the chat server, built by prog build")
+	sioDir := flag.String("socketio", "", "a folder with testdata/bench/socketio installed (npm ci); empty: no socket.io")
+	var cfg config
+	flag.IntVar(&cfg.runs, "runs", 5, "runs of each metric; the median is reported")
+	flag.DurationVar(&cfg.duration, "duration", 3*time.Second, "length of each fan-out and latency run")
+	flag.IntVar(&cfg.clients, "clients", 1000, "subscribed clients in the fan-out and latency runs")
+	flag.IntVar(&cfg.idle, "idle", 10000, "idle sessions in the memory runs")
+	flag.IntVar(&cfg.rate, "rate", 100, "messages a second in the latency runs")
+	flag.IntVar(&cfg.senders, "senders", 4, "clients that post in the fan-out and latency runs")
+	compiler := flag.Bool("compiler", true, "also run the compiler benchmarks (go test in this module)")
+	flag.Parse()
+
+	self, err := os.Executable()
+	if err != nil {
+		fail(err)
+	}
+	systems := []system{
+		{name: "prog", start: func() (*progclient.Process, error) { return progclient.StartProg(*chat) }, dial: dialProg},
+		{name: "floor", start: func() (*progclient.Process, error) { return progclient.Start("", self, "floor") }, dial: dialProg},
+	}
+	if *sioDir != "" {
+		server := filepath.Join(*sioDir, "server.js")
+		systems = append(systems, system{name: "socketio",
+			start: func() (*progclient.Process, error) { return progclient.Start("", "node", server) },
+			dial:  dialSio})
+	}
+	r := newResults()
+	ctx := context.Background()
+	for run := range cfg.runs {
+		for _, sys := range systems {
+			fmt.Fprintf(os.Stderr, "run %d/%d: %s: fan-out, latency, memory\n", run+1, cfg.runs, sys.name)
+			rate, err := fanout(ctx, sys, cfg)
+			if err != nil {
+				fail(fmt.Errorf("%s fan-out: %v", sys.name, err))
+			}
+			r.add("fanout", sys.name, rate)
+			p50, p99, err := latency(ctx, sys, cfg)
+			if err != nil {
+				fail(fmt.Errorf("%s latency: %v", sys.name, err))
+			}
+			r.add("latency_p50", sys.name, p50)
+			r.add("latency_p99", sys.name, p99)
+			kib, err := memory(ctx, sys, cfg)
+			if err != nil {
+				fail(fmt.Errorf("%s memory: %v", sys.name, err))
+			}
+			r.add("mem_per_session", sys.name, kib)
+		}
+	}
+	if err := bundleSizes(r, *sioDir); err != nil {
+		fail(err)
+	}
+	if *compiler {
+		if err := compilerFigures(r); err != nil {
+			fail(err)
+		}
+	}
+	r.print(os.Stdout, cfg)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "progbench:", err)
+	os.Exit(1)
+}
+
+// ---- the clients ----
+
+type progPeer struct{ *progclient.Session }
+
+func (p progPeer) subscribe(ctx context.Context) error {
+	_, err := p.Call(ctx, "subscribe")
+	return err
+}
+
+func (p progPeer) postText(ctx context.Context, text string) error {
+	_, err := p.Call(ctx, "post", text)
+	return err
+}
+
+func (p progPeer) poll(ctx context.Context) ([]string, error) {
+	msgs, err := p.Poll(ctx)
+	texts := make([]string, len(msgs))
+	for i, m := range msgs {
+		json.Unmarshal(m.V, &texts[i])
+	}
+	return texts, err
+}
+
+func dialProg(ctx context.Context, url string, conns int) (func(context.Context) (peer, error), error) {
+	srv, err := progclient.Dial(ctx, url, conns)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (peer, error) {
+		s, err := srv.Open(ctx)
+		return progPeer{s}, err
+	}, nil
+}
+
+func dialSio(ctx context.Context, url string, conns int) (func(context.Context) (peer, error), error) {
+	if err := progclient.Loopback(url); err != nil {
+		return nil, err
+	}
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns + 64, IdleConnTimeout: time.Minute}}
+	return func(ctx context.Context) (peer, error) { return openSio(ctx, c, url) }, nil
+}
+
+// ---- the workloads ----
+
+// bench is one measurement's server and clients.
+type bench struct {
+	proc    *progclient.Process
+	open    func(context.Context) (peer, error)
+	stop    context.CancelFunc
+	ctx     context.Context
+	polls   sync.WaitGroup
+	polling atomic.Int64
+	errs    chan error
+}
+
+func startBench(ctx context.Context, sys system, conns int) (*bench, error) {
+	p, err := sys.start()
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{proc: p, errs: make(chan error, 1)}
+	b.ctx, b.stop = context.WithCancel(ctx)
+	if b.open, err = sys.dial(ctx, p.URL, conns); err != nil {
+		b.close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *bench) close() {
+	b.stop()
+	b.polls.Wait()
+	b.proc.Stop()
+}
+
+// listeners opens n subscribed clients, each polling in a goroutine of
+// its own that gives every text it receives to got, and waits until
+// every poll is open.
+func (b *bench) listeners(n int, got func(i int, text string, at time.Time)) error {
+	ps := make([]peer, n)
+	err := progclient.Parallel(b.ctx, n, 64, func(i int) (err error) {
+		if ps[i], err = b.open(b.ctx); err == nil {
+			err = ps[i].subscribe(b.ctx)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, p := range ps {
+		b.polls.Add(1)
+		go func() {
+			defer b.polls.Done()
+			b.polling.Add(1)
+			for b.ctx.Err() == nil {
+				texts, err := p.poll(b.ctx)
+				if err != nil {
+					if b.ctx.Err() == nil {
+						select {
+						case b.errs <- err:
+						default:
+						}
+					}
+					return
+				}
+				now := time.Now()
+				for _, t := range texts {
+					got(i, t, now)
+				}
+			}
+		}()
+	}
+	for b.polling.Load() < int64(n) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // the last polls reach the server
+	return b.err()
+}
+
+func (b *bench) err() error {
+	select {
+	case err := <-b.errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+func (b *bench) senders(n int) ([]peer, error) {
+	ps := make([]peer, n)
+	for i := range ps {
+		var err error
+		if ps[i], err = b.open(b.ctx); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+// fanout: cfg.clients subscribed clients, cfg.senders posting as fast as
+// they can for cfg.duration; it returns the deliveries per second.
+func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
+	b, err := startBench(ctx, sys, cfg.clients+cfg.senders)
+	if err != nil {
+		return 0, err
+	}
+	defer b.close()
+	var counting atomic.Bool
+	var delivered atomic.Int64
+	if err := b.listeners(cfg.clients, func(int, string, time.Time) {
+		if counting.Load() {
+			delivered.Add(1)
+		}
+	}); err != nil {
+		return 0, err
+	}
+	senders, err := b.senders(cfg.senders)
+	if err != nil {
+		return 0, err
+	}
+	sctx, stop := context.WithTimeout(b.ctx, cfg.duration)
+	defer stop()
+	var wg sync.WaitGroup
+	var sendErr atomic.Value
+	counting.Store(true)
+	start := time.Now()
+	for _, s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; sctx.Err() == nil; i++ {
+				if err := s.postText(sctx, "f"+strconv.Itoa(i)); err != nil && sctx.Err() == nil {
+					sendErr.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	<-sctx.Done()
+	counting.Store(false)
+	elapsed := time.Since(start)
+	wg.Wait()
+	if err, _ := sendErr.Load().(error); err != nil {
+		return 0, err
+	}
+	return float64(delivered.Load()) / elapsed.Seconds(), b.err()
+}
+
+// latency: cfg.clients subscribed clients, cfg.rate messages a second
+// for cfg.duration; each message carries the time it was sent. It returns
+// the median and the 99th percentile of send→receive, in ms, over every
+// delivery, and fails if any delivery is missing.
+func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err error) {
+	b, err := startBench(ctx, sys, cfg.clients+cfg.senders)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer b.close()
+	samples := make([][]time.Duration, cfg.clients) // each written by its client's poll loop
+	var delivered atomic.Int64
+	if err := b.listeners(cfg.clients, func(i int, text string, at time.Time) {
+		if sent, err := strconv.ParseInt(strings.TrimPrefix(text, "l"), 10, 64); err == nil {
+			samples[i] = append(samples[i], at.Sub(time.Unix(0, sent)))
+			delivered.Add(1)
+		}
+	}); err != nil {
+		return 0, 0, err
+	}
+	senders, err := b.senders(cfg.senders)
+	if err != nil {
+		return 0, 0, err
+	}
+	locks := make([]sync.Mutex, len(senders))
+	tick := time.NewTicker(time.Second / time.Duration(cfg.rate))
+	defer tick.Stop()
+	var wg sync.WaitGroup
+	var sendErr atomic.Value
+	total := int(cfg.duration.Seconds() * float64(cfg.rate))
+	for i := range total {
+		<-tick.C
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := i % len(senders)
+			text := "l" + strconv.FormatInt(time.Now().UnixNano(), 10)
+			locks[s].Lock() // one call at a time from each client
+			defer locks[s].Unlock()
+			if err := senders[s].postText(b.ctx, text); err != nil {
+				sendErr.Store(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := sendErr.Load().(error); err != nil {
+		return 0, 0, err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for delivered.Load() < int64(total*cfg.clients) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.stop()
+	b.polls.Wait()
+	var all []time.Duration
+	for _, s := range samples {
+		all = append(all, s...)
+	}
+	if len(all) != total*cfg.clients {
+		return 0, 0, fmt.Errorf("%d deliveries of %d messages to %d clients, want %d", len(all), total, cfg.clients, total*cfg.clients)
+	}
+	slices.Sort(all)
+	ms := func(q float64) float64 { return float64(all[int(q*float64(len(all)-1))].Microseconds()) / 1000 }
+	return ms(0.5), ms(0.99), b.err()
+}
+
+// memory: cfg.idle sessions, each subscribed and holding a poll open; it
+// returns the server's resident memory per session, in KiB.
+func memory(ctx context.Context, sys system, cfg config) (float64, error) {
+	b, err := startBench(ctx, sys, cfg.idle)
+	if err != nil {
+		return 0, err
+	}
+	defer b.close()
+	// One session first, so that what every server has once is counted
+	// before.
+	if err := b.listeners(1, func(int, string, time.Time) {}); err != nil {
+		return 0, err
+	}
+	before := progclient.RSS(b.proc.Pid)
+	if err := b.listeners(cfg.idle, func(int, string, time.Time) {}); err != nil {
+		return 0, err
+	}
+	time.Sleep(time.Second)
+	after := progclient.RSS(b.proc.Pid)
+	if before == 0 || after == 0 {
+		return 0, errors.New("cannot read the server's memory")
+	}
+	return float64(after-before) / 1024 / float64(cfg.idle), nil
+}
+
+// ---- sizes and the compiler ----
+
+func gzipSize(b []byte) float64 {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(b)
+	w.Close()
+	return float64(buf.Len())
+}
+
+func bundleSizes(r *results, sioDir string) error {
+	file := filepath.Join("testdata", "examples", "chat.prog")
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	u, errs := lang.Load(file, src)
+	if len(errs) > 0 {
+		return errs.Err()
+	}
+	out, err := codegen.Generate("chat", file, src, u)
+	if err != nil {
+		return err
+	}
+	r.add("bundle_gz", "prog", gzipSize(out.Bundle))
+	rt := api.Transform(client.Runtime, api.TransformOptions{
+		Loader: api.LoaderJS, Format: api.FormatESModule, Target: api.ES2020,
+		MinifyWhitespace: true, MinifyIdentifiers: true, MinifySyntax: true,
+	})
+	if len(rt.Errors) > 0 {
+		return errors.New(rt.Errors[0].Text)
+	}
+	r.add("runtime_gz", "prog", gzipSize(rt.Code))
+	if sioDir != "" {
+		js, err := os.ReadFile(filepath.Join(sioDir, "node_modules", "socket.io-client", "dist", "socket.io.min.js"))
+		if err != nil {
+			return err
+		}
+		r.add("bundle_gz", "socketio", gzipSize(js))
+		r.add("runtime_gz", "socketio", gzipSize(js))
+	}
+	return nil
+}
+
+var benchLine = regexp.MustCompile(`\s([0-9.]+) (lines/s|s/build)`)
+
+// compilerFigures runs issue 2's front-end benchmark and the warm build
+// of chat with go test, and takes their medians.
+func compilerFigures(r *results) error {
+	for _, b := range []struct{ metric, pkg, bench, times string }{
+		{"frontend", "./lang", "FrontEnd", "10x"},
+		{"build_chat", "./codegen", "BuildChat", "2x"},
+	} {
+		fmt.Fprintf(os.Stderr, "compiler: %s\n", b.bench)
+		out, err := exec.Command("go", "test", b.pkg, "-run", "^$", "-bench", "^Benchmark"+b.bench+"$", "-benchtime", b.times, "-count", "5").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("go test %s: %v\n%s", b.pkg, err, out)
+		}
+		for _, m := range benchLine.FindAllStringSubmatch(string(out), -1) {
+			v, _ := strconv.ParseFloat(m[1], 64)
+			r.add(b.metric, "prog", v)
+		}
+	}
+	return nil
+}
+
+// ---- results ----
+
+type results struct {
+	values map[string]map[string][]float64 // metric → system → runs
+}
+
+func newResults() *results { return &results{values: map[string]map[string][]float64{}} }
+
+func (r *results) add(metric, sys string, v float64) {
+	if r.values[metric] == nil {
+		r.values[metric] = map[string][]float64{}
+	}
+	r.values[metric][sys] = append(r.values[metric][sys], v)
+}
+
+func (r *results) median(metric, sys string) float64 {
+	vs := slices.Clone(r.values[metric][sys])
+	if len(vs) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(vs)
+	return vs[len(vs)/2]
+}
+
+func (cfg config) metrics() []struct{ name, unit, what string } {
+	return []struct{ name, unit, what string }{
+		{"fanout", "deliveries/s", fmt.Sprintf("%d polling clients, %d senders posting as fast as they can", cfg.clients, cfg.senders)},
+		{"latency_p50", "ms", fmt.Sprintf("%d clients, %d messages/s: send→receive, median", cfg.clients, cfg.rate)},
+		{"latency_p99", "ms", "the same, 99th percentile"},
+		{"mem_per_session", "KiB", fmt.Sprintf("%d idle sessions: server RSS per session", cfg.idle)},
+		{"bundle_gz", "bytes", "chat's client bundle (socket.io: its browser client), min+gzip"},
+		{"runtime_gz", "bytes", "the client runtime alone, min+gzip"},
+		{"frontend", "lines/s", "front end on a 20,000-line program"},
+		{"build_chat", "s", "warm prog build of chat"},
+	}
+}
+
+func format(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "na"
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+}
+
+func (r *results) print(w *os.File, cfg config) {
+	metrics := cfg.metrics()
+	fmt.Fprintf(w, "\n%-16s %12s %12s %12s  %-13s %s\n", "metric", "prog", "floor", "socketio", "unit", "what (median of the runs)")
+	for _, m := range metrics {
+		if r.values[m.name] == nil {
+			continue
+		}
+		fmt.Fprintf(w, "%-16s %12s %12s %12s  %-13s %s\n", m.name,
+			format(r.median(m.name, "prog")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")), m.unit, m.what)
+	}
+	fmt.Fprintf(w, "\nratios: fanout prog/socketio %.2f (goal ≥ 3), prog/floor %.2f (goal ≥ 0.7); latency_p99 prog/floor %.2f (goal ≤ 1.5, and ≤ 10 ms); mem_per_session prog/floor %.2f (goal ≤ 1.2)\n\n",
+		r.median("fanout", "prog")/r.median("fanout", "socketio"), r.median("fanout", "prog")/r.median("fanout", "floor"),
+		r.median("latency_p99", "prog")/r.median("latency_p99", "floor"), r.median("mem_per_session", "prog")/r.median("mem_per_session", "floor"))
+	for _, m := range metrics {
+		if r.values[m.name] == nil {
+			continue
+		}
+		fmt.Fprintf(w, "bench: %s prog=%s floor=%s socketio=%s unit=%s\n", m.name,
+			format(r.median(m.name, "prog")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")), m.unit)
+	}
+}

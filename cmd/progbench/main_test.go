@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prog-lang/prog/cmd/internal/progclient"
+)
+
+// The test binary serves the floor when asked to, as progbench does.
+func TestMain(m *testing.M) {
+	if os.Getenv("PROGBENCH_FLOOR") == "1" {
+		if err := serveFloor(); err != nil {
+			panic(err)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
+
+var small = config{runs: 1, duration: 500 * time.Millisecond, clients: 30, idle: 100, rate: 40, senders: 2}
+
+// checkWorkloads runs each workload once at a small size: fan-out
+// delivers, every latency message reaches every client (latency fails
+// otherwise), and the memory run reads the server's memory.
+func checkWorkloads(t *testing.T, sys system) {
+	ctx := context.Background()
+	rate, err := fanout(ctx, sys, small)
+	if err != nil || rate <= 0 {
+		t.Errorf("fan-out: %v deliveries/s, %v", rate, err)
+	}
+	p50, p99, err := latency(ctx, sys, small)
+	if err != nil || p50 <= 0 || p99 < p50 {
+		t.Errorf("latency: p50 %v ms, p99 %v ms, %v", p50, p99, err)
+	}
+	if _, err := memory(ctx, sys, small); err != nil {
+		t.Errorf("memory: %v", err)
+	}
+}
+
+func TestWorkloadsOnFloor(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PROGBENCH_FLOOR", "1")
+	checkWorkloads(t, system{name: "floor", dial: dialProg,
+		start: func() (*progclient.Process, error) { return progclient.Start("", self) }})
+}
+
+func TestWorkloadsOnProg(t *testing.T) {
+	bin, err := progclient.Build(filepath.Join("..", "..", "testdata", "examples", "chat.prog"), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWorkloads(t, system{name: "prog", dial: dialProg,
+		start: func() (*progclient.Process, error) { return progclient.StartProg(bin) }})
+}
