@@ -15,15 +15,20 @@
 // any brackets, or at the start of a line), and each is parsed on its own:
 // a syntax error ends the parse of its declaration only, so one file can
 // report a mistake in every declaration, and the checker still sees every
-// declaration that parsed.
+// declaration that parsed. Being independent, the declarations of a large
+// file are parsed on every core at once; the result is the same as
+// parsing them in turn (TestParseInParallel).
 package syntax
 
 import (
 	"fmt"
 	"io"
 	"regexp"
+	goruntime "runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -108,9 +113,14 @@ func Parse(filename string, src []byte) (*ast.File, diag.List) {
 	var errs diag.List
 	toks := scan(filename, string(src), &errs)
 	file := &ast.File{Name: filename}
-	for _, c := range chunks(toks) {
-		if d := parseDecl(toks, c, &errs); d != nil {
-			file.Decls = append(file.Decls, d)
+	cs := chunks(toks)
+	decls := make([]ast.Decl, len(cs))
+	chunkErrs := make([]diag.List, len(cs))
+	parseChunks(len(cs), func(i int) { decls[i] = parseDecl(toks, cs[i], &chunkErrs[i]) })
+	for i, c := range cs {
+		errs = append(errs, chunkErrs[i]...)
+		if decls[i] != nil {
+			file.Decls = append(file.Decls, decls[i])
 		} else if name := declName(toks[c.start:c.end]); name != "" {
 			if file.Unparsed == nil {
 				file.Unparsed = map[string]bool{}
@@ -119,6 +129,38 @@ func Parse(filename string, src []byte) (*ast.File, diag.List) {
 		}
 	}
 	return file, errs
+}
+
+// parseChunks runs parse(0) … parse(n-1). Declarations parse on their
+// own, so a large file's are parsed on every core, in batches; the
+// results do not depend on the order. A small file is parsed in turn.
+func parseChunks(n int, parse func(i int)) {
+	const batch = 64
+	workers := min(goruntime.GOMAXPROCS(0), (n+batch-1)/batch)
+	if workers <= 1 {
+		for i := range n {
+			parse(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				start := int(next.Add(batch)) - batch
+				if start >= n {
+					return
+				}
+				for i := start; i < min(start+batch, n); i++ {
+					parse(i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // declName returns the name a declaration's tokens declare, if they get
