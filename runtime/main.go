@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -36,6 +37,7 @@ func Run(p *Program, args []string) error {
 	queueMsgs := fs.Int("queue-msgs", defaultQueueMsgs, "end a page that has more messages than this waiting for it")
 	queueBytes := fs.Int("queue-bytes", defaultQueueBytes, "end a page that has more bytes of messages than this waiting for it")
 	verbose := fs.Bool("v", false, "log every session")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (go tool pprof reads it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,6 +56,16 @@ func Run(p *Program, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := NewServer(ctx, p, Config{

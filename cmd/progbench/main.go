@@ -85,14 +85,20 @@ func main() {
 	flag.IntVar(&cfg.rate, "rate", 100, "messages a second in the latency runs")
 	flag.IntVar(&cfg.senders, "senders", 4, "clients that post in the fan-out and latency runs")
 	compiler := flag.Bool("compiler", true, "also run the compiler benchmarks (go test in this module)")
+	only := flag.String("systems", "prog,floor,socketio", "the systems to run, of prog, floor and socketio")
+	progFlags := flag.String("progflags", "", "more flags for the Prog server; {n} in them is the number of the start (--cpuprofile prog{n}.prof, say)")
 	flag.Parse()
 
+	starts := 0
 	self, err := os.Executable()
 	if err != nil {
 		fail(err)
 	}
 	systems := []system{
-		{name: "prog", start: func() (*progclient.Process, error) { return progclient.StartProg(*chat) }, dial: dialProg},
+		{name: "prog", start: func() (*progclient.Process, error) {
+			starts++
+			return progclient.StartProg(*chat, strings.Fields(strings.ReplaceAll(*progFlags, "{n}", strconv.Itoa(starts)))...)
+		}, dial: dialProg},
 		{name: "floor", start: func() (*progclient.Process, error) { return progclient.Start("", self, "floor") }, dial: dialProg},
 	}
 	if *sioDir != "" {
@@ -101,6 +107,7 @@ func main() {
 			start: func() (*progclient.Process, error) { return progclient.Start("", "node", server) },
 			dial:  dialSio})
 	}
+	systems = slices.DeleteFunc(systems, func(s system) bool { return !slices.Contains(strings.Split(*only, ","), s.name) })
 	r := newResults()
 	ctx := context.Background()
 	for run := range cfg.runs {
