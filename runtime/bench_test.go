@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	goruntime "runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,18 +19,21 @@ func benchDBs(b *testing.B, bench func(b *testing.B, db string)) {
 func BenchmarkInsertCall(b *testing.B) {
 	benchDBs(b, func(b *testing.B, db string) {
 		f := newFixture(b, Config{DB: db})
-		pages := make([]*page, 8)
+		// One page for each goroutine of RunParallel: a page's calls
+		// are numbered 1, 2, 3 …, as a browser numbers them.
+		const parallelism = 4 // 2 cores: 8 callers
+		pages := make([]*page, parallelism*goruntime.GOMAXPROCS(0))
 		for i := range pages {
 			pages[i] = f.open(b)
 		}
 		var next atomic.Int64
-		b.SetParallelism(4) // 2 cores: 8 callers
+		b.SetParallelism(parallelism)
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
-			p := pages[next.Add(1)%int64(len(pages))]
+			p := pages[next.Add(1)-1]
 			for pb.Next() {
-				id := next.Add(1)
-				code, body := p.do(b, "POST", "/pull/"+p.sid, p.key, fmt.Sprintf(`{"id":%d,"fn":"insert","args":[]}`, id))
+				p.calls++
+				code, body := p.do(b, "POST", "/pull/"+p.sid, p.key, fmt.Sprintf(`{"id":%d,"fn":"insert","args":[]}`, p.calls))
 				if code != 200 {
 					b.Errorf("%d %s", code, body)
 					return
