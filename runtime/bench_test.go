@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	goruntime "runtime"
 	"sync/atomic"
@@ -72,5 +74,45 @@ func BenchmarkCollect1000(b *testing.B) {
 		}
 		b.ReportMetric(float64(worst.Microseconds())/1000, "max-call-ms")
 		b.ReportMetric(float64(calls)/float64(b.N), "live-calls/op")
+	})
+}
+
+// BenchmarkPost1000 measures one remote call that reads 1,000 subscriber
+// rows and sends a message to each (chat.prog's post), delivery included,
+// without HTTP: the server's cost of a fan-out.
+func BenchmarkPost1000(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db string) {
+		f := newFixture(b, Config{DB: db, ClientTimeout: time.Hour})
+		var caller *session
+		for range 1000 {
+			p := f.open(b)
+			p.call(b, "subscribe")
+			f.srv.mu.Lock()
+			caller = f.srv.sessions[p.sid]
+			f.srv.mu.Unlock()
+		}
+		say, err := f.srv.prog.Remote["say"]([]json.RawMessage{[]byte(`"hello"`)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.ResetTimer()
+		for range b.N {
+			if _, err := f.srv.run(ctx, caller, say); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			f.srv.mu.Lock()
+			for _, ss := range f.srv.sessions {
+				ss.mu.Lock()
+				if len(ss.queue) != 1 {
+					b.Fatalf("a subscriber has %d messages queued, want 1", len(ss.queue))
+				}
+				ss.queue, ss.bytes = ss.queue[:0], 0
+				ss.mu.Unlock()
+			}
+			f.srv.mu.Unlock()
+			b.StartTimer()
+		}
 	})
 }

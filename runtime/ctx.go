@@ -17,6 +17,11 @@ type Ctx struct {
 	tx    *sql.Tx
 	sends []pendingSend
 	chans []int64
+
+	// The last value sent and its wire form: a fan-out sends one value
+	// to many channels, and it is encoded once.
+	lastSent     any
+	lastSentWire json.RawMessage
 }
 
 type pendingSend struct {
@@ -45,9 +50,22 @@ func NewChan[T any](x *Ctx) Chan[T] {
 // Send queues v for c's owner; it is delivered when the transaction
 // commits. A send to a channel whose owner is collected does nothing.
 func Send[T any](x *Ctx, c Chan[T], v T) {
+	x.sends = append(x.sends, pendingSend{ch: c.ID, v: x.wire(v)})
+}
+
+// wire returns v in wire form, reusing the last one when v is the value
+// sent last (values of Prog types hold no interfaces, so a comparable
+// type compares without panicking; lists make a type incomparable).
+func (x *Ctx) wire(v any) json.RawMessage {
+	if x.lastSentWire != nil && reflect.TypeOf(v).Comparable() && v == x.lastSent {
+		return x.lastSentWire
+	}
 	e := encoder{owner: x.srv.owner}
 	e.encode(reflect.ValueOf(v))
-	x.sends = append(x.sends, pendingSend{ch: c.ID, v: e.buf.Bytes()})
+	if reflect.TypeOf(v).Comparable() {
+		x.lastSent, x.lastSentWire = v, e.buf.Bytes()
+	}
+	return e.buf.Bytes()
 }
 
 // Log writes a line to the server log.
@@ -91,7 +109,10 @@ func (x *Ctx) Exec(query string, args ...any) {
 }
 
 // Rows reads the result of Query; a database error is a runtime error.
-type Rows struct{ rows *sql.Rows }
+type Rows struct {
+	rows       *sql.Rows
+	srcs, ptrs []any // Scan's buffers, kept from row to row
+}
 
 // Next advances to the next row; at the end it closes the rows.
 func (r *Rows) Next() bool {
@@ -108,12 +129,15 @@ func (r *Rows) Next() bool {
 
 // Scan reads the current row into dsts, pointers to column values.
 func (r *Rows) Scan(dsts ...any) {
-	srcs := make([]any, len(dsts))
-	ptrs := make([]any, len(dsts))
-	for i := range srcs {
-		ptrs[i] = &srcs[i]
+	if len(r.srcs) != len(dsts) {
+		r.srcs = make([]any, len(dsts))
+		r.ptrs = make([]any, len(dsts))
+		for i := range r.srcs {
+			r.ptrs[i] = &r.srcs[i]
+		}
 	}
-	if err := r.rows.Scan(ptrs...); err != nil {
+	srcs := r.srcs
+	if err := r.rows.Scan(r.ptrs...); err != nil {
 		r.rows.Close()
 		failDB(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -927,5 +928,43 @@ func TestRetryableThroughWrapping(t *testing.T) {
 	}
 	if retryable(&pgconn.PgError{Code: "23505"}) {
 		t.Error("a unique violation is retried")
+	}
+}
+
+// A call that sends values to many channels encodes a value once when it
+// is sent again; each message still carries its own value.
+func TestSendEncodesEachValue(t *testing.T) {
+	f := newFixture(t, Config{PollTimeout: 100 * time.Millisecond})
+	a := f.open(t)
+	a.call(t, "subscribe")
+	id := f.srv.base + 1
+	type rec struct {
+		A string `json:"a"`
+		N int64  `json:"n"`
+	}
+	_, err := f.srv.run(context.Background(), nil, func(x *Ctx) any {
+		Send(x, Chan[string]{ID: id}, "a")
+		Send(x, Chan[string]{ID: id}, "a")
+		Send(x, Chan[string]{ID: id}, "b")
+		Send(x, Chan[rec]{ID: id}, rec{"r", 1})
+		Send(x, Chan[rec]{ID: id}, rec{"r", 2})
+		Send(x, Chan[[]int64]{ID: id}, []int64{1})
+		Send(x, Chan[[]int64]{ID: id}, []int64{1, 2})
+		Send(x, Chan[float64]{ID: id}, math.NaN())
+		Send(x, Chan[float64]{ID: id}, math.NaN())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct{ Msgs []message }
+	json.Unmarshal([]byte(a.push(t, 0)), &res)
+	var got []string
+	for _, m := range res.Msgs {
+		got = append(got, string(m.V))
+	}
+	want := `"a" "a" "b" {"a":"r","n":1} {"a":"r","n":2} [1] [1,2] "NaN" "NaN"`
+	if strings.Join(got, " ") != want {
+		t.Errorf("sent %s, want %s", strings.Join(got, " "), want)
 	}
 }

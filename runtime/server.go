@@ -241,11 +241,14 @@ func (s *Server) attempt(ctx context.Context, self *session, body func(x *Ctx) a
 		self.chans = append(self.chans, x.chans...)
 		self.mu.Unlock()
 	}
-	for _, m := range x.sends {
-		s.mu.Lock()
-		o := s.owners[m.ch]
-		s.mu.Unlock()
-		if o != nil && o.enqueue(m.ch, m.v, s.cfg.Limits) {
+	owners := make([]*session, len(x.sends))
+	s.mu.Lock()
+	for i, m := range x.sends {
+		owners[i] = s.owners[m.ch]
+	}
+	s.mu.Unlock()
+	for i, m := range x.sends {
+		if o := owners[i]; o != nil && o.enqueue(m.ch, m.v, s.cfg.Limits) {
 			s.log.Warn("client ended: its page fell behind", "client", o.client, "limit_msgs", s.cfg.QueueMsgs, "limit_bytes", s.cfg.QueueBytes)
 		}
 	}
