@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	goruntime "runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,4 +117,26 @@ func BenchmarkPost1000(b *testing.B) {
 			b.StartTimer()
 		}
 	})
+}
+
+// BenchmarkPushAnswer measures a push request that answers at once with
+// 20 queued messages, through the handler without a network.
+func BenchmarkPushAnswer(b *testing.B) {
+	f := newFixture(b, Config{})
+	p := f.open(b)
+	p.call(b, "subscribe")
+	for i := range 20 {
+		p.call(b, "say", fmt.Sprintf("message number %d", i))
+	}
+	h := f.srv.Handler()
+	req := httptest.NewRequest("GET", "/push/"+p.sid+"?ack=0", nil)
+	req.Header.Set("Prog-Key", p.key)
+	b.ResetTimer()
+	for range b.N {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `"seq":20,`) {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
 }

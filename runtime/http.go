@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -225,17 +226,41 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusGone, "session ended: "+ended)
 		return
 	}
-	var msgs []message
+	var body []byte
 	if ss.pollGen == gen {
-		msgs = append(msgs, ss.queue...)
+		body = appendMessages(body, ss.queue)
+	} else {
+		body = appendMessages(body, nil)
 	}
 	ss.mu.Unlock()
-	body, _ := json.Marshal(struct {
-		Msgs []message `json:"msgs"`
-	}{Msgs: append([]message{}, msgs...)})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(append(body, '\n'))
+	w.Write(body)
+}
+
+// appendMessages appends a push answer, {"msgs":[{"seq":…,"ch":…,"v":…}]},
+// and a newline. The values are in wire form already, written by the
+// encoder: they are copied as they are.
+func appendMessages(b []byte, msgs []message) []byte {
+	n := 12
+	for _, m := range msgs {
+		n += 48 + len(m.V)
+	}
+	b = slices.Grow(b, n)
+	b = append(b, `{"msgs":[`...)
+	for i, m := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"seq":`...)
+		b = strconv.AppendInt(b, m.Seq, 10)
+		b = append(b, `,"ch":`...)
+		b = strconv.AppendInt(b, m.Ch, 10)
+		b = append(b, `,"v":`...)
+		b = append(b, m.V...)
+		b = append(b, '}')
+	}
+	return append(b, "]}\n"...)
 }
 
 // pull runs a remote call: POST /pull/<sid>. Calls of one session run one

@@ -85,3 +85,15 @@ func TestWireRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A push answer written by hand is what encoding/json writes.
+func TestAppendMessages(t *testing.T) {
+	for _, msgs := range [][]message{nil, {{Seq: 1, Ch: 4294967297, V: json.RawMessage(`"a\u2028 \"b\""`)}, {Seq: 2, Ch: 3, V: json.RawMessage(`{"a":[1,"9007199254740993"],"b":null}`)}}} {
+		want, _ := json.Marshal(struct {
+			Msgs []message `json:"msgs"`
+		}{append([]message{}, msgs...)})
+		if got := appendMessages(nil, msgs); string(got) != string(want)+"\n" {
+			t.Errorf("appendMessages = %s, want %s", got, want)
+		}
+	}
+}
