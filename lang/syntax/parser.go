@@ -1,13 +1,15 @@
 // Package syntax scans and parses Prog source into the tree of package ast.
 //
-// The grammar of declarations, parameters, fields and types lives in the
-// struct tags of package ast and is compiled by participle; it is LL(1):
-// every alternative is chosen by its first token. Blocks, statements and
-// expressions, which are most of any program, are parsed here by hand
-// (stmt.go, and precedence climbing for binary operators), plugged into
-// participle with ParseTypeWith and Block's Parseable hook: participle's
-// reflective matching of them was most of the front end's time. A lambda
-// inside an expression hands back to participle for its parameters.
+// The grammar of declaration headers (parameters, fields, types) lives in
+// the struct tags of package ast and is compiled by participle; it is
+// LL(1): every alternative is chosen by its first token. Blocks,
+// statements, expressions, lambdas and the types inside them, which are
+// most of any program, are parsed here by hand (stmt.go, and precedence
+// climbing for binary operators), from the scanned tokens themselves:
+// participle sees a declaration's header only, and hands over to the
+// hand-written parser through Block's Parseable hook. participle's
+// reflective matching, and the copy of every token it makes, were most of
+// the front end's time.
 //
 // Scanning is done once, by a hand-written scanner that reports every bad
 // character and goes on. The token stream is then cut into top-level
@@ -70,10 +72,6 @@ type declHolder struct {
 	Decl ast.Decl `parser:"@@"`
 }
 
-type typeHolder struct {
-	Type ast.TypeExpr `parser:"@@"`
-}
-
 var (
 	options = []participle.Option{
 		participle.Lexer(definition{}),
@@ -82,26 +80,14 @@ var (
 		// failed try costs participle an allocation.
 		participle.Union[ast.Decl](&ast.FuncDecl{}, &ast.TypeDecl{}, &ast.TableDecl{},
 			&ast.PageDecl{}, &ast.EveryDecl{}, &ast.OnDecl{}),
-		participle.ParseTypeWith(parseStmt),
 		participle.Union[ast.TypeExpr](&ast.FuncType{}, &ast.RecordType{}, &ast.NamedType{}),
-		participle.ParseTypeWith(parseExpr),
 		// Lookahead 0: an alternative whose first token matched is
 		// committed, so a syntax error is reported where it is (LL(1))
 		// instead of where participle last backtracked to.
 		participle.UseLookahead(0),
 	}
-	declParser    *participle.Parser[declHolder]
-	funcLitParser *participle.Parser[ast.FuncLit]
-	typeParser    *participle.Parser[typeHolder]
-)
-
-func init() {
-	// Built in init: the expression parser calls the lambda and type
-	// parsers, and they are built with the expression parser.
 	declParser = participle.MustBuild[declHolder](options...)
-	funcLitParser = participle.MustBuild[ast.FuncLit](options...)
-	typeParser = participle.MustBuild[typeHolder](options...)
-}
+)
 
 // Grammar returns the EBNF of the declaration grammar, for documentation.
 func Grammar() string { return declParser.String() }
@@ -236,6 +222,13 @@ func startsDecl(toks []lexer.Token, i int) bool {
 
 // parseDecl parses the declaration in chunk c and returns it, or nil after
 // reporting why it could not.
+//
+// participle parses only the declaration's header: when the chunk ends in
+// a block, as a function or task does, the block's tokens are left out of
+// what participle is given, which ends where the block begins with an EOF
+// token that names the block; Block's Parseable hook (parseDeclBlock) then
+// parses the block by hand from the tokens themselves. The tokens of a
+// declaration are mostly its body's, and participle would copy them all.
 func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 	if !startsDecl(toks, c.start) {
 		errs.Add(toks[c.start].Pos, "unexpected %s, expected a declaration (type, table, page, fun, every or on)", describe(toks[c.start]))
@@ -244,17 +237,136 @@ func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 	// The chunk ends where the next declaration (or the file) begins; the
 	// EOF that stands for it sits at that position.
 	end := toks[c.end]
-	lex, err := lexer.Upgrade(&tokenLexer{toks: toks[c.start:c.end], eof: lexer.EOFToken(end.Pos)})
+	headerEnd, eof := c.end, lexer.EOFToken(end.Pos)
+	if open := bodyStart(toks, c); open > c.start {
+		headerEnd = open
+		eof = lexer.Token{Type: lexer.EOF, Value: pendingBlocks.put(toks[open:c.end], end), Pos: toks[open].Pos}
+		defer pendingBlocks.drop(eof.Value) // unused if the header fails
+	}
+	lex, err := lexer.Upgrade(&tokenLexer{toks: toks[c.start:headerEnd], eof: eof})
 	if err != nil {
 		errs.Add(toks[c.start].Pos, "%v", err)
 		return nil
 	}
 	h, err := declParser.ParseFromLexer(lex)
 	if err != nil {
+		if headerEnd < c.end {
+			end = toks[headerEnd] // the EOF stood for the block's "{"
+		}
 		addParseError(errs, err, end)
 		return nil
 	}
 	return h.Decl
+}
+
+// bodyStart returns where the block that ends chunk c begins, when c is a
+// function or task ending in one, or -1.
+func bodyStart(toks []lexer.Token, c chunk) int {
+	first := &toks[c.start]
+	if !(first.Type == Ident || first.Type == Keyword && (first.Value == "fun" || first.Value == "every" || first.Value == "on")) ||
+		!isPunct(&toks[c.end-1], "}") {
+		return -1
+	}
+	depth := 0
+	for i := c.end - 1; i > c.start; i-- {
+		switch {
+		case isPunct(&toks[i], "}"):
+			depth++
+		case isPunct(&toks[i], "{"):
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// A pendingBlock is the tokens of a declaration's block, waiting for
+// parseDecl's participle parse to reach it; end is the token after it.
+type pendingBlock struct {
+	toks []lexer.Token
+	end  lexer.Token
+}
+
+// blockTable holds the pending blocks by a name that is new for each:
+// declarations parse on several goroutines at once.
+type blockTable struct {
+	m    sync.Map
+	next atomic.Int64
+}
+
+var pendingBlocks blockTable
+
+func (t *blockTable) put(toks []lexer.Token, end lexer.Token) string {
+	name := "block " + strconv.FormatInt(t.next.Add(1), 10)
+	t.m.Store(name, pendingBlock{toks, end})
+	return name
+}
+
+func (t *blockTable) take(name string) (pendingBlock, bool) {
+	b, ok := t.m.LoadAndDelete(name)
+	if !ok {
+		return pendingBlock{}, false
+	}
+	return b.(pendingBlock), true
+}
+
+func (t *blockTable) drop(name string) { t.m.Delete(name) }
+
+// parseDeclBlock is Block's Parseable hook: it parses a declaration's
+// block, which parseDecl left out of participle's tokens, or else the
+// block at the lexer.
+func parseDeclBlock(lex *lexer.PeekingLexer, b *ast.Block) error {
+	if t := lex.Peek(); t.EOF() && t.Value != "" {
+		pb, ok := pendingBlocks.take(t.Value)
+		if !ok {
+			return participle.NextMatch
+		}
+		c := &cursor{toks: pb.toks, eof: lexer.EOFToken(pb.end.Pos)}
+		if err := parseBlockInto(c, b); err != nil {
+			return err
+		}
+		if c.i < len(c.toks) { // bodyStart found the block's end: not reached
+			return unexpected(c.Peek(), "end of declaration")
+		}
+		return nil
+	}
+	// The block is among participle's tokens: parse it from them, then
+	// move participle's lexer past it.
+	start := lex.RawCursor()
+	_, eofAt := lex.PeekAny(func(t lexer.Token) bool { return t.EOF() })
+	toks := lex.Range(start, eofAt)
+	c := &cursor{toks: toks, eof: lex.Range(eofAt, eofAt+1)[0]}
+	err := parseBlockInto(c, b)
+	if c.i > 0 {
+		lex.FastForward(start + lexer.RawCursor(c.i) - 1)
+	}
+	return err
+}
+
+// cursor reads tokens for the hand-written parser: Peek and Next as
+// participle's PeekingLexer has them, without copying the tokens. Past
+// the last it answers eof.
+type cursor struct {
+	toks []lexer.Token
+	i    int
+	eof  lexer.Token
+}
+
+func (c *cursor) Peek() *lexer.Token {
+	if c.i < len(c.toks) {
+		return &c.toks[c.i]
+	}
+	return &c.eof
+}
+
+func (c *cursor) Next() *lexer.Token {
+	t := c.Peek()
+	if c.i < len(c.toks) {
+		c.i++
+	}
+	return t
 }
 
 var expectedRE = regexp.MustCompile(`\(expected (.*)\)$`)
@@ -320,16 +432,6 @@ var precedence = map[string]int{
 	"*": 6, "/": 6, "%": 6,
 }
 
-// parseExpr is participle's custom parser for ast.Expr. It answers
-// participle.NextMatch when the next token cannot begin an expression, so
-// that an optional expression (`return`) may be absent.
-func parseExpr(lex *lexer.PeekingLexer) (ast.Expr, error) {
-	if !startsExpr(lex.Peek()) {
-		return nil, participle.NextMatch
-	}
-	return parseBinary(lex, 1)
-}
-
 func startsExpr(t *lexer.Token) bool {
 	switch t.Type {
 	case Ident, Int, Float, String, RawString:
@@ -348,7 +450,7 @@ func startsExpr(t *lexer.Token) bool {
 	return false
 }
 
-func parseBinary(lex *lexer.PeekingLexer, minPrec int) (ast.Expr, error) {
+func parseBinary(lex *cursor, minPrec int) (ast.Expr, error) {
 	x, err := parseUnary(lex)
 	if err != nil {
 		return nil, err
@@ -371,7 +473,7 @@ func parseBinary(lex *lexer.PeekingLexer, minPrec int) (ast.Expr, error) {
 	}
 }
 
-func parseUnary(lex *lexer.PeekingLexer) (ast.Expr, error) {
+func parseUnary(lex *cursor) (ast.Expr, error) {
 	t := lex.Peek()
 	if t.Type == Punct && (t.Value == "-" || t.Value == "!") {
 		op := lex.Next()
@@ -405,7 +507,7 @@ func parseInt(t *lexer.Token, sign string, pos lexer.Position) ast.Expr {
 	return lit
 }
 
-func parsePostfix(lex *lexer.PeekingLexer, x ast.Expr) (ast.Expr, error) {
+func parsePostfix(lex *cursor, x ast.Expr) (ast.Expr, error) {
 	for {
 		t := lex.Peek()
 		if t.Type != Punct {
@@ -443,7 +545,7 @@ func parsePostfix(lex *lexer.PeekingLexer, x ast.Expr) (ast.Expr, error) {
 }
 
 // parseExprRequired parses an expression that must be there.
-func parseExprRequired(lex *lexer.PeekingLexer) (ast.Expr, error) {
+func parseExprRequired(lex *cursor) (ast.Expr, error) {
 	t := lex.Peek()
 	if !startsExpr(t) {
 		return nil, unexpected(t, "expression")
@@ -457,7 +559,7 @@ func unexpected(t *lexer.Token, want string) error {
 	return &participle.UnexpectedTokenError{Unexpected: *t, Expect: want}
 }
 
-func expect(lex *lexer.PeekingLexer, punct string) error {
+func expect(lex *cursor, punct string) error {
 	t := lex.Peek()
 	if (t.Type != Punct && t.Type != Keyword) || t.Value != punct {
 		return unexpected(t, strconv.Quote(punct))
@@ -467,14 +569,14 @@ func expect(lex *lexer.PeekingLexer, punct string) error {
 }
 
 // expectExpr parses `punct e` and returns e.
-func expectExpr(lex *lexer.PeekingLexer, punct string) (ast.Expr, error) {
+func expectExpr(lex *cursor, punct string) (ast.Expr, error) {
 	if err := expect(lex, punct); err != nil {
 		return nil, err
 	}
 	return parseExprRequired(lex)
 }
 
-func expectIdent(lex *lexer.PeekingLexer, what string) (*ast.Ident, error) {
+func expectIdent(lex *cursor, what string) (*ast.Ident, error) {
 	t := lex.Peek()
 	if t.Type != Ident {
 		return nil, unexpected(t, what)
@@ -485,7 +587,7 @@ func expectIdent(lex *lexer.PeekingLexer, what string) (*ast.Ident, error) {
 
 // parseList parses `item, item, …` up to and including the closing
 // punctuation, allowing a trailing comma.
-func parseList[T any](lex *lexer.PeekingLexer, closing string, item func(*lexer.PeekingLexer) (T, error)) ([]T, error) {
+func parseList[T any](lex *cursor, closing string, item func(*cursor) (T, error)) ([]T, error) {
 	var out []T
 	for {
 		if t := lex.Peek(); t.Type == Punct && t.Value == closing {
@@ -508,7 +610,7 @@ func parseList[T any](lex *lexer.PeekingLexer, closing string, item func(*lexer.
 	}
 }
 
-func parsePrimary(lex *lexer.PeekingLexer) (ast.Expr, error) {
+func parsePrimary(lex *cursor) (ast.Expr, error) {
 	t := lex.Peek()
 	switch t.Type {
 	case Ident:
@@ -558,7 +660,7 @@ func parsePrimary(lex *lexer.PeekingLexer) (ast.Expr, error) {
 		case "match":
 			return parseMatch(lex)
 		case "fun":
-			return funcLitParser.ParseFromLexer(lex, participle.AllowTrailing(true))
+			return parseFuncLit(lex)
 		}
 	case Punct:
 		switch t.Value {
@@ -591,7 +693,7 @@ func parsePrimary(lex *lexer.PeekingLexer) (ast.Expr, error) {
 	return nil, unexpected(t, "expression")
 }
 
-func parseFieldInit(lex *lexer.PeekingLexer) (*ast.FieldInit, error) {
+func parseFieldInit(lex *cursor) (*ast.FieldInit, error) {
 	name, err := expectIdent(lex, "field name")
 	if err != nil {
 		return nil, err
@@ -604,15 +706,15 @@ func parseFieldInit(lex *lexer.PeekingLexer) (*ast.FieldInit, error) {
 }
 
 // parseTypeArgs parses `<T, …>(args)` after a generic built-in's name.
-func parseTypeArgs(lex *lexer.PeekingLexer, fun *ast.Ident) (ast.Expr, error) {
+func parseTypeArgs(lex *cursor, fun *ast.Ident) (ast.Expr, error) {
 	lex.Next() // <
 	var targs []ast.TypeExpr
 	for {
-		h, err := typeParser.ParseFromLexer(lex, participle.AllowTrailing(true))
+		typ, err := parseType(lex)
 		if err != nil {
 			return nil, err
 		}
-		targs = append(targs, h.Type)
+		targs = append(targs, typ)
 		t := lex.Peek()
 		if t.Type == Punct && t.Value == "," {
 			lex.Next()
@@ -636,7 +738,7 @@ func parseTypeArgs(lex *lexer.PeekingLexer, fun *ast.Ident) (ast.Expr, error) {
 	return parsePostfix(lex, call)
 }
 
-func parseSelect(lex *lexer.PeekingLexer) (ast.Expr, error) {
+func parseSelect(lex *cursor) (ast.Expr, error) {
 	pos := lex.Next().Pos
 	table, err := expectIdent(lex, "table name")
 	if err != nil {
@@ -652,7 +754,7 @@ func parseSelect(lex *lexer.PeekingLexer) (ast.Expr, error) {
 	return sel, nil
 }
 
-func parseMatch(lex *lexer.PeekingLexer) (ast.Expr, error) {
+func parseMatch(lex *cursor) (ast.Expr, error) {
 	pos := lex.Next().Pos
 	x, err := parseExprRequired(lex)
 	if err != nil {
@@ -668,7 +770,7 @@ func parseMatch(lex *lexer.PeekingLexer) (ast.Expr, error) {
 	return &ast.MatchExpr{Pos: pos, X: x, Arms: arms}, nil
 }
 
-func parseArm(lex *lexer.PeekingLexer) (*ast.MatchArm, error) {
+func parseArm(lex *cursor) (*ast.MatchArm, error) {
 	t := lex.Peek()
 	arm := &ast.MatchArm{Pos: t.Pos}
 	switch {

@@ -26,10 +26,10 @@ import (
 //	       | Expr ["=" Expr] .
 //	Block  = "{" {";"} {Stmt {";"}} "}" .
 
-// parseStmt is participle's custom parser for ast.Stmt. It answers
-// participle.NextMatch when the next token cannot begin a statement, which
-// ends the statements of a block.
-func parseStmt(lex *lexer.PeekingLexer) (ast.Stmt, error) {
+// parseStmt parses a statement. It answers participle.NextMatch when the
+// next token cannot begin a statement, which ends the statements of a
+// block.
+func parseStmt(lex *cursor) (ast.Stmt, error) {
 	t := lex.Peek()
 	if t.Type == Keyword {
 		switch t.Value {
@@ -100,10 +100,10 @@ func isPunct(t *lexer.Token, v string) bool { return t.Type == Punct && t.Value 
 
 func isKeyword(t *lexer.Token, v string) bool { return t.Type == Keyword && t.Value == v }
 
-func init() { ast.ParseBlock = parseBlockInto }
+func init() { ast.ParseBlock = parseDeclBlock }
 
 // parseBlock parses a block inside a statement.
-func parseBlock(lex *lexer.PeekingLexer) (*ast.Block, error) {
+func parseBlock(lex *cursor) (*ast.Block, error) {
 	b := new(ast.Block)
 	if err := parseBlockInto(lex, b); err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func parseBlock(lex *lexer.PeekingLexer) (*ast.Block, error) {
 
 // parseBlockInto parses a block into b. Like participle's parsers, it
 // answers participle.NextMatch when the next token is not a "{".
-func parseBlockInto(lex *lexer.PeekingLexer, b *ast.Block) error {
+func parseBlockInto(lex *cursor, b *ast.Block) error {
 	t := lex.Peek()
 	if !isPunct(t, "{") {
 		return participle.NextMatch
@@ -140,7 +140,7 @@ func parseBlockInto(lex *lexer.PeekingLexer, b *ast.Block) error {
 }
 
 // parseCondBlock parses the `c { … }` of an if or while.
-func parseCondBlock(lex *lexer.PeekingLexer) (ast.Expr, *ast.Block, error) {
+func parseCondBlock(lex *cursor) (ast.Expr, *ast.Block, error) {
 	cond, err := parseExprRequired(lex)
 	if err != nil {
 		return nil, nil, err
@@ -149,7 +149,7 @@ func parseCondBlock(lex *lexer.PeekingLexer) (ast.Expr, *ast.Block, error) {
 	return cond, body, err
 }
 
-func parseBinding(lex *lexer.PeekingLexer) (ast.Stmt, error) {
+func parseBinding(lex *cursor) (ast.Stmt, error) {
 	kw := lex.Next()
 	name, err := expectIdent(lex, "name")
 	if err != nil {
@@ -172,16 +172,113 @@ func parseBinding(lex *lexer.PeekingLexer) (ast.Stmt, error) {
 	return &ast.VarStmt{Pos: kw.Pos, Name: name, Type: typ, Value: v}, nil
 }
 
-// parseType parses a type annotation with the declaration grammar's rules.
-func parseType(lex *lexer.PeekingLexer) (ast.TypeExpr, error) {
-	h, err := typeParser.ParseFromLexer(lex, participle.AllowTrailing(true))
+// parseType parses a type, by the rules of ast's type grammar:
+//
+//	Type = Ident ["<" Type {"," Type} ">"]
+//	     | "{" [Field {"," Field} [","]] "}"
+//	     | "fun" "(" [Type {"," Type} [","]] ")" [":" Type] .
+//	Field = Ident ":" Type .
+func parseType(lex *cursor) (ast.TypeExpr, error) {
+	t := lex.Peek()
+	switch {
+	case t.Type == Ident:
+		lex.Next()
+		named := &ast.NamedType{Pos: t.Pos, Name: t.Value}
+		if isPunct(lex.Peek(), "<") {
+			lex.Next()
+			for {
+				arg, err := parseType(lex)
+				if err != nil {
+					return nil, err
+				}
+				named.Args = append(named.Args, arg)
+				if !isPunct(lex.Peek(), ",") {
+					break
+				}
+				lex.Next()
+			}
+			if err := expect(lex, ">"); err != nil {
+				return nil, err
+			}
+		}
+		return named, nil
+	case isPunct(t, "{"):
+		lex.Next()
+		fields, err := parseList(lex, "}", parseField)
+		if err != nil {
+			return nil, err
+		}
+		return &ast.RecordType{Pos: t.Pos, Fields: fields}, nil
+	case isKeyword(t, "fun"):
+		lex.Next()
+		if err := expect(lex, "("); err != nil {
+			return nil, err
+		}
+		params, err := parseList(lex, ")", parseType)
+		if err != nil {
+			return nil, err
+		}
+		f := &ast.FuncType{Pos: t.Pos, Params: params}
+		if isPunct(lex.Peek(), ":") {
+			lex.Next()
+			if f.Result, err = parseType(lex); err != nil {
+				return nil, err
+			}
+		}
+		return f, nil
+	}
+	return nil, unexpected(t, "type")
+}
+
+// parseField parses `name: Type`, a record type's field.
+func parseField(lex *cursor) (*ast.Field, error) {
+	name, err := expectIdent(lex, "field name")
 	if err != nil {
 		return nil, err
 	}
-	return h.Type, nil
+	if err := expect(lex, ":"); err != nil {
+		return nil, err
+	}
+	typ, err := parseType(lex)
+	if err != nil {
+		return nil, err
+	}
+	return &ast.Field{Pos: name.Pos, Name: name, Type: typ}, nil
 }
 
-func parseIf(lex *lexer.PeekingLexer) (*ast.IfStmt, error) {
+// parseFuncLit parses a lambda, `fun(x: T, …)[: T] { … }`.
+func parseFuncLit(lex *cursor) (ast.Expr, error) {
+	pos := lex.Next().Pos // fun
+	if err := expect(lex, "("); err != nil {
+		return nil, err
+	}
+	params, err := parseList(lex, ")", func(lex *cursor) (*ast.Param, error) {
+		f, err := parseField(lex)
+		if err != nil {
+			return nil, err
+		}
+		return &ast.Param{Pos: f.Pos, Name: f.Name, Type: f.Type}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	lit := &ast.FuncLit{Pos: pos, Params: params}
+	if isPunct(lex.Peek(), ":") {
+		lex.Next()
+		if lit.Result, err = parseType(lex); err != nil {
+			return nil, err
+		}
+	}
+	if !isPunct(lex.Peek(), "{") {
+		return nil, unexpected(lex.Peek(), `"{"`)
+	}
+	if lit.Body, err = parseBlock(lex); err != nil {
+		return nil, err
+	}
+	return lit, nil
+}
+
+func parseIf(lex *cursor) (*ast.IfStmt, error) {
 	pos := lex.Next().Pos
 	cond, then, err := parseCondBlock(lex)
 	if err != nil {
@@ -211,7 +308,7 @@ func parseIf(lex *lexer.PeekingLexer) (*ast.IfStmt, error) {
 	return s, nil
 }
 
-func parseFor(lex *lexer.PeekingLexer) (ast.Stmt, error) {
+func parseFor(lex *cursor) (ast.Stmt, error) {
 	pos := lex.Next().Pos
 	v, err := expectIdent(lex, "name")
 	if err != nil {
@@ -227,7 +324,7 @@ func parseFor(lex *lexer.PeekingLexer) (ast.Stmt, error) {
 	return &ast.ForStmt{Pos: pos, Var: v, Seq: seq, Body: body}, nil
 }
 
-func parseInsert(lex *lexer.PeekingLexer) (ast.Stmt, error) {
+func parseInsert(lex *cursor) (ast.Stmt, error) {
 	pos := lex.Next().Pos
 	table, err := expectIdent(lex, "table name")
 	if err != nil {
@@ -243,7 +340,7 @@ func parseInsert(lex *lexer.PeekingLexer) (ast.Stmt, error) {
 	return &ast.InsertStmt{Pos: pos, Table: table, Fields: fields}, nil
 }
 
-func parseUpdate(lex *lexer.PeekingLexer) (ast.Stmt, error) {
+func parseUpdate(lex *cursor) (ast.Stmt, error) {
 	pos := lex.Next().Pos
 	table, err := expectIdent(lex, "table name")
 	if err != nil {
@@ -273,7 +370,7 @@ func parseUpdate(lex *lexer.PeekingLexer) (ast.Stmt, error) {
 }
 
 // parseWhere parses an optional `where e`.
-func parseWhere(lex *lexer.PeekingLexer) (ast.Expr, error) {
+func parseWhere(lex *cursor) (ast.Expr, error) {
 	if !isKeyword(lex.Peek(), "where") {
 		return nil, nil
 	}
