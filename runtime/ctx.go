@@ -57,12 +57,13 @@ func Send[T any](x *Ctx, c Chan[T], v T) {
 // sent last (values of Prog types hold no interfaces, so a comparable
 // type compares without panicking; lists make a type incomparable).
 func (x *Ctx) wire(v any) json.RawMessage {
-	if x.lastSentWire != nil && reflect.TypeOf(v).Comparable() && v == x.lastSent {
+	comparable := reflect.TypeOf(v).Comparable()
+	if comparable && x.lastSentWire != nil && v == x.lastSent {
 		return x.lastSentWire
 	}
 	e := encoder{owner: x.srv.owner}
 	e.encode(reflect.ValueOf(v))
-	if reflect.TypeOf(v).Comparable() {
+	if comparable {
 		x.lastSent, x.lastSentWire = v, e.buf.Bytes()
 	}
 	return e.buf.Bytes()

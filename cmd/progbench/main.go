@@ -310,7 +310,7 @@ func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
 	sctx, stop := context.WithTimeout(b.ctx, cfg.duration)
 	defer stop()
 	var wg sync.WaitGroup
-	var sendErr atomic.Value
+	var sendErr firstError
 	counting.Store(true)
 	start := time.Now()
 	for _, s := range senders {
@@ -319,7 +319,7 @@ func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
 			defer wg.Done()
 			for i := 0; sctx.Err() == nil; i++ {
 				if err := s.postText(sctx, "f"+strconv.Itoa(i)); err != nil && sctx.Err() == nil {
-					sendErr.Store(err)
+					sendErr.set(err)
 					return
 				}
 			}
@@ -329,7 +329,7 @@ func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
 	counting.Store(false)
 	elapsed := time.Since(start)
 	wg.Wait()
-	if err, _ := sendErr.Load().(error); err != nil {
+	if err := sendErr.get(); err != nil {
 		return 0, err
 	}
 	return float64(delivered.Load()) / elapsed.Seconds(), b.err()
@@ -363,7 +363,7 @@ func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err
 	tick := time.NewTicker(time.Second / time.Duration(cfg.rate))
 	defer tick.Stop()
 	var wg sync.WaitGroup
-	var sendErr atomic.Value
+	var sendErr firstError
 	total := int(cfg.duration.Seconds() * float64(cfg.rate))
 	for i := range total {
 		<-tick.C
@@ -375,12 +375,12 @@ func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err
 			locks[s].Lock() // one call at a time from each client
 			defer locks[s].Unlock()
 			if err := senders[s].postText(b.ctx, text); err != nil {
-				sendErr.Store(err)
+				sendErr.set(err)
 			}
 		}()
 	}
 	wg.Wait()
-	if err, _ := sendErr.Load().(error); err != nil {
+	if err := sendErr.get(); err != nil {
 		return 0, 0, err
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -424,6 +424,26 @@ func memory(ctx context.Context, sys system, cfg config) (float64, error) {
 		return 0, errors.New("cannot read the server's memory")
 	}
 	return float64(after-before) / 1024 / float64(cfg.idle), nil
+}
+
+// firstError keeps the first error of several goroutines.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) set(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = err
+	}
+}
+
+func (f *firstError) get() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
 }
 
 // ---- sizes and the compiler ----
