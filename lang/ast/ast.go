@@ -1,15 +1,15 @@
 // Package ast declares the syntax tree of a Prog program.
 //
-// The tree is what the parser (package syntax) produces: declarations,
-// statements and type expressions carry participle grammar tags and are
-// filled by participle; expressions are built by the syntax package's
-// precedence-climbing parser. Every node has a position.
+// The tree is what the parser (package syntax) produces. Declaration
+// headers and the types in them carry participle grammar tags and are
+// filled by participle; blocks, statements, expressions, lambdas and the
+// types inside bodies are built by the syntax package's hand-written
+// parser, by the same grammar. Every node has a position.
 //
 // Later passes annotate the tree in place, as go.starlark.net's resolver
 // does: the checker sets Ident.Obj (what a name refers to), every Expr's
 // type, the resolved types of declarations, and which overload a built-in
-// call chose. Fields without a grammar tag are those annotations; the
-// parser leaves them zero.
+// call chose. The parser leaves those annotations zero.
 package ast
 
 import (

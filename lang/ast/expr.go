@@ -82,16 +82,16 @@ type RecordLit struct {
 // FieldInit is `name: e` in a record literal or an insert.
 type FieldInit struct {
 	Pos   Pos
-	Name  *Ident `parser:"@@ ':'"`
-	Value Expr   `parser:"@@"`
+	Name  *Ident
+	Value Expr
 }
 
 // FuncLit is a lambda: `fun(x: int): int { return x * 2 }`.
 type FuncLit struct {
 	Pos    Pos
-	Params []*Param `parser:"'fun' '(' ( @@ ( ',' @@? )* )? ')'"`
-	Result TypeExpr `parser:"( ':' @@ )?"`
-	Body   *Block   `parser:"@@"`
+	Params []*Param
+	Result TypeExpr // nil for none
+	Body   *Block
 	typed
 }
 
@@ -145,7 +145,7 @@ type BinaryExpr struct {
 	typed
 }
 
-// ParenExpr is `parser:"(e)"`, kept so positions and printing follow the source.
+// ParenExpr is `(e)`, kept so positions and printing follow the source.
 type ParenExpr struct {
 	Pos Pos
 	X   Expr
