@@ -103,23 +103,31 @@ func Build(out *Output, bin string) error {
 	dir := filepath.Join(cache, "prog", "build", out.Name+"-"+sum)
 	cached := filepath.Join(dir, out.Name)
 	if _, err := os.Stat(cached); err != nil {
+		// Several builds of one program may run at once (test binaries
+		// in parallel, say): each builds in a folder of its own, and the
+		// binary is published by a rename, which is atomic.
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
+		work, err := os.MkdirTemp(dir, "build-")
+		if err != nil {
+			return err
+		}
 		for n, b := range files {
-			if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(work, n), b, 0o644); err != nil {
 				return err
 			}
 		}
-		cmd := exec.Command(gobin, "build", "-mod=mod", "-trimpath", "-o", out.Name+".tmp", ".")
-		cmd.Dir = dir
+		cmd := exec.Command(gobin, "build", "-mod=mod", "-trimpath", "-o", out.Name, ".")
+		cmd.Dir = work
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build of the generated server failed (a compiler bug; the source is in %s):\n%s", dir, msg)
+			return fmt.Errorf("go build of the generated server failed (a compiler bug; the source is in %s):\n%s", work, msg)
 		}
-		if err := os.Rename(filepath.Join(dir, out.Name+".tmp"), cached); err != nil {
+		if err := os.Rename(filepath.Join(work, out.Name), cached); err != nil {
 			return err
 		}
+		os.RemoveAll(work)
 	}
 	return copyFile(cached, bin)
 }

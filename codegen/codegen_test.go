@@ -1,9 +1,13 @@
 package codegen_test
 
 import (
+	"bytes"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prog-lang/prog/codegen"
 )
@@ -26,5 +30,32 @@ func TestBundleIsTreeShaken(t *testing.T) {
 	}
 	if !strings.Contains(js, "textContent") {
 		t.Errorf("text is missing from the bundle:\n%s", js)
+	}
+}
+
+// Builds of one program may run at once, as test binaries do: each must
+// succeed and give the same server.
+func TestConcurrentBuilds(t *testing.T) {
+	// A program no earlier build has cached.
+	src := fmt.Sprintf("client fun main() { log(%q) }\n", t.Name()+time.Now().String())
+	out := gen(t, "same", "same.prog", []byte(src))
+	dir := t.TempDir()
+	errs := make(chan error, 3)
+	for i := range 3 {
+		go func() { errs <- codegen.Build(out, filepath.Join(dir, fmt.Sprint("same", i))) }()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	first, err := os.ReadFile(filepath.Join(dir, "same0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < 3; i++ {
+		if b, err := os.ReadFile(filepath.Join(dir, fmt.Sprint("same", i))); err != nil || !bytes.Equal(b, first) {
+			t.Errorf("build %d differs from build 0 (%v)", i, err)
+		}
 	}
 }
