@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prog-lang/prog/codegen"
 )
@@ -36,9 +36,15 @@ func TestBundleIsTreeShaken(t *testing.T) {
 // Builds of one program may run at once, as test binaries do: each must
 // succeed and give the same server.
 func TestConcurrentBuilds(t *testing.T) {
-	// A program no earlier build has cached.
-	src := fmt.Sprintf("client fun main() { log(%q) }\n", t.Name()+time.Now().String())
-	out := gen(t, "same", "same.prog", []byte(src))
+	// A build cache of the test's own, so that the builds are not
+	// cached yet; Go's own cache stays where it is.
+	gocache, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOCACHE", strings.TrimSpace(string(gocache)))
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out := gen(t, "same", "same.prog", []byte("client fun main() { log(\"same\") }\n"))
 	dir := t.TempDir()
 	errs := make(chan error, 3)
 	for i := range 3 {
