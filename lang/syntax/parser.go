@@ -176,7 +176,10 @@ func chunks(toks []lexer.Token) []chunk {
 	n := len(toks) - 1 // leave out EOF
 	for i := 0; i < n; i++ {
 		t := &toks[i]
-		if i > start && (closed || (depth == 0 || t.Pos.Column == 1) && startsDecl(toks, i)) {
+		// After a } at depth 0 a new declaration begins, unless a { follows:
+		// then the } closed a function's record result type, and the {
+		// opens its body (no declaration begins with a {).
+		if i > start && (closed && !isPunct(t, "{") || (depth == 0 || t.Pos.Column == 1) && startsDecl(toks, i)) {
 			out = append(out, chunk{start, i})
 			start, depth = i, 0
 		}
