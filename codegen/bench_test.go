@@ -9,10 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evanw/esbuild/pkg/api"
-
 	"github.com/prog-lang/prog/codegen"
-	"github.com/prog-lang/prog/runtime/client"
+	"github.com/prog-lang/prog/codegen/jsclient"
 )
 
 func gzipSize(b []byte) int {
@@ -50,14 +48,10 @@ func BenchmarkBundle(b *testing.B) {
 		// Every export kept: the whole client runtime, minified.
 		var js []byte
 		for b.Loop() {
-			res := api.Transform(client.Runtime, api.TransformOptions{
-				Loader: api.LoaderJS, Format: api.FormatESModule, Target: api.ES2020,
-				MinifyWhitespace: true, MinifyIdentifiers: true, MinifySyntax: true,
-			})
-			if len(res.Errors) > 0 {
-				b.Fatal(res.Errors[0].Text)
+			var err error
+			if js, err = jsclient.MinifiedRuntime(); err != nil {
+				b.Fatal(err)
 			}
-			js = res.Code
 		}
 		b.ReportMetric(float64(len(js)), "min-bytes")
 		b.ReportMetric(float64(gzipSize(js)), "gzip-bytes")

@@ -226,12 +226,11 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusGone, "session ended: "+ended)
 		return
 	}
-	var body []byte
-	if ss.pollGen == gen {
-		body = appendMessages(body, ss.queue)
-	} else {
-		body = appendMessages(body, nil)
+	msgs := ss.queue
+	if ss.pollGen != gen {
+		msgs = nil // a newer poll answers with them
 	}
+	body := appendMessages(nil, msgs)
 	ss.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -242,11 +242,13 @@ func (s *Server) attempt(ctx context.Context, self *session, body func(x *Ctx) a
 		self.mu.Unlock()
 	}
 	owners := make([]*session, len(x.sends))
-	s.mu.Lock()
-	for i, m := range x.sends {
-		owners[i] = s.owners[m.ch]
+	if len(x.sends) > 0 {
+		s.mu.Lock()
+		for i, m := range x.sends {
+			owners[i] = s.owners[m.ch]
+		}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 	for i, m := range x.sends {
 		if o := owners[i]; o != nil && o.enqueue(m.ch, m.v, s.cfg.Limits) {
 			s.log.Warn("client ended: its page fell behind", "client", o.client, "limit_msgs", s.cfg.QueueMsgs, "limit_bytes", s.cfg.QueueBytes)

@@ -33,12 +33,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/evanw/esbuild/pkg/api"
-
 	"github.com/prog-lang/prog/cmd/internal/progclient"
-	"github.com/prog-lang/prog/codegen"
-	"github.com/prog-lang/prog/lang"
-	"github.com/prog-lang/prog/runtime/client"
+	"github.com/prog-lang/prog/codegen/jsclient"
 )
 
 // peer is one client of a system: a page view of Prog or the floor, a
@@ -457,28 +453,16 @@ func gzipSize(b []byte) float64 {
 }
 
 func bundleSizes(r *results, sioDir string) error {
-	file := filepath.Join("testdata", "examples", "chat.prog")
-	src, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	u, errs := lang.Load(file, src)
-	if len(errs) > 0 {
-		return errs.Err()
-	}
-	out, err := codegen.Generate("chat", file, src, u)
+	out, err := progclient.Generate(filepath.Join("testdata", "examples", "chat.prog"))
 	if err != nil {
 		return err
 	}
 	r.add("bundle_gz", "prog", gzipSize(out.Bundle))
-	rt := api.Transform(client.Runtime, api.TransformOptions{
-		Loader: api.LoaderJS, Format: api.FormatESModule, Target: api.ES2020,
-		MinifyWhitespace: true, MinifyIdentifiers: true, MinifySyntax: true,
-	})
-	if len(rt.Errors) > 0 {
-		return errors.New(rt.Errors[0].Text)
+	rt, err := jsclient.MinifiedRuntime()
+	if err != nil {
+		return err
 	}
-	r.add("runtime_gz", "prog", gzipSize(rt.Code))
+	r.add("runtime_gz", "prog", gzipSize(rt))
 	if sioDir != "" {
 		js, err := os.ReadFile(filepath.Join(sioDir, "node_modules", "socket.io-client", "dist", "socket.io.min.js"))
 		if err != nil {

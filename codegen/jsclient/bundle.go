@@ -9,6 +9,19 @@ import (
 	"github.com/prog-lang/prog/runtime/client"
 )
 
+// MinifiedRuntime returns the whole client runtime, every export kept,
+// minified as a bundle minifies it: the size of the runtime alone.
+func MinifiedRuntime() ([]byte, error) {
+	res := api.Transform(client.Runtime, api.TransformOptions{
+		Loader: api.LoaderJS, Format: api.FormatESModule, Target: api.ES2020,
+		MinifyWhitespace: true, MinifyIdentifiers: true, MinifySyntax: true,
+	})
+	if len(res.Errors) > 0 {
+		return nil, fmt.Errorf("minifying the client runtime: %s", res.Errors[0].Text)
+	}
+	return res.Code, nil
+}
+
 // Bundle bundles a generated client module with the client runtime:
 // minified, tree-shaken, with a source map that leads back to the .prog
 // file. It runs esbuild in process: no Node.

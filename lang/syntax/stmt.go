@@ -218,16 +218,23 @@ func parseType(lex *cursor) (ast.TypeExpr, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := &ast.FuncType{Pos: t.Pos, Params: params}
-		if isPunct(lex.Peek(), ":") {
-			lex.Next()
-			if f.Result, err = parseType(lex); err != nil {
-				return nil, err
-			}
+		result, err := parseResult(lex)
+		if err != nil {
+			return nil, err
 		}
-		return f, nil
+		return &ast.FuncType{Pos: t.Pos, Params: params, Result: result}, nil
 	}
 	return nil, unexpected(t, "type")
+}
+
+// parseResult parses the `: Type` result of a function type or lambda, if
+// there is one (nil if not).
+func parseResult(lex *cursor) (ast.TypeExpr, error) {
+	if !isPunct(lex.Peek(), ":") {
+		return nil, nil
+	}
+	lex.Next()
+	return parseType(lex)
 }
 
 // parseField parses `name: Type`, a record type's field.
@@ -263,11 +270,8 @@ func parseFuncLit(lex *cursor) (ast.Expr, error) {
 		return nil, err
 	}
 	lit := &ast.FuncLit{Pos: pos, Params: params}
-	if isPunct(lex.Peek(), ":") {
-		lex.Next()
-		if lit.Result, err = parseType(lex); err != nil {
-			return nil, err
-		}
+	if lit.Result, err = parseResult(lex); err != nil {
+		return nil, err
 	}
 	if !isPunct(lex.Peek(), "{") {
 		return nil, unexpected(lex.Peek(), `"{"`)

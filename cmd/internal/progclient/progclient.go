@@ -270,22 +270,26 @@ func Parallel(ctx context.Context, n, width int, f func(int) error) error {
 	return first
 }
 
-// Build builds the program in file (a .prog) into a server binary in dir
-// and returns its path.
-func Build(file, dir string) (string, error) {
+// Generate loads the program in file (a .prog) and generates both halves.
+func Generate(file string) (*codegen.Output, error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	u, errs := lang.Load(file, src)
 	if len(errs) > 0 {
-		return "", errs.Err()
+		return nil, errs.Err()
 	}
-	name := strings.TrimSuffix(filepath.Base(file), ".prog")
-	out, err := codegen.Generate(name, file, src, u)
+	return codegen.Generate(strings.TrimSuffix(filepath.Base(file), ".prog"), file, src, u)
+}
+
+// Build builds the program in file into a server binary in dir and
+// returns its path.
+func Build(file, dir string) (string, error) {
+	out, err := Generate(file)
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, name)
+	bin := filepath.Join(dir, out.Name)
 	return bin, codegen.Build(out, bin)
 }
