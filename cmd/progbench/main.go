@@ -16,16 +16,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,7 +50,7 @@ type system struct {
 	name  string
 	start func() (*progclient.Process, error)
 	// dial returns a function that opens new peers on the server at url.
-	dial func(ctx context.Context, url string, conns int) (func(context.Context) (peer, error), error)
+	dial func(ctx context.Context, url string) (func(context.Context) (peer, error), error)
 }
 
 type config struct {
@@ -83,7 +82,19 @@ func main() {
 	compiler := flag.Bool("compiler", true, "also run the compiler benchmarks (go test in this module)")
 	only := flag.String("systems", "prog,floor,socketio", "the systems to run, of prog, floor and socketio")
 	progFlags := flag.String("progflags", "", "more flags for the Prog server; {n} in them is the number of the start (--cpuprofile prog{n}.prof, say)")
+	workloads := flag.String("workloads", "fanout,latency,memory", "the workloads to run, of fanout, latency and memory")
+	cpuProfile := flag.String("cpuprofile", "", "write the load generator's CPU profile to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	starts := 0
 	self, err := os.Executable()
@@ -103,28 +114,34 @@ func main() {
 			start: func() (*progclient.Process, error) { return progclient.Start("", "node", server) },
 			dial:  dialSio})
 	}
-	systems = slices.DeleteFunc(systems, func(s system) bool { return !slices.Contains(strings.Split(*only, ","), s.name) })
+	systems = slices.DeleteFunc(systems, func(s system) bool { return !has(*only, s.name) })
 	r := newResults()
 	ctx := context.Background()
 	for run := range cfg.runs {
 		for _, sys := range systems {
-			fmt.Fprintf(os.Stderr, "run %d/%d: %s: fan-out, latency, memory\n", run+1, cfg.runs, sys.name)
-			rate, err := fanout(ctx, sys, cfg)
-			if err != nil {
-				fail(fmt.Errorf("%s fan-out: %v", sys.name, err))
+			fmt.Fprintf(os.Stderr, "run %d/%d: %s: %s\n", run+1, cfg.runs, sys.name, *workloads)
+			if has(*workloads, "fanout") {
+				rate, err := fanout(ctx, sys, cfg)
+				if err != nil {
+					fail(fmt.Errorf("%s fan-out: %v", sys.name, err))
+				}
+				r.add("fanout", sys.name, rate)
 			}
-			r.add("fanout", sys.name, rate)
-			p50, p99, err := latency(ctx, sys, cfg)
-			if err != nil {
-				fail(fmt.Errorf("%s latency: %v", sys.name, err))
+			if has(*workloads, "latency") {
+				p50, p99, err := latency(ctx, sys, cfg)
+				if err != nil {
+					fail(fmt.Errorf("%s latency: %v", sys.name, err))
+				}
+				r.add("latency_p50", sys.name, p50)
+				r.add("latency_p99", sys.name, p99)
 			}
-			r.add("latency_p50", sys.name, p50)
-			r.add("latency_p99", sys.name, p99)
-			kib, err := memory(ctx, sys, cfg)
-			if err != nil {
-				fail(fmt.Errorf("%s memory: %v", sys.name, err))
+			if has(*workloads, "memory") {
+				kib, err := memory(ctx, sys, cfg)
+				if err != nil {
+					fail(fmt.Errorf("%s memory: %v", sys.name, err))
+				}
+				r.add("mem_per_session", sys.name, kib)
 			}
-			r.add("mem_per_session", sys.name, kib)
 		}
 	}
 	if err := bundleSizes(r, *sioDir); err != nil {
@@ -137,6 +154,9 @@ func main() {
 	}
 	r.print(os.Stdout, cfg)
 }
+
+// has reports whether the comma-separated list holds name.
+func has(list, name string) bool { return slices.Contains(strings.Split(list, ","), name) }
 
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "progbench:", err)
@@ -161,13 +181,15 @@ func (p progPeer) poll(ctx context.Context) ([]string, error) {
 	msgs, err := p.Poll(ctx)
 	texts := make([]string, len(msgs))
 	for i, m := range msgs {
-		json.Unmarshal(m.V, &texts[i])
+		if texts[i], err = m.Text(); err != nil {
+			return nil, err
+		}
 	}
 	return texts, err
 }
 
-func dialProg(ctx context.Context, url string, conns int) (func(context.Context) (peer, error), error) {
-	srv, err := progclient.Dial(ctx, url, conns)
+func dialProg(ctx context.Context, url string) (func(context.Context) (peer, error), error) {
+	srv, err := progclient.Dial(ctx, url)
 	if err != nil {
 		return nil, err
 	}
@@ -177,12 +199,12 @@ func dialProg(ctx context.Context, url string, conns int) (func(context.Context)
 	}, nil
 }
 
-func dialSio(ctx context.Context, url string, conns int) (func(context.Context) (peer, error), error) {
-	if err := progclient.Loopback(url); err != nil {
+func dialSio(ctx context.Context, url string) (func(context.Context) (peer, error), error) {
+	c, err := progclient.NewClient(url)
+	if err != nil {
 		return nil, err
 	}
-	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns + 64, IdleConnTimeout: time.Minute}}
-	return func(ctx context.Context) (peer, error) { return openSio(ctx, c, url) }, nil
+	return func(ctx context.Context) (peer, error) { return openSio(ctx, c) }, nil
 }
 
 // ---- the workloads ----
@@ -198,14 +220,14 @@ type bench struct {
 	errs    chan error
 }
 
-func startBench(ctx context.Context, sys system, conns int) (*bench, error) {
+func startBench(ctx context.Context, sys system) (*bench, error) {
 	p, err := sys.start()
 	if err != nil {
 		return nil, err
 	}
 	b := &bench{proc: p, errs: make(chan error, 1)}
 	b.ctx, b.stop = context.WithCancel(ctx)
-	if b.open, err = sys.dial(ctx, p.URL, conns); err != nil {
+	if b.open, err = sys.dial(ctx, p.URL); err != nil {
 		b.close()
 		return nil, err
 	}
@@ -285,7 +307,7 @@ func (b *bench) senders(n int) ([]peer, error) {
 // fanout: cfg.clients subscribed clients, cfg.senders posting as fast as
 // they can for cfg.duration; it returns the deliveries per second.
 func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
-	b, err := startBench(ctx, sys, cfg.clients+cfg.senders)
+	b, err := startBench(ctx, sys)
 	if err != nil {
 		return 0, err
 	}
@@ -309,6 +331,7 @@ func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
 	var sendErr firstError
 	counting.Store(true)
 	start := time.Now()
+	cpu := startCPU(b.proc.Pid)
 	for _, s := range senders {
 		wg.Add(1)
 		go func() {
@@ -324,6 +347,7 @@ func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
 	<-sctx.Done()
 	counting.Store(false)
 	elapsed := time.Since(start)
+	cpu.report(sys.name+" fan-out", elapsed)
 	wg.Wait()
 	if err := sendErr.get(); err != nil {
 		return 0, err
@@ -336,7 +360,7 @@ func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
 // the median and the 99th percentile of send→receive, in ms, over every
 // delivery, and fails if any delivery is missing.
 func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err error) {
-	b, err := startBench(ctx, sys, cfg.clients+cfg.senders)
+	b, err := startBench(ctx, sys)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -400,7 +424,7 @@ func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err
 // memory: cfg.idle sessions, each subscribed and holding a poll open; it
 // returns the server's resident memory per session, in KiB.
 func memory(ctx context.Context, sys system, cfg config) (float64, error) {
-	b, err := startBench(ctx, sys, cfg.idle)
+	b, err := startBench(ctx, sys)
 	if err != nil {
 		return 0, err
 	}
@@ -420,6 +444,27 @@ func memory(ctx context.Context, sys system, cfg config) (float64, error) {
 		return 0, errors.New("cannot read the server's memory")
 	}
 	return float64(after-before) / 1024 / float64(cfg.idle), nil
+}
+
+// cpuSplit is the processor time the server and the load generator
+// have used at the start of a measurement.
+type cpuSplit struct {
+	pid            int
+	server, loader time.Duration
+}
+
+func startCPU(pid int) cpuSplit {
+	return cpuSplit{pid, progclient.CPU(pid), progclient.CPU(0)}
+}
+
+// report prints the cores each side kept busy since the start: a figure
+// near the machine's cores in all means the run measured the machine,
+// and the generator's share says how much of it was the generator.
+func (c cpuSplit) report(what string, elapsed time.Duration) {
+	server := progclient.CPU(c.pid) - c.server
+	loader := progclient.CPU(0) - c.loader
+	fmt.Fprintf(os.Stderr, "  %s: server %.2f cores, generator %.2f cores\n", what,
+		server.Seconds()/elapsed.Seconds(), loader.Seconds()/elapsed.Seconds())
 }
 
 // firstError keeps the first error of several goroutines.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/prog-lang/prog/cmd/internal/progclient"
 )
 
 // sioPeer is one socket.io client over Engine.IO 4's long-polling
@@ -15,14 +15,15 @@ import (
 // are separated by \x1e; "2" is a ping (answered "3"), "40" the namespace
 // connect, "42[…]" an event.
 type sioPeer struct {
-	url  string // /socket.io/?EIO=4&transport=polling&sid=…
-	http *http.Client
+	path string // /socket.io/?EIO=4&transport=polling&sid=…
+	http *progclient.Client
 	post sync.Mutex // Engine.IO refuses overlapping POSTs of one client
 }
 
-func openSio(ctx context.Context, c *http.Client, base string) (*sioPeer, error) {
-	u := strings.TrimSuffix(base, "/") + "/socket.io/?EIO=4&transport=polling"
-	body, err := sioDo(ctx, c, "GET", u, "")
+const sioPath = "/socket.io/?EIO=4&transport=polling"
+
+func openSio(ctx context.Context, c *progclient.Client) (*sioPeer, error) {
+	body, err := sioDo(ctx, c, "GET", sioPath, "")
 	if err != nil {
 		return nil, err
 	}
@@ -33,34 +34,34 @@ func openSio(ctx context.Context, c *http.Client, base string) (*sioPeer, error)
 	if err := json.Unmarshal([]byte(body[1:]), &open); err != nil || open.Sid == "" {
 		return nil, fmt.Errorf("socket.io handshake answered %.100q", body)
 	}
-	p := &sioPeer{url: u + "&sid=" + open.Sid, http: c}
+	p := &sioPeer{path: sioPath + "&sid=" + open.Sid, http: c}
 	if err := p.send(ctx, "40"); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func sioDo(ctx context.Context, c *http.Client, method, url, body string) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+var sioPostHeader = []string{"Content-Type: text/plain;charset=UTF-8"}
+
+func sioDo(ctx context.Context, c *progclient.Client, method, path, body string) (string, error) {
+	var header []string
 	if method == "POST" {
-		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+		header = sioPostHeader
 	}
-	resp, err := c.Do(req)
+	a, err := c.Do(ctx, method, path, header, []byte(body))
 	if err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != 200 {
-		err = fmt.Errorf("socket.io %s: %d %s", method, resp.StatusCode, b)
+	if a.Status != 200 {
+		return "", fmt.Errorf("socket.io %s: %d %s", method, a.Status, a.Body)
 	}
-	return string(b), err
+	return string(a.Body), nil
 }
 
 func (p *sioPeer) send(ctx context.Context, packet string) error {
 	p.post.Lock()
 	defer p.post.Unlock()
-	_, err := sioDo(ctx, p.http, "POST", p.url, packet)
+	_, err := sioDo(ctx, p.http, "POST", p.path, packet)
 	return err
 }
 
@@ -75,7 +76,7 @@ func (p *sioPeer) postText(ctx context.Context, text string) error { return p.em
 
 // poll waits for the next packets and returns the texts of "msg" events.
 func (p *sioPeer) poll(ctx context.Context) ([]string, error) {
-	body, err := sioDo(ctx, p.http, "GET", p.url, "")
+	body, err := sioDo(ctx, p.http, "GET", p.path, "")
 	if err != nil {
 		return nil, err
 	}
@@ -86,14 +87,14 @@ func (p *sioPeer) poll(ctx context.Context) ([]string, error) {
 			if err := p.send(ctx, "3"); err != nil {
 				return nil, err
 			}
-		case strings.HasPrefix(packet, "42"):
-			var ev []json.RawMessage
-			if err := json.Unmarshal([]byte(packet[2:]), &ev); err != nil || len(ev) != 2 {
-				return nil, fmt.Errorf("socket.io event %.100q", packet)
+		case strings.HasPrefix(packet, `42["msg",`) && strings.HasSuffix(packet, "]"):
+			text, err := progclient.Text([]byte(packet[len(`42["msg",`) : len(packet)-1]))
+			if err != nil {
+				return nil, fmt.Errorf("socket.io event %.100q: %v", packet, err)
 			}
-			var text string
-			json.Unmarshal(ev[1], &text)
 			texts = append(texts, text)
+		case strings.HasPrefix(packet, "42"):
+			return nil, fmt.Errorf("socket.io event %.100q, want msg", packet)
 		case packet == "1":
 			return nil, fmt.Errorf("socket.io closed the connection")
 		}

@@ -66,7 +66,7 @@ func run(ctx context.Context, bin, target string, pid, n, m int) error {
 		defer p.Stop()
 		target, pid = p.URL, p.Pid
 	}
-	srv, err := progclient.Dial(ctx, target, n)
+	srv, err := progclient.Dial(ctx, target)
 	if err != nil {
 		return err
 	}

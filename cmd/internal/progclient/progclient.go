@@ -6,10 +6,10 @@ package progclient
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,29 +30,23 @@ import (
 type Server struct {
 	Base string // http://127.0.0.1:port
 	Name string // the program's name: its page is Base/Name
-	HTTP *http.Client
+	HTTP *Client
 }
 
 // Dial checks that base is on this machine and finds the program's page.
-// conns is about how many connections the caller will hold open at once.
-func Dial(ctx context.Context, base string, conns int) (*Server, error) {
-	if err := Loopback(base); err != nil {
-		return nil, err
-	}
-	s := &Server{Base: strings.TrimSuffix(base, "/"), HTTP: &http.Client{Transport: &http.Transport{
-		MaxIdleConnsPerHost: conns + 64, IdleConnTimeout: time.Minute,
-	}}}
-	c := *s.HTTP
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.Base+"/", nil)
-	resp, err := c.Do(req)
+func Dial(ctx context.Context, base string) (*Server, error) {
+	c, err := NewClient(base)
 	if err != nil {
 		return nil, err
 	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "/") {
-		return nil, fmt.Errorf("GET / answered %d to %q, want a redirect to the page", resp.StatusCode, loc)
+	s := &Server{Base: strings.TrimSuffix(base, "/"), HTTP: c}
+	a, err := c.Do(ctx, "GET", "/", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	loc := a.Location
+	if a.Status != http.StatusFound || !strings.HasPrefix(loc, "/") {
+		return nil, fmt.Errorf("GET / answered %d to %q, want a redirect to the page", a.Status, loc)
 	}
 	s.Name = loc[1:]
 	return s, nil
@@ -76,6 +70,7 @@ type Session struct {
 	SID, Key string
 	Ack      int64 // the last message received
 	srv      *Server
+	key      []string // the header line carrying Key
 	calls    int64
 }
 
@@ -90,27 +85,22 @@ var metaRE = regexp.MustCompile(`<meta name="prog-(session|key)" content="([0-9a
 
 // Open loads the page: a new session.
 func (s *Server) Open(ctx context.Context) (*Session, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.Base+"/"+s.Name, nil)
-	resp, err := s.HTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	page, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	a, err := s.HTTP.Do(ctx, "GET", "/"+s.Name, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	ss := &Session{srv: s}
-	for _, m := range metaRE.FindAllStringSubmatch(string(page), -1) {
-		if m[1] == "session" {
-			ss.SID = m[2]
+	for _, m := range metaRE.FindAllSubmatch(a.Body, -1) {
+		if string(m[1]) == "session" {
+			ss.SID = string(m[2])
 		} else {
-			ss.Key = m[2]
+			ss.Key = string(m[2])
 		}
 	}
 	if ss.SID == "" || ss.Key == "" {
-		return nil, fmt.Errorf("the page has no session: %.200s", page)
+		return nil, fmt.Errorf("the page has no session: %.200s", a.Body)
 	}
+	ss.key = []string{"Prog-Key: " + ss.Key}
 	return ss, nil
 }
 
@@ -119,20 +109,16 @@ func (s *Server) Open(ctx context.Context) (*Session, error) {
 func (ss *Session) Call(ctx context.Context, fn string, args ...any) (json.RawMessage, error) {
 	ss.calls++
 	body, _ := json.Marshal(map[string]any{"id": ss.calls, "fn": fn, "args": append([]any{}, args...)})
-	req, _ := http.NewRequestWithContext(ctx, "POST", ss.srv.Base+"/pull/"+ss.SID, strings.NewReader(string(body)))
-	req.Header.Set("Prog-Key", ss.Key)
-	resp, err := ss.srv.HTTP.Do(req)
+	a, err := ss.srv.HTTP.Do(ctx, "POST", "/pull/"+ss.SID, ss.key, body)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
 	var res struct {
 		OK  json.RawMessage `json:"ok"`
 		Err *string         `json:"err"`
 	}
-	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &res); err != nil || resp.StatusCode != 200 || res.Err != nil {
-		return nil, fmt.Errorf("%s: %d %s", fn, resp.StatusCode, b)
+	if err := json.Unmarshal(a.Body, &res); err != nil || a.Status != 200 || res.Err != nil {
+		return nil, fmt.Errorf("%s: %d %s", fn, a.Status, a.Body)
 	}
 	return res.OK, nil
 }
@@ -140,20 +126,19 @@ func (ss *Session) Call(ctx context.Context, fn string, args ...any) (json.RawMe
 // Poll makes one push request, acknowledging what came before, and
 // returns the messages it brought that had not come before.
 func (ss *Session) Poll(ctx context.Context) ([]Message, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", ss.srv.Base+"/push/"+ss.SID+"?ack="+strconv.FormatInt(ss.Ack, 10), nil)
-	req.Header.Set("Prog-Key", ss.Key)
-	resp, err := ss.srv.HTTP.Do(req)
+	a, err := ss.srv.HTTP.Do(ctx, "GET", "/push/"+ss.SID+"?ack="+strconv.FormatInt(ss.Ack, 10), ss.key, nil)
 	if err != nil {
 		return nil, err
 	}
-	var res struct{ Msgs []Message }
-	err = json.NewDecoder(resp.Body).Decode(&res)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 {
-		return nil, fmt.Errorf("push: %d %v", resp.StatusCode, err)
+	if a.Status != 200 {
+		return nil, fmt.Errorf("push: %d %s", a.Status, a.Body)
 	}
-	msgs := res.Msgs[:0]
-	for _, m := range res.Msgs {
+	all, err := parsePush(a.Body)
+	if err != nil {
+		return nil, fmt.Errorf("push: %v", err)
+	}
+	msgs := all[:0]
+	for _, m := range all {
 		if m.Seq > ss.Ack { // not sent again
 			ss.Ack = m.Seq
 			msgs = append(msgs, m)
@@ -293,3 +278,29 @@ func Build(file, dir string) (string, error) {
 	bin := filepath.Join(dir, out.Name)
 	return bin, codegen.Build(out, bin)
 }
+
+// CPU returns the processor time a process has used so far, user and
+// system together, or 0. pid 0 is this process.
+func CPU(pid int) time.Duration {
+	path := "/proc/self/stat"
+	if pid != 0 {
+		path = fmt.Sprintf("/proc/%d/stat", pid)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces; the fields
+	// after it are numbered from 3, utime and stime being 14 and 15.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc's times: 100 on every Linux
+// architecture Go supports.
+const clockTicks = 100
