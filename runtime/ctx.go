@@ -18,6 +18,10 @@ type Ctx struct {
 	sends []pendingSend
 	chans []int64
 
+	wrote     bool  // a statement has written: the table cache is not used
+	version   int64 // SQLite's data_version, once read (versioned)
+	versioned bool
+
 	// The last value sent and its wire form: a fan-out sends one value
 	// to many channels, and it is encoded once.
 	lastSent     any
@@ -104,9 +108,23 @@ func (x *Ctx) Query(query string, args ...any) *Rows {
 
 // Exec runs a statement in the transaction.
 func (x *Ctx) Exec(query string, args ...any) {
+	x.wrote = true
+	x.srv.db.cache.clear()
 	if _, err := x.begin().ExecContext(x.ctx, x.srv.db.q(query), args...); err != nil {
 		failDB(err)
 	}
+}
+
+// dataVersion returns SQLite's data_version in the transaction: it
+// changes when another process commits to the database file.
+func (x *Ctx) dataVersion() int64 {
+	if !x.versioned {
+		if err := x.begin().QueryRowContext(x.ctx, "PRAGMA data_version").Scan(&x.version); err != nil {
+			failDB(err)
+		}
+		x.versioned = true
+	}
+	return x.version
 }
 
 // Rows reads the result of Query; a database error is a runtime error.

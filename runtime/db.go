@@ -21,7 +21,20 @@ import (
 type database struct {
 	*sql.DB
 	postgres bool
-	rebound  sync.Map // query → query with $n placeholders
+	rebound  sync.Map    // query → query with $n placeholders
+	cache    *tableCache // SQLite only
+}
+
+// ExecContext runs a statement outside the program's calls (the runtime's
+// own, and tests'); like every write, it empties the table cache.
+func (d *database) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	d.cache.clear()
+	return d.DB.ExecContext(ctx, query, args...)
+}
+
+// Exec is ExecContext without a context.
+func (d *database) Exec(query string, args ...any) (sql.Result, error) {
+	return d.ExecContext(context.Background(), query, args...)
 }
 
 // isPostgres reports whether a --db value names a PostgreSQL database.
@@ -51,6 +64,7 @@ func openDB(ctx context.Context, spec string, tables []*Table) (*database, error
 		d.DB, err = sql.Open("sqlite", dsn)
 		if err == nil {
 			d.SetMaxOpenConns(1)
+			d.cache = &tableCache{}
 		}
 	}
 	if err != nil {
@@ -260,6 +274,7 @@ func (d *database) forget(ctx context.Context, tx *sql.Tx, tables []*Table, all 
 			if c.Null {
 				stmt = "UPDATE " + quote(t.Name) + " SET " + quote(c.Name) + " = NULL WHERE " + cond
 			}
+			d.cache.clear()
 			if _, err := tx.ExecContext(ctx, d.q(stmt), args...); err != nil {
 				return fmt.Errorf("collect in table %s: %w", t.Name, err)
 			}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,14 +35,10 @@ type subscriber struct {
 }
 
 func scanSubscribers(x *Ctx) (ids []int64, rows []subscriber) {
-	q := x.Query(`SELECT "_id", "ch", "note", "who" FROM "subscribers"`)
-	for q.Next() {
-		var id int64
-		var r subscriber
+	return ScanTable(x, "subscribers", `SELECT "_id", "ch", "note", "who" FROM "subscribers"`, func(q *Rows) (id int64, r subscriber) {
 		q.Scan(&id, &r.Ch, &r.Note, &r.Who)
-		ids, rows = append(ids, id), append(rows, r)
-	}
-	return ids, rows
+		return id, r
+	})
 }
 
 func TestMain(m *testing.M) {
@@ -59,13 +56,10 @@ func bothDBs(t *testing.T, test func(t *testing.T, db string)) {
 func pgtestDB(tb testing.TB) string { return pgtest.Shared(tb).NewDatabase(tb) }
 
 func scanCounter(x *Ctx) (ids []int64, rows []int64) {
-	q := x.Query(`SELECT "_id", "n" FROM "counter"`)
-	for q.Next() {
-		var id, n int64
+	return ScanTable(x, "counter", `SELECT "_id", "n" FROM "counter"`, func(q *Rows) (id, n int64) {
 		q.Scan(&id, &n)
-		ids, rows = append(ids, id), append(rows, n)
-	}
-	return ids, rows
+		return id, n
+	})
 }
 
 type fixture struct {
@@ -199,6 +193,24 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 						Send(x, s.Ch, text)
 					}
 					return Unit{}
+				}, nil
+			},
+			// rows counts the subscribers, after adding one when add is set.
+			"rows": func(args []json.RawMessage) (func(*Ctx) any, error) {
+				var add bool
+				if err := Args(args, &add); err != nil {
+					return nil, err
+				}
+				return func(x *Ctx) any {
+					n := len(All(x, scanSubscribers)) // read first: a cached read, then a write
+					if add {
+						x.Exec(`INSERT INTO "subscribers" ("ch", "note", "who") VALUES (?, ?, ?)`, Chan[string]{ID: 998}, Option[string]{}, x.Self())
+						if m := len(All(x, scanSubscribers)); m != n+1 {
+							Fail("read %d rows after inserting into %d", m, n)
+						}
+						n++
+					}
+					return int64(n)
 				}, nil
 			},
 			// insert adds one row.
@@ -967,4 +979,73 @@ func TestSendEncodesEachValue(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Errorf("sent %s, want %s", strings.Join(got, " "), want)
 	}
+}
+
+// TestTableCache: on SQLite a read of a whole table is kept for the next
+// call; every way the table can change shows in the next read, on both
+// databases: a call's own insert, a call rolled back, another connection
+// writing (another process), collection.
+func TestTableCache(t *testing.T) {
+	bothDBs(t, func(t *testing.T, db string) {
+		driver, dsn := "pgx", db
+		if db == "sqlite" {
+			db = filepath.Join(t.TempDir(), "cache.db")
+			driver, dsn = "sqlite", "file:"+db+"?_pragma=busy_timeout(5000)"
+		}
+		f := newFixture(t, Config{DB: db})
+		f.srv.Halt() // the test collects
+		p := f.open(t)
+		want := 0
+		check := func(after string) {
+			t.Helper()
+			if got := p.call(t, "rows", false); !strings.HasSuffix(got, fmt.Sprintf(`"ok":%d}`, want)) {
+				t.Fatalf("after %s: %s, want %d rows", after, got, want)
+			}
+			if c := f.srv.db.cache; c != nil {
+				c.mu.Lock()
+				e, ok := c.tables["subscribers"]
+				c.mu.Unlock()
+				if !ok || len(e.ids) != want {
+					t.Fatalf("after %s: the cache holds %d rows (%v), want %d", after, len(e.ids), ok, want)
+				}
+			}
+		}
+		check("the start")
+		p.call(t, "subscribe")
+		want++
+		check("a subscribe")
+		if got := p.call(t, "rows", true); !strings.HasSuffix(got, fmt.Sprintf(`"ok":%d}`, want+1)) {
+			t.Fatalf("a call's read after its own insert: %s, want %d", got, want+1)
+		}
+		want++
+		check("an insert")
+		if got := p.call(t, "post", "x", true); !strings.Contains(got, `"err"`) {
+			t.Fatalf("post that fails: %s", got)
+		}
+		check("an insert rolled back")
+
+		other, err := sql.Open(driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		insert := `INSERT INTO "subscribers" ("ch", "note", "who") VALUES (1, NULL, 1)`
+		if _, err := other.Exec(insert); err != nil {
+			t.Fatal(err)
+		}
+		want++
+		check("another connection's insert")
+
+		q := f.open(t)
+		q.call(t, "subscribe")
+		want++
+		check("a second client's subscribe")
+		f.srv.mu.Lock()
+		f.srv.sessions[q.sid].lastSeen = time.Time{}
+		f.srv.mu.Unlock()
+		f.srv.prog.Leave = nil // its insert would empty the cache too
+		f.srv.collect()
+		want--
+		check("the second client's collection")
+	})
 }

@@ -18,10 +18,10 @@ func (g *gen) scanner(t *ast.TableDecl) {
 		dsts = append(dsts, "&r."+rec.goName[f.Name])
 	}
 	g.p("// scan_%s reads the rows of table %s.\n", t.Name.Name, t.Name.Name)
-	g.p("func scan_%s(ctx *rt.Ctx) (ids []int64, rows []%s) {\n", t.Name.Name, rec.name)
-	g.p("q := ctx.Query(`SELECT %s FROM %s`)\n", strings.Join(cols, ", "), quote(t.Name.Name))
-	g.p("for q.Next() {\nvar id int64\nvar r %s\nq.Scan(%s)\nids = append(ids, id)\nrows = append(rows, r)\n}\nreturn ids, rows\n}\n\n",
-		rec.name, strings.Join(dsts, ", "))
+	g.p("func scan_%s(ctx *rt.Ctx) ([]int64, []%s) {\n", t.Name.Name, rec.name)
+	g.p("return rt.ScanTable(ctx, %q, `SELECT %s FROM %s`, func(q *rt.Rows) (id int64, r %s) {\n",
+		t.Name.Name, strings.Join(cols, ", "), quote(t.Name.Name), rec.name)
+	g.p("q.Scan(%s)\nreturn id, r\n})\n}\n\n", strings.Join(dsts, ", "))
 }
 
 func (g *gen) insert(s *ast.InsertStmt) {
