@@ -22,10 +22,9 @@ type Ctx struct {
 	version   int64 // SQLite's data_version, once read (versioned)
 	versioned bool
 
-	// The last value sent and its wire form: a fan-out sends one value
-	// to many channels, and it is encoded once.
-	lastSent     any
-	lastSentWire json.RawMessage
+	// A *sent[T]: the last value sent and its wire form. A fan-out sends
+	// one value to many channels, and it is encoded once.
+	lastSent any
 }
 
 type pendingSend struct {
@@ -54,23 +53,32 @@ func NewChan[T any](x *Ctx) Chan[T] {
 // Send queues v for c's owner; it is delivered when the transaction
 // commits. A send to a channel whose owner is collected does nothing.
 func Send[T any](x *Ctx, c Chan[T], v T) {
-	x.sends = append(x.sends, pendingSend{ch: c.ID, v: x.wire(v)})
+	x.sends = append(x.sends, pendingSend{ch: c.ID, v: wire(x, v)})
+}
+
+type sent[T any] struct {
+	v    T
+	wire json.RawMessage
 }
 
 // wire returns v in wire form, reusing the last one when v is the value
-// sent last (values of Prog types hold no interfaces, so a comparable
-// type compares without panicking; lists make a type incomparable).
-func (x *Ctx) wire(v any) json.RawMessage {
-	comparable := reflect.TypeOf(v).Comparable()
-	if comparable && x.lastSentWire != nil && v == x.lastSent {
-		return x.lastSentWire
+// sent last. Values of Prog types hold no interfaces, so a comparable
+// type compares without panicking (lists make a type incomparable); the
+// comparison boxes nothing on the heap, where storing v as an any did,
+// once a send.
+func wire[T any](x *Ctx, v T) json.RawMessage {
+	comparable := reflect.TypeFor[T]().Comparable()
+	if last, ok := x.lastSent.(*sent[T]); ok && comparable && any(last.v) == any(v) {
+		return last.wire
 	}
+	last := &sent[T]{v: v} // v itself stays off the heap when it was sent last
 	e := encoder{owner: x.srv.owner}
-	e.encode(reflect.ValueOf(v))
+	e.encode(reflect.ValueOf(&last.v).Elem())
+	last.wire = e.buf.Bytes()
 	if comparable {
-		x.lastSent, x.lastSentWire = v, e.buf.Bytes()
+		x.lastSent = last
 	}
-	return e.buf.Bytes()
+	return last.wire
 }
 
 // Log writes a line to the server log.

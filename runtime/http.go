@@ -207,7 +207,7 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 	defer timer.Stop()
 	expired := false
 	for !expired && len(ss.queue) == 0 && ss.pollGen == gen && !ss.gone && ss.ended == "" {
-		wake := ss.wake
+		wake := ss.waitLocked()
 		ss.mu.Unlock()
 		select {
 		case <-wake:

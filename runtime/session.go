@@ -19,7 +19,7 @@ type session struct {
 	mu       sync.Mutex
 	queue    []message
 	nextSeq  int64
-	wake     chan struct{} // closed when the queue grows or a newer poll starts
+	wake     chan struct{} // closed when the queue grows or a newer poll starts; nil when nobody waits
 	pollGen  int64         // the number of the newest push request
 	polling  int           // push requests open now
 	lastSeen time.Time     // when a push request last began or ended
@@ -67,7 +67,6 @@ func newSession(c Client, now time.Time) *session {
 		key:      randomHex(16),
 		client:   c,
 		nextSeq:  1,
-		wake:     make(chan struct{}),
 		lastSeen: now,
 		calls:    map[int64]*callResult{},
 		turn:     make(chan struct{}, 1),
@@ -91,8 +90,20 @@ func (s *session) keyOK(key string) bool {
 
 // wakeLocked wakes every waiting push request. s.mu is held.
 func (s *session) wakeLocked() {
-	close(s.wake)
-	s.wake = make(chan struct{})
+	if s.wake != nil {
+		close(s.wake)
+		s.wake = nil
+	}
+}
+
+// waitLocked returns a channel the next wakeLocked closes. s.mu is held.
+// It is made only when a push request waits: most sends find none (the
+// page is between polls), and a fan-out made one for every page.
+func (s *session) waitLocked() <-chan struct{} {
+	if s.wake == nil {
+		s.wake = make(chan struct{})
+	}
+	return s.wake
 }
 
 // enqueue appends a message for the session, unless it is collected or

@@ -97,3 +97,34 @@ func TestAppendMessages(t *testing.T) {
 		}
 	}
 }
+
+// A call that sends encodes each value once, and never gives one value's
+// wire form to another.
+func TestSendEncodesEachValueOnce(t *testing.T) {
+	x := &Ctx{srv: &Server{}}
+	type rec struct {
+		A int64  `json:"a"`
+		B string `json:"b"`
+	}
+	Send(x, Chan[string]{ID: 1}, "a")
+	Send(x, Chan[string]{ID: 2}, "a")
+	Send(x, Chan[string]{ID: 3}, "b")
+	Send(x, Chan[int64]{ID: 4}, 7)
+	Send(x, Chan[rec]{ID: 5}, rec{1, "x"})
+	Send(x, Chan[rec]{ID: 6}, rec{1, "x"})
+	Send(x, Chan[rec]{ID: 7}, rec{1, "y"})
+	Send(x, Chan[[]int64]{ID: 8}, []int64{1})
+	Send(x, Chan[[]int64]{ID: 9}, []int64{2}) // lists do not compare: encoded each time
+	want := []string{`"a"`, `"a"`, `"b"`, `7`, `{"a":1,"b":"x"}`, `{"a":1,"b":"x"}`, `{"a":1,"b":"y"}`, `[1]`, `[2]`}
+	for i, s := range x.sends {
+		if string(s.v) != want[i] {
+			t.Errorf("send %d: %s, want %s", i, s.v, want[i])
+		}
+	}
+	if &x.sends[0].v[0] != &x.sends[1].v[0] {
+		t.Error("the same string sent twice was encoded twice")
+	}
+	if &x.sends[4].v[0] != &x.sends[5].v[0] {
+		t.Error("the same record sent twice was encoded twice")
+	}
+}
