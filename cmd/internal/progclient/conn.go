@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -57,41 +59,56 @@ type Answer struct {
 }
 
 // Do sends one request with the given header lines ("Name: value") and
-// body, and reads its whole answer.
+// body, and reads its whole answer. A kept connection that the server
+// has closed meanwhile (Node closes idle ones after 5 s) fails before
+// any of the answer arrives; the request is then sent once more, on a
+// new connection, as net/http's Transport does.
 func (c *Client) Do(ctx context.Context, method, path string, header []string, body []byte) (*Answer, error) {
-	cn, err := c.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	stop := context.AfterFunc(ctx, func() { cn.SetDeadline(time.Unix(1, 0)) })
-	a, keep, err := cn.roundTrip(c.addr, method, path, header, body)
-	if !stop() { // ctx ended: the connection may be cut mid-answer
+	for retried := false; ; retried = true {
+		cn, kept, err := c.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		stop := context.AfterFunc(ctx, func() { cn.SetDeadline(time.Unix(1, 0)) })
+		a, keep, err := cn.roundTrip(c.addr, method, path, header, body)
+		if !stop() { // ctx ended: the connection may be cut mid-answer
+			cn.Close()
+			return nil, ctx.Err()
+		}
+		if keep && err == nil {
+			c.put(cn)
+			return a, nil
+		}
 		cn.Close()
-		return nil, ctx.Err()
+		if err == nil || !kept || retried || !closedUnused(err) {
+			return a, err
+		}
 	}
-	if keep && err == nil {
-		c.put(cn)
-	} else {
-		cn.Close()
-	}
-	return a, err
 }
 
-func (c *Client) get(ctx context.Context) (*conn, error) {
+// closedUnused reports whether err is what a request meets on a
+// connection the server closed before reading it: the write fails, or
+// the answer ends before its first byte.
+func closedUnused(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// get returns an idle connection (kept) or a new one.
+func (c *Client) get(ctx context.Context) (cn *conn, kept bool, err error) {
 	c.mu.Lock()
 	if n := len(c.idle); n > 0 {
 		cn := c.idle[n-1]
 		c.idle = c.idle[:n-1]
 		c.mu.Unlock()
-		return cn, nil
+		return cn, true, nil
 	}
 	c.mu.Unlock()
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", c.addr)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &conn{Conn: nc, r: bufio.NewReader(nc)}, nil
+	return &conn{Conn: nc, r: bufio.NewReader(nc)}, false, nil
 }
 
 func (c *Client) put(cn *conn) {
@@ -134,6 +151,12 @@ func (cn *conn) roundTrip(host, method, path string, header []string, body []byt
 	b.WriteString("\r\n")
 	b.Write(body)
 	if _, err := cn.Write(b.Bytes()); err != nil {
+		return nil, false, err
+	}
+	// The first byte is waited for alone: ReadResponse reports an
+	// answer that never began as io.ErrUnexpectedEOF, like one cut short,
+	// and only the first may be sent again.
+	if _, err := cn.r.Peek(1); err != nil {
 		return nil, false, err
 	}
 	resp, err := http.ReadResponse(cn.r, nil)
