@@ -34,14 +34,13 @@ type floorSession struct {
 	queue []floorMsg
 	next  int64
 	gen   int64         // the newest push request
-	wake  chan struct{} // closed when the queue grows or a newer push comes
+	wake  chan struct{} // closed when the queue grows or a newer push comes; nil when no push waits
 	calls map[int64][]byte
 }
 
 type floorMsg struct {
-	Seq int64           `json:"seq"`
-	Ch  int64           `json:"ch"`
-	V   json.RawMessage `json:"v"`
+	Seq, Ch int64
+	V       json.RawMessage
 }
 
 func hexID() string {
@@ -67,7 +66,7 @@ func serveFloor() error {
 }
 
 func (f *floorServer) page(w http.ResponseWriter, r *http.Request) {
-	s := &floorSession{id: hexID(), key: hexID(), next: 1, wake: make(chan struct{}), calls: map[int64][]byte{}}
+	s := &floorSession{id: hexID(), key: hexID(), next: 1, calls: map[int64][]byte{}}
 	f.mu.Lock()
 	f.clients++
 	s.client = f.clients
@@ -142,9 +141,17 @@ func (s *floorSession) enqueue(v json.RawMessage) {
 	s.mu.Lock()
 	s.queue = append(s.queue, floorMsg{Seq: s.next, Ch: s.client, V: v})
 	s.next++
-	close(s.wake)
-	s.wake = make(chan struct{})
+	s.wakeLocked()
 	s.mu.Unlock()
+}
+
+// wakeLocked ends the wait of a push, if one waits; the channel is made
+// only for a push that waits.
+func (s *floorSession) wakeLocked() {
+	if s.wake != nil {
+		close(s.wake)
+		s.wake = nil
+	}
 }
 
 func (f *floorServer) push(w http.ResponseWriter, r *http.Request) {
@@ -167,9 +174,11 @@ func (f *floorServer) push(w http.ResponseWriter, r *http.Request) {
 	s.queue = s.queue[i:]
 	s.gen++
 	gen := s.gen
-	close(s.wake) // an older push ends
-	s.wake = make(chan struct{})
+	s.wakeLocked() // an older push ends
 	for expired := false; !expired && len(s.queue) == 0 && s.gen == gen; {
+		if s.wake == nil {
+			s.wake = make(chan struct{})
+		}
 		wake := s.wake
 		s.mu.Unlock()
 		select {
@@ -181,17 +190,25 @@ func (f *floorServer) push(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 	}
-	var msgs []floorMsg
+	// The answer is written by hand, as fast as it can be: the values
+	// are JSON already.
+	body := append(make([]byte, 0, 512), `{"msgs":[`...)
 	if s.gen == gen {
-		msgs = append(msgs, s.queue...)
+		for i, m := range s.queue {
+			if i > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, `{"seq":`...)
+			body = strconv.AppendInt(body, m.Seq, 10)
+			body = append(body, `,"ch":`...)
+			body = strconv.AppendInt(body, m.Ch, 10)
+			body = append(body, `,"v":`...)
+			body = append(body, m.V...)
+			body = append(body, '}')
+		}
 	}
 	s.mu.Unlock()
-	if msgs == nil {
-		msgs = []floorMsg{}
-	}
-	body, _ := json.Marshal(struct {
-		Msgs []floorMsg `json:"msgs"`
-	}{msgs})
+	body = append(body, "]}\n"...)
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(body)
 }
