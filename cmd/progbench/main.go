@@ -32,6 +32,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/prog-lang/prog/cmd/internal/progclient"
 	"github.com/prog-lang/prog/codegen/jsclient"
 )
@@ -344,29 +346,24 @@ func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
 	}
 	sctx, stop := context.WithTimeout(b.ctx, cfg.duration)
 	defer stop()
-	var wg sync.WaitGroup
-	var sendErr firstError
+	var posts errgroup.Group
 	counting.Store(true)
-	start := time.Now()
 	g := b.gauge()
 	for _, s := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		posts.Go(func() error {
 			for i := 0; sctx.Err() == nil; i++ {
 				if err := s.postText(sctx, "f"+strconv.Itoa(i)); err != nil && sctx.Err() == nil {
-					sendErr.set(err)
-					return
+					return err
 				}
 			}
-		}()
+			return nil
+		})
 	}
 	<-sctx.Done()
 	counting.Store(false)
-	elapsed := time.Since(start)
+	elapsed := time.Since(g.at)
 	g.report(sys.name+" fan-out", delivered.Load())
-	wg.Wait()
-	if err := sendErr.get(); err != nil {
+	if err := posts.Wait(); err != nil {
 		return 0, err
 	}
 	return float64(delivered.Load()) / elapsed.Seconds(), b.err()
@@ -399,26 +396,20 @@ func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err
 	locks := make([]sync.Mutex, len(senders))
 	tick := time.NewTicker(time.Second / time.Duration(cfg.rate))
 	defer tick.Stop()
-	var wg sync.WaitGroup
-	var sendErr firstError
+	var posts errgroup.Group
 	total := int(cfg.duration.Seconds() * float64(cfg.rate))
 	g := b.gauge()
 	for i := range total {
 		<-tick.C
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		posts.Go(func() error {
 			s := i % len(senders)
 			text := "l" + strconv.FormatInt(time.Now().UnixNano(), 10)
 			locks[s].Lock() // one call at a time from each client
 			defer locks[s].Unlock()
-			if err := senders[s].postText(b.ctx, text); err != nil {
-				sendErr.set(err)
-			}
-		}()
+			return senders[s].postText(b.ctx, text)
+		})
 	}
-	wg.Wait()
-	if err := sendErr.get(); err != nil {
+	if err := posts.Wait(); err != nil {
 		return 0, 0, err
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -490,26 +481,6 @@ func (g gauge) report(what string, deliveries int64) {
 	fmt.Fprintf(os.Stderr, "  %s: server %.2f cores, generator %.2f cores; %.0f polls/s, %.1f deliveries a poll, %.1f µs of server a poll\n",
 		what, server.Seconds()/secs, (now.loader-g.loader).Seconds()/secs,
 		float64(polls)/secs, float64(deliveries)/float64(max(polls, 1)), float64(server.Microseconds())/float64(max(polls, 1)))
-}
-
-// firstError keeps the first error of several goroutines.
-type firstError struct {
-	mu  sync.Mutex
-	err error
-}
-
-func (f *firstError) set(err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.err == nil {
-		f.err = err
-	}
-}
-
-func (f *firstError) get() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.err
 }
 
 // ---- sizes and the compiler ----

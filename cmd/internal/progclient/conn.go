@@ -40,7 +40,7 @@ type conn struct {
 // NewClient returns a client for the server at base (http://host:port/…),
 // which must be on this machine.
 func NewClient(base string) (*Client, error) {
-	if err := Loopback(base); err != nil {
+	if err := loopback(base); err != nil {
 		return nil, err
 	}
 	u, _ := url.Parse(base)
@@ -115,17 +115,6 @@ func (c *Client) put(cn *conn) {
 	c.mu.Lock()
 	c.idle = append(c.idle, cn)
 	c.mu.Unlock()
-}
-
-// CloseIdle closes the connections no request is using.
-func (c *Client) CloseIdle() {
-	c.mu.Lock()
-	idle := c.idle
-	c.idle = nil
-	c.mu.Unlock()
-	for _, cn := range idle {
-		cn.Close()
-	}
 }
 
 // roundTrip writes one request and reads its answer; keep says whether

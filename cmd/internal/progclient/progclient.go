@@ -19,8 +19,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/prog-lang/prog/codegen"
 	"github.com/prog-lang/prog/lang"
@@ -52,9 +53,9 @@ func Dial(ctx context.Context, base string) (*Server, error) {
 	return s, nil
 }
 
-// Loopback returns an error unless rawURL names this machine: the tools
+// loopback returns an error unless rawURL names this machine: the tools
 // never send load anywhere else.
-func Loopback(rawURL string) error {
+func loopback(rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return err
@@ -228,31 +229,20 @@ func RSS(pid int) int64 {
 // Parallel runs f(0) … f(n-1), at most width at a time, and returns the
 // first error; after one, it starts no more.
 func Parallel(ctx context.Context, n, width int, f func(int) error) error {
-	var next atomic.Int64
-	errc := make(chan error, width)
-	for range width {
-		go func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					errc <- ctx.Err()
-					return
-				}
-				if err := f(i); err != nil {
-					next.Store(int64(n))
-					errc <- err
-					return
-				}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(width)
+	for i := 0; i < n && gctx.Err() == nil; i++ {
+		g.Go(func() error {
+			if gctx.Err() != nil { // an error while this waited for a slot
+				return nil
 			}
-		}()
+			return f(i)
+		})
 	}
-	var first error
-	for range width {
-		if err := <-errc; err != nil && first == nil {
-			first = err
-		}
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return first
+	return ctx.Err()
 }
 
 // Generate loads the program in file (a .prog) and generates both halves.

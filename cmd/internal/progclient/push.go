@@ -49,7 +49,7 @@ func scanPush(b []byte) ([]Message, bool) {
 			return nil, false
 		}
 		n := valueEnd(rest)
-		if n <= 0 || !json.Valid(rest[:n]) && !isPlainString(rest[:n]) {
+		if n <= 0 || !isPlainString(rest[:n]) && !json.Valid(rest[:n]) {
 			return nil, false
 		}
 		m.V, rest = rest[:n:n], rest[n:]
@@ -73,7 +73,7 @@ func scanInt(b []byte) (int64, []byte, bool) {
 
 // valueEnd returns the length of the JSON value b starts with, found by
 // matching brackets and quotes; json.Valid checks it after, unless it is
-// a plain string.
+// a plain string (the common case, checked first: it costs less).
 func valueEnd(b []byte) int {
 	depth := 0
 	for i := 0; i < len(b); i++ {
