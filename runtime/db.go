@@ -246,6 +246,7 @@ func (d *database) nextRun(ctx context.Context) (int64, error) {
 // (all of them when all is set: the clients of a previous run) and sets
 // option columns that hold one to none, in tx.
 func (d *database) forget(ctx context.Context, tx *sql.Tx, tables []*Table, all bool, clients, chans []int64) error {
+	d.cache.clear() // it writes; tx holds the one connection until it ends
 	for _, t := range tables {
 		for _, c := range t.Columns {
 			var ids []int64
@@ -274,7 +275,6 @@ func (d *database) forget(ctx context.Context, tx *sql.Tx, tables []*Table, all 
 			if c.Null {
 				stmt = "UPDATE " + quote(t.Name) + " SET " + quote(c.Name) + " = NULL WHERE " + cond
 			}
-			d.cache.clear()
 			if _, err := tx.ExecContext(ctx, d.q(stmt), args...); err != nil {
 				return fmt.Errorf("collect in table %s: %w", t.Name, err)
 			}
