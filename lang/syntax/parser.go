@@ -34,6 +34,7 @@ import (
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/prog-lang/prog/lang/ast"
 	"github.com/prog-lang/prog/lang/diag"
@@ -122,31 +123,23 @@ func Parse(filename string, src []byte) (*ast.File, diag.List) {
 // results do not depend on the order. A small file is parsed in turn.
 func parseChunks(n int, parse func(i int)) {
 	const batch = 64
-	workers := min(goruntime.GOMAXPROCS(0), (n+batch-1)/batch)
-	if workers <= 1 {
+	if n <= batch || goruntime.GOMAXPROCS(0) == 1 {
 		for i := range n {
 			parse(i)
 		}
 		return
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				start := int(next.Add(batch)) - batch
-				if start >= n {
-					return
-				}
-				for i := start; i < min(start+batch, n); i++ {
-					parse(i)
-				}
+	var g errgroup.Group
+	g.SetLimit(goruntime.GOMAXPROCS(0))
+	for start := 0; start < n; start += batch {
+		g.Go(func() error {
+			for i := start; i < min(start+batch, n); i++ {
+				parse(i)
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	g.Wait()
 }
 
 // declName returns the name a declaration's tokens declare, if they get
@@ -710,23 +703,9 @@ func parseFieldInit(lex *cursor) (*ast.FieldInit, error) {
 
 // parseTypeArgs parses `<T, …>(args)` after a generic built-in's name.
 func parseTypeArgs(lex *cursor, fun *ast.Ident) (ast.Expr, error) {
-	lex.Next() // <
-	var targs []ast.TypeExpr
-	for {
-		typ, err := parseType(lex)
-		if err != nil {
-			return nil, err
-		}
-		targs = append(targs, typ)
-		t := lex.Peek()
-		if t.Type == Punct && t.Value == "," {
-			lex.Next()
-			continue
-		}
-		if err := expect(lex, ">"); err != nil {
-			return nil, err
-		}
-		break
+	targs, err := parseTypeArgList(lex)
+	if err != nil {
+		return nil, err
 	}
 	t := lex.Peek()
 	if t.Type != Punct || t.Value != "(" {

@@ -185,19 +185,8 @@ func parseType(lex *cursor) (ast.TypeExpr, error) {
 		lex.Next()
 		named := &ast.NamedType{Pos: t.Pos, Name: t.Value}
 		if isPunct(lex.Peek(), "<") {
-			lex.Next()
-			for {
-				arg, err := parseType(lex)
-				if err != nil {
-					return nil, err
-				}
-				named.Args = append(named.Args, arg)
-				if !isPunct(lex.Peek(), ",") {
-					break
-				}
-				lex.Next()
-			}
-			if err := expect(lex, ">"); err != nil {
+			var err error
+			if named.Args, err = parseTypeArgList(lex); err != nil {
 				return nil, err
 			}
 		}
@@ -225,6 +214,28 @@ func parseType(lex *cursor) (ast.TypeExpr, error) {
 		return &ast.FuncType{Pos: t.Pos, Params: params, Result: result}, nil
 	}
 	return nil, unexpected(t, "type")
+}
+
+// parseTypeArgList parses `<Type, …>`, the type arguments of a generic
+// type or of a generic built-in's call.
+func parseTypeArgList(lex *cursor) ([]ast.TypeExpr, error) {
+	lex.Next() // <
+	var args []ast.TypeExpr
+	for {
+		arg, err := parseType(lex)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, arg)
+		if !isPunct(lex.Peek(), ",") {
+			break
+		}
+		lex.Next()
+	}
+	if err := expect(lex, ">"); err != nil {
+		return nil, err
+	}
+	return args, nil
 }
 
 // parseResult parses the `: Type` result of a function type or lambda, if
