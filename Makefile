@@ -50,6 +50,7 @@ race:
 fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./runtime -run '^$$' -fuzz FuzzProtocol -fuzztime $(FUZZTIME)
+	$(GO) test ./runtime -run '^$$' -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
 
 # Benchmarks print figures; they are never run by `make test`.
 # progbench runs Prog, the floor and socket.io side by side (socket.io is

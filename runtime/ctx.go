@@ -51,9 +51,16 @@ func NewChan[T any](x *Ctx) Chan[T] {
 }
 
 // Send queues v for c's owner; it is delivered when the transaction
-// commits. A send to a channel whose owner is collected does nothing.
+// commits. A send to a channel whose owner is collected does nothing. A
+// value that alone is larger than a page's queue bound fails the send,
+// and so its call: no page could ever take it, and ending the pages it
+// was sent to would let one caller end every other page.
 func Send[T any](x *Ctx, c Chan[T], v T) {
-	x.sends = append(x.sends, pendingSend{ch: c.ID, v: wire(x, v)})
+	w := wire(x, v)
+	if limit := x.srv.cfg.QueueBytes; len(w) > limit {
+		Fail("send: the message is %d bytes on the wire, more than a page may hold (%d bytes, --queue-bytes)", len(w), limit)
+	}
+	x.sends = append(x.sends, pendingSend{ch: c.ID, v: w})
 }
 
 type sent[T any] struct {
@@ -91,6 +98,8 @@ func (x *Ctx) Log(s string) {
 type dbError struct{ err error }
 
 func (e *dbError) Error() string { return "database: " + e.err.Error() }
+
+func (e *dbError) Unwrap() error { return e.err }
 
 func failDB(err error) { panic(&dbError{err}) }
 

@@ -26,6 +26,7 @@ const (
 	pushCutEarly                  // closes the connection before the answer, while the server holds the poll
 	pushCutHalf                   // closes it part way through the answer
 	pushLost                      // reads the answer and drops it, as if it never arrived
+	pushOverlap                   // a second push request while the first is held; both answers count
 	pushFaults
 )
 
@@ -59,18 +60,43 @@ func rawPush(t *testing.T, addr string, p *page, ack int64, fault pushFault, rng
 	return body
 }
 
+// cutPull sends a remote call on a connection of its own and closes it
+// before the answer: the call may have run, or not yet.
+func cutPull(t *testing.T, addr string, p *page, body string, rng *rand.Rand) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /pull/%s HTTP/1.1\r\nHost: %s\r\nProg-Key: %s\r\nContent-Length: %d\r\n\r\n%s", p.sid, addr, p.key, len(body), body)
+	if rng.IntN(2) == 0 {
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		conn.Read(make([]byte, 1+rng.IntN(20))) // part of the answer
+	}
+	conn.Close()
+}
+
 // TestFaultInjection sends messages to a page whose push requests are cut
-// at random before, during and after the answer, while the sender repeats
-// some of its remote calls: every message arrives exactly once, in order,
-// and no call runs twice.
+// at random before, during and after the answer, or overlap, while the
+// sender repeats some of its remote calls, some after cutting the first
+// try mid-flight (the repeat then often comes while the first still
+// runs): every message arrives exactly once, in order, and no call runs
+// twice.
 func TestFaultInjection(t *testing.T) {
 	n := *faultMsgs
-	f := newFixture(t, Config{PollTimeout: 200 * time.Millisecond})
+	waits := make(chan struct{}, 1)
+	f := newFixture(t, Config{PollTimeout: 200 * time.Millisecond}, func(s *Server) {
+		s.hooks.pollWaits = func() {
+			select {
+			case waits <- struct{}{}:
+			default:
+			}
+		}
+	})
 	addr := strings.TrimPrefix(f.http.URL, "http://")
 	recv, send := f.open(t), f.open(t)
 	recv.call(t, "subscribe")
 
-	var repeats atomic.Int64
+	var repeats, cuts atomic.Int64
 	sent := make(chan error, 1)
 	go func() {
 		rng := rand.New(rand.NewPCG(1, 2))
@@ -79,9 +105,13 @@ func TestFaultInjection(t *testing.T) {
 			body := fmt.Sprintf(`{"id":%d,"fn":"say","args":[%q]}`, id, fmt.Sprint(i))
 			want := fmt.Sprintf(`{"id":%d,"ok":null}`, id)
 			times := 1
-			if rng.IntN(4) == 0 {
+			switch rng.IntN(4) {
+			case 0:
 				times = 2 // the same call again, as after a network error
 				repeats.Add(1)
+			case 1:
+				cutPull(t, addr, send, body, rng) // then at once the same call again
+				cuts.Add(1)
 			}
 			for range times {
 				req, _ := http.NewRequest("POST", f.http.URL+"/pull/"+send.sid, strings.NewReader(body))
@@ -110,25 +140,51 @@ func TestFaultInjection(t *testing.T) {
 	for next < n && time.Now().Before(deadline) {
 		fault := pushFault(rng.IntN(int(pushFaults)))
 		counts[fault]++
-		body := rawPush(t, addr, recv, ack, fault, rng)
-		if fault != pushWhole {
-			continue
+		var bodies [][]byte
+		switch fault {
+		case pushWhole:
+			bodies = append(bodies, rawPush(t, addr, recv, ack, fault, rng))
+		case pushOverlap:
+			// The newer request ends the older one; a page's runtime
+			// delivers what either brings, by sequence number.
+			select {
+			case <-waits: // an older request's
+			default:
+			}
+			older := make(chan []byte, 1)
+			go func() {
+				defer close(older) // a nil answer if rawPush fails the test
+				older <- rawPush(t, addr, recv, ack, pushWhole, rand.New(rand.NewPCG(5, 6)))
+			}()
+			select {
+			case <-waits: // the server holds it: the newer one overlaps
+				bodies = append(bodies, rawPush(t, addr, recv, ack, pushWhole, rng), <-older)
+			case b := <-older: // it had messages to answer with at once
+				bodies = append(bodies, b, rawPush(t, addr, recv, ack, pushWhole, rng))
+			}
+		default:
+			rawPush(t, addr, recv, ack, fault, rng)
 		}
-		var res struct{ Msgs []message }
-		if err := json.Unmarshal(body, &res); err != nil {
-			t.Fatalf("push answered %s: %v", body, err)
-		}
-		for _, m := range res.Msgs {
-			if m.Seq <= ack {
-				t.Fatalf("message %d sent again after it was acknowledged (ack %d)", m.Seq, ack)
+		for _, body := range bodies {
+			var res struct{ Msgs []message }
+			if err := json.Unmarshal(body, &res); err != nil {
+				t.Fatalf("push answered %s: %v", body, err)
 			}
-			if m.Seq != ack+1 {
-				t.Fatalf("message %d came after %d: one is lost", m.Seq, ack)
+			for _, m := range res.Msgs {
+				if m.Seq <= ack && fault == pushOverlap {
+					continue // the other answer of the two brought it
+				}
+				if m.Seq <= ack {
+					t.Fatalf("message %d sent again after it was acknowledged (ack %d)", m.Seq, ack)
+				}
+				if m.Seq != ack+1 {
+					t.Fatalf("message %d came after %d: one is lost", m.Seq, ack)
+				}
+				if want := fmt.Sprintf(`"%d"`, next); string(m.V) != want {
+					t.Fatalf("message %d is %s, want %s", m.Seq, m.V, want)
+				}
+				ack, next = m.Seq, next+1
 			}
-			if want := fmt.Sprintf(`"%d"`, next); string(m.V) != want {
-				t.Fatalf("message %d is %s, want %s", m.Seq, m.V, want)
-			}
-			ack, next = m.Seq, next+1
 		}
 	}
 	if err := <-sent; err != nil {
@@ -143,8 +199,8 @@ func TestFaultInjection(t *testing.T) {
 	if len(res.Msgs) != 0 {
 		t.Errorf("after all %d messages, %d more came", n, len(res.Msgs))
 	}
-	t.Logf("%d messages exactly once, in order; polls: %d whole, %d cut early, %d cut half way, %d lost; %d calls repeated",
-		n, counts[pushWhole], counts[pushCutEarly], counts[pushCutHalf], counts[pushLost], repeats.Load())
+	t.Logf("%d messages exactly once, in order; polls: %d whole, %d cut early, %d cut half way, %d lost, %d overlapped; calls: %d repeated, %d cut and repeated",
+		n, counts[pushWhole], counts[pushCutEarly], counts[pushCutHalf], counts[pushLost], counts[pushOverlap], repeats.Load(), cuts.Load())
 }
 
 // heapAndGoroutines returns the live heap after a collection, and the
@@ -189,11 +245,9 @@ func TestCollectedSessionsFreeMemory(t *testing.T) {
 	}
 	heap1, g1 := heapAndGoroutines(f)
 	// Their pages are gone: as if the client timeout had passed.
+	f.manual(t)
 	f.age()
-	deadline := time.Now().Add(time.Minute) // -race is slow
-	for f.leftRows(t) < 1000 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	f.srv.collect()
 	if n := f.leftRows(t); n != 1000 {
 		t.Fatalf("%d of 1000 sessions collected", n)
 	}
@@ -205,5 +259,51 @@ func TestCollectedSessionsFreeMemory(t *testing.T) {
 	}
 	if grown := int64(heap2) - int64(heap0); grown > int64(heap1-heap0)/4 {
 		t.Errorf("the heap kept %d KiB of the %d KiB that 1000 sessions took", grown>>10, (heap1-heap0)>>10)
+	}
+}
+
+// A call whose request is cut while it runs, and repeated before it ends,
+// runs once: the repeat waits for the first run's answer, and its sends
+// are delivered once.
+func TestCutPullRepeatedWhileRunning(t *testing.T) {
+	running, release, repeated := make(chan struct{}), make(chan struct{}), make(chan int64, 1)
+	var runs atomic.Int64
+	f := newFixture(t, Config{PollTimeout: 50 * time.Millisecond}, func(s *Server) {
+		s.hooks.callRepeated = func(id int64) { repeated <- id }
+		s.prog.Remote["hold"] = func(args []json.RawMessage) (func(*Ctx) any, error) {
+			return func(x *Ctx) any {
+				runs.Add(1)
+				running <- struct{}{}
+				<-release
+				for _, s := range All(x, scanSubscribers) {
+					Send(x, s.Ch, "held")
+				}
+				return runs.Load()
+			}, nil
+		}
+	})
+	addr := strings.TrimPrefix(f.http.URL, "http://")
+	a := f.open(t)
+	a.call(t, "subscribe")
+	body := `{"id":2,"fn":"hold","args":[]}`
+	cutPull(t, addr, a, body, rand.New(rand.NewPCG(1, 1)))
+	<-running
+	answer := make(chan string, 1)
+	go func() {
+		_, got := a.do(t, "POST", "/pull/"+a.sid, a.key, body)
+		answer <- got
+	}()
+	if id := <-repeated; id != 2 {
+		t.Fatalf("call %d repeated, want 2", id)
+	}
+	close(release)
+	if got := <-answer; got != `{"id":2,"ok":1}` {
+		t.Errorf("the repeat answered %s, want the first run's answer", got)
+	}
+	if got := a.push(t, 0); strings.Count(got, `"held"`) != 1 {
+		t.Errorf("push: %s, want the call's one message", got)
+	}
+	if n := runs.Load(); n != 1 {
+		t.Errorf("the call ran %d times", n)
 	}
 }

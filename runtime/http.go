@@ -26,6 +26,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /push/{sid}", s.push)
 	mux.HandleFunc("OPTIONS /push/{sid}", s.push)
 	mux.HandleFunc("POST /pull/{sid}", s.pull)
+	mux.HandleFunc("POST /leave/{sid}", s.leave)
 	mux.HandleFunc("/", noRoute)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -46,7 +47,7 @@ func noRoute(w http.ResponseWriter, r *http.Request) {
 		allow = "GET, HEAD"
 	case len(parts) == 3 && parts[1] == "push" && parts[2] != "":
 		allow = "GET, HEAD, OPTIONS"
-	case len(parts) == 3 && parts[1] == "pull" && parts[2] != "":
+	case len(parts) == 3 && (parts[1] == "pull" || parts[1] == "leave") && parts[2] != "":
 		allow = "POST"
 	default:
 		writeJSONError(w, http.StatusNotFound, "not found")
@@ -60,8 +61,7 @@ func writeJSONError(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	b, _ := json.Marshal(map[string]string{"err": msg})
-	w.Write(append(b, '\n'))
+	w.Write(append(appendString([]byte(`{"err":`), msg), "}\n"...))
 }
 
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +98,7 @@ func (s *Server) contentSecurityPolicy() string {
 
 // page starts a session and serves the page.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	ss := newSession(Client(s.clients.Add(1)), time.Now())
+	ss := newSession(Client(s.clients.Add(1)), s.now())
 	s.mu.Lock()
 	s.sessions[ss.id] = ss
 	s.mu.Unlock()
@@ -195,13 +195,21 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 	ss.pollGen++
 	gen := ss.pollGen
 	ss.polling++
-	ss.lastSeen = time.Now()
+	ss.lastSeen = s.now()
+	ss.cutAt = time.Time{}
 	ss.wakeLocked() // an older poll for this session ends
+	cut := false    // the page closed this request
 	defer func() {
 		ss.mu.Lock()
 		ss.polling--
-		ss.lastSeen = time.Now()
+		ss.lastSeen = s.now()
+		if cut && ss.pollGen == gen {
+			ss.cutAt = ss.lastSeen
+		}
 		ss.mu.Unlock()
+		if s.hooks.pollEnds != nil {
+			s.hooks.pollEnds(cut)
+		}
 	}()
 	timer := time.NewTimer(s.cfg.PollTimeout)
 	defer timer.Stop()
@@ -209,14 +217,19 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 	for !expired && len(ss.queue) == 0 && ss.pollGen == gen && !ss.gone && ss.ended == "" {
 		wake := ss.waitLocked()
 		ss.mu.Unlock()
+		if s.hooks.pollWaits != nil {
+			s.hooks.pollWaits()
+		}
 		select {
 		case <-wake:
 		case <-timer.C:
 			expired = true
-		case <-r.Context().Done():
-			expired = true
 		case <-s.done:
 			expired = true
+		case <-r.Context().Done():
+			// The page went away, or its network did: unless it polls
+			// again within the leave grace, its client is collected.
+			expired, cut = true, true
 		}
 		ss.mu.Lock()
 	}
@@ -269,11 +282,6 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 	if ss == nil {
 		return
 	}
-	var req struct {
-		ID   *int64            `json:"id"`
-		Fn   string            `json:"fn"`
-		Args []json.RawMessage `json:"args"`
-	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -281,50 +289,54 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBody))
 			return
 		}
-		writeJSONError(w, http.StatusBadRequest, "reading the request: "+err.Error())
+		s.log.Debug("reading a call", "client", ss.client, "err", err)
+		writeJSONError(w, http.StatusBadRequest, "the request's body could not be read")
 		return
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "malformed JSON: "+err.Error())
+	id, fn, args, msg := parseCall(body)
+	if msg != "" {
+		writeJSONError(w, http.StatusBadRequest, msg)
 		return
 	}
-	if req.ID == nil || *req.ID <= 0 {
-		writeJSONError(w, http.StatusBadRequest, "a call needs an id > 0")
-		return
-	}
-	remote, ok := s.prog.Remote[req.Fn]
+	remote, ok := s.prog.Remote[fn]
 	if !ok {
-		writeJSONError(w, http.StatusNotFound, fmt.Sprintf("no remote function %q", req.Fn))
+		writeJSONError(w, http.StatusNotFound, fmt.Sprintf("no remote function %q", fn))
 		return
 	}
-	run, err := remote(req.Args)
+	run, err := remote(args)
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, req.Fn+": "+err.Error())
+		var arg *argError
+		if errors.As(err, &arg) {
+			writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("argument %d of %s: %v", arg.n, fn, arg.err))
+		} else {
+			writeJSONError(w, http.StatusBadRequest, fn+": "+err.Error())
+		}
 		return
 	}
-	res, isNew, ok := ss.call(*req.ID)
+	res, isNew, ok := ss.call(id)
 	if !ok {
-		writeJSONError(w, http.StatusConflict, fmt.Sprintf("call id %d is too old to answer again", *req.ID))
+		writeJSONError(w, http.StatusConflict, fmt.Sprintf("call id %d is too old to answer again", id))
 		return
 	}
 	if isNew {
 		// The call runs to its end even if the client goes away: a retry
 		// with the same id gets its answer.
-		done := ss.takeTurn(*req.ID, s.gapWait)
+		done := ss.takeTurn(id, s.gapWait, s.hooks.callWaits)
 		v, err := s.run(context.WithoutCancel(r.Context()), ss, run)
 		done()
-		id := strconv.FormatInt(*req.ID, 10)
+		ids := strconv.FormatInt(id, 10)
 		if err != nil {
-			msg, _ := json.Marshal(err.Error())
-			res.body = []byte(`{"id":` + id + `,"err":` + string(msg) + "}\n")
-			s.log.Info("remote call failed", "fn", req.Fn, "client", ss.client, "err", err)
+			res.body = append(appendString([]byte(`{"id":`+ids+`,"err":`), pageError(err)), "}\n"...)
+			s.log.Info("remote call failed", "fn", fn, "client", ss.client, "err", err)
 		} else {
 			if len(v) == 0 {
 				v = []byte("null")
 			}
-			res.body = []byte(`{"id":` + id + `,"ok":` + string(v) + "}\n")
+			res.body = []byte(`{"id":` + ids + `,"ok":` + string(v) + "}\n")
 		}
 		close(res.done)
+	} else if s.hooks.callRepeated != nil {
+		s.hooks.callRepeated(id)
 	}
 	select {
 	case <-res.done:
@@ -334,4 +346,63 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(res.body)
+}
+
+// parseCall reads a call's body, {"id":5,"fn":"post","args":[…]}. msg says
+// what is wrong with it, in the protocol's terms (encoding/json's own
+// errors name Go types).
+func parseCall(body []byte) (id int64, fn string, args []json.RawMessage, msg string) {
+	var req struct {
+		ID, Fn, Args json.RawMessage
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return 0, "", nil, fmt.Sprintf("malformed JSON at byte %d of the body", syntax.Offset)
+		}
+		return 0, "", nil, `malformed JSON: the body must be an object {"id":…,"fn":…,"args":[…]}`
+	}
+	if json.Unmarshal(req.ID, &id) != nil || id <= 0 {
+		return 0, "", nil, "a call needs an id, a whole number > 0"
+	}
+	if json.Unmarshal(req.Fn, &fn) != nil {
+		return 0, "", nil, "a call needs fn, the function's name as a string"
+	}
+	if req.Args != nil && json.Unmarshal(req.Args, &args) != nil {
+		return 0, "", nil, "malformed JSON: args must be a list"
+	}
+	return id, fn, args, ""
+}
+
+// leave is the beacon a page sends when it closes: POST /leave/<sid> with
+// {"key":"…"} (sendBeacon cannot set headers, and the key never goes in a
+// URL). The client is collected at once. An unknown session answers 204
+// too: the page is gone either way.
+func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<10))
+	var req struct{ Key string }
+	if err != nil || json.Unmarshal(body, &req) != nil {
+		writeJSONError(w, http.StatusBadRequest, `the body must be {"key":"…"}, the session's key`)
+		return
+	}
+	s.mu.Lock()
+	ss := s.sessions[r.PathValue("sid")]
+	s.mu.Unlock()
+	if ss != nil && !ss.keyOK(req.Key) {
+		writeJSONError(w, http.StatusForbidden, "wrong session key")
+		return
+	}
+	if ss != nil {
+		ss.mu.Lock()
+		if ss.ended == "" {
+			ss.ended = "the page was closed"
+		}
+		ss.wakeLocked()
+		ss.mu.Unlock()
+		select {
+		case s.collectNow <- struct{}{}:
+		default: // the collector is about to run
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

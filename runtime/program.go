@@ -22,8 +22,7 @@ type Program struct {
 	// Remote holds the functions the client may call, by their source name.
 	Remote map[string]Remote
 	Every  []Every
-	// Leave runs when a client is collected, before its rows go.
-	Leave []func(x *Ctx, c Client)
+	Leave  []Leave
 }
 
 // Remote decodes the arguments of a remote call and returns the call to
@@ -33,8 +32,16 @@ type Remote func(args []json.RawMessage) (run func(x *Ctx) any, err error)
 
 // Every is a task that runs on the server every Period.
 type Every struct {
+	Pos    string // where the program declares it, file:line:col, for the log
 	Period time.Duration
 	Run    func(x *Ctx)
+}
+
+// Leave is an `on leave` handler: it runs when a client is collected,
+// before the client's rows go, in a transaction of its own.
+type Leave struct {
+	Pos string
+	Run func(x *Ctx, c Client)
 }
 
 // Table is a table's schema: what the runtime needs to create it and to

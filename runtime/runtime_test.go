@@ -76,7 +76,7 @@ func (f *fixture) collectWhileCalling(t testing.TB, n int, collect func()) (live
 	for range n {
 		f.open(t).call(t, "subscribe")
 	}
-	f.srv.Halt() // no collector of its own: the caller collects
+	f.manual(t)
 	f.age()
 	live = f.open(t)
 	stop, done := make(chan struct{}), make(chan struct{})
@@ -98,6 +98,10 @@ func (f *fixture) collectWhileCalling(t testing.TB, n int, collect func()) (live
 	<-done
 	return live, worst
 }
+
+// manual stops the server's tasks and collector: the test collects, by
+// calling collect.
+func (f *fixture) manual(testing.TB) { f.srv.stopTasks() }
 
 // age makes every session look as if its page went away long ago: the
 // next collection collects them all.
@@ -127,7 +131,10 @@ func (f *fixture) leftRows(t testing.TB, who ...Client) int {
 	return n
 }
 
-func newFixture(t testing.TB, cfg Config) *fixture {
+// newFixture starts a server of the test program with cfg; each setup
+// function may change the server (its hooks, its program) before it
+// starts serving.
+func newFixture(t testing.TB, cfg Config, setup ...func(*Server)) *fixture {
 	t.Helper()
 	f := &fixture{left: make(chan Client, 8)}
 	p := &Program{
@@ -223,6 +230,14 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 			"count": func(args []json.RawMessage) (func(*Ctx) any, error) {
 				return func(*Ctx) any { return f.runs.Add(1) }, nil
 			},
+			// explode fails as a bug in the runtime would: with a Go panic.
+			"explode": func(args []json.RawMessage) (func(*Ctx) any, error) {
+				return func(*Ctx) any {
+					var m map[string]int
+					m["x"] = 1
+					return Unit{}
+				}, nil
+			},
 			"big": func(args []json.RawMessage) (func(*Ctx) any, error) {
 				var n int64
 				if err := Args(args, &n); err != nil {
@@ -231,13 +246,13 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 				return func(*Ctx) any { return Add(n, 1) }, nil
 			},
 		},
-		Leave: []func(*Ctx, Client){func(x *Ctx, c Client) {
+		Leave: []Leave{{Pos: "test.prog:1:1", Run: func(x *Ctx, c Client) {
 			x.Exec(`INSERT INTO "left" ("who") VALUES (?)`, int64(c))
 			select {
 			case f.left <- c:
 			default: // a benchmark collecting many: the count is enough
 			}
-		}},
+		}}},
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -254,6 +269,9 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 	srv, err := NewServer(context.Background(), p, cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range setup {
+		f(srv)
 	}
 	srv.Start()
 	f.srv = srv
@@ -361,7 +379,8 @@ func TestPageAndBundle(t *testing.T) {
 
 func TestPushDeliversAcknowledges(t *testing.T) {
 	bothDBs(t, func(t *testing.T, db string) {
-		f := newFixture(t, Config{DB: db})
+		waits := make(chan struct{}, 1)
+		f := newFixture(t, Config{DB: db}, func(s *Server) { s.hooks.pollWaits = func() { waits <- struct{}{} } })
 		a, b := f.open(t), f.open(t)
 		ch := a.call(t, "subscribe")
 		if want := fmt.Sprintf(`{"id":1,"ok":{"ch":%d,"owner":%d}}`, f.srv.base+1, f.srv.base+1); ch != want {
@@ -379,7 +398,7 @@ func TestPushDeliversAcknowledges(t *testing.T) {
 		// A held poll answers as soon as a message comes.
 		done := make(chan string)
 		go func() { done <- a.push(t, 2) }()
-		time.Sleep(100 * time.Millisecond)
+		<-waits // the server holds it
 		b.call(t, "post", "three", false)
 		select {
 		case got := <-done:
@@ -394,7 +413,8 @@ func TestPushDeliversAcknowledges(t *testing.T) {
 
 func TestPollTimeoutAndNewerPoll(t *testing.T) {
 	bothDBs(t, func(t *testing.T, db string) {
-		f := newFixture(t, Config{DB: db, PollTimeout: 300 * time.Millisecond})
+		waits := make(chan struct{}, 4)
+		f := newFixture(t, Config{DB: db, PollTimeout: 300 * time.Millisecond}, func(s *Server) { s.hooks.pollWaits = func() { waits <- struct{}{} } })
 		a := f.open(t)
 		start := time.Now()
 		if got := a.push(t, 0); got != `{"msgs":[]}` {
@@ -403,10 +423,11 @@ func TestPollTimeoutAndNewerPoll(t *testing.T) {
 		if d := time.Since(start); d < 250*time.Millisecond {
 			t.Errorf("idle push answered after %v, before the poll timeout", d)
 		}
+		<-waits
 		f.srv.cfg.PollTimeout = time.Minute
 		older := make(chan string)
 		go func() { older <- a.push(t, 0) }()
-		time.Sleep(100 * time.Millisecond)
+		<-waits // the server holds the older poll
 		newer := make(chan string)
 		go func() { newer <- a.push(t, 0) }()
 		select {
@@ -440,12 +461,17 @@ func TestBadRequests(t *testing.T) {
 			{"ack not a number", "GET", "/push/" + a.sid + "?ack=x", a.key, ``, 400, "ack"},
 			{"malformed JSON", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":`, 400, "malformed JSON"},
 			{"missing id", "POST", "/pull/" + a.sid, a.key, `{"fn":"count","args":[]}`, 400, "id"},
+			{"id a string", "POST", "/pull/" + a.sid, a.key, `{"id":"1","fn":"count","args":[]}`, 400, "a call needs an id, a whole number > 0"},
+			{"fn a number", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":7,"args":[]}`, 400, "a call needs fn, the function's name as a string"},
+			{"leave with the wrong key", "POST", "/leave/" + a.sid, "", `{"key":"wrong"}`, 403, "wrong session key"},
+			{"leave with no key", "POST", "/leave/" + a.sid, "", `key`, 400, `the body must be {\"key\":\"…\"}`},
+			{"GET on leave", "GET", "/leave/" + a.sid, "", ``, 405, "allowed: POST"},
 			{"unknown function", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"nope","args":[]}`, 404, `no remote function \"nope\"`},
-			{"wrong argument type", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":[1,false]}`, 400, "argument 1: want a string, got a number"},
-			{"too few arguments", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x"]}`, 400, "want 2 arguments, got 1"},
-			{"float for an int", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"big","args":[1.5]}`, 400, "want an int"},
+			{"wrong argument type", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":[1,false]}`, 400, "argument 1 of post: expected a string, got a number"},
+			{"too few arguments", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x"]}`, 400, "post: expected 2 arguments, got 1"},
+			{"float for an int", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"big","args":[1.5]}`, 400, "argument 1 of big: expected an int, got a number"},
 			{"body over the limit", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"count","args":["` + strings.Repeat("x", defaultMaxBody) + `"]}`, 413, "over"},
-			{"too many arguments", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x",false,3]}`, 400, "want 2 arguments, got 3"},
+			{"too many arguments", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":["x",false,3]}`, 400, "post: expected 2 arguments, got 3"},
 			{"args not a list", "POST", "/pull/" + a.sid, a.key, `{"id":1,"fn":"post","args":{"text":"x"}}`, 400, "malformed JSON"},
 			{"body not an object", "POST", "/pull/" + a.sid, a.key, `[1,2]`, 400, "malformed JSON"},
 			{"missing key", "POST", "/pull/" + a.sid, "", `{"id":1,"fn":"count","args":[]}`, 403, "wrong session key"},
@@ -464,6 +490,10 @@ func TestBadRequests(t *testing.T) {
 				code, body := a.do(t, c.method, c.path, c.key, c.body)
 				if code != c.code || !strings.Contains(body, c.err) || !json.Valid([]byte(body)) || strings.Contains(body, "\n") {
 					t.Errorf("%s %s %.40s: %d %s, want %d with %q, on one line of JSON", c.method, c.path, c.body, code, body, c.code, c.err)
+				}
+				// The page is told in the protocol's terms, never Go's.
+				if strings.Contains(body, "Go ") || strings.Contains(body, "int64") || strings.Contains(body, "struct") {
+					t.Errorf("%s %s %.40s: %s names Go types", c.method, c.path, c.body, body)
 				}
 			})
 		}
@@ -498,15 +528,18 @@ func TestRepeatedCallIDRunsOnce(t *testing.T) {
 // Calls of one session run in id order: a call that comes before a
 // smaller id waits for it, though not for ever (gapWait).
 func TestCallsRunInIDOrder(t *testing.T) {
-	f := newFixture(t, Config{})
+	waiting := make(chan int64, 8)
+	f := newFixture(t, Config{}, func(s *Server) { s.hooks.callWaits = func(id int64) { waiting <- id } })
 	a := f.open(t)
 	answers := make(chan string, 3)
-	for _, id := range []int{3, 2} {
+	for _, id := range []int64{3, 2} {
 		go func() {
 			_, body := a.do(t, "POST", "/pull/"+a.sid, a.key, fmt.Sprintf(`{"id":%d,"fn":"count","args":[]}`, id))
 			answers <- body
 		}()
-		time.Sleep(50 * time.Millisecond)
+		if got := <-waiting; got != id { // it waits for call 1
+			t.Fatalf("call %d waits, want %d", got, id)
+		}
 	}
 	_, body := a.do(t, "POST", "/pull/"+a.sid, a.key, `{"id":1,"fn":"count","args":[]}`)
 	got := map[string]bool{body: true, <-answers: true, <-answers: true}
@@ -560,7 +593,9 @@ func TestFailedCallRollsBack(t *testing.T) {
 
 func TestCollectClient(t *testing.T) {
 	bothDBs(t, func(t *testing.T, db string) {
-		f := newFixture(t, Config{DB: db, ClientTimeout: 500 * time.Millisecond, PollTimeout: 50 * time.Millisecond})
+		collected := make(chan Client, 1)
+		f := newFixture(t, Config{DB: db, ClientTimeout: 500 * time.Millisecond, PollTimeout: 50 * time.Millisecond},
+			func(s *Server) { s.hooks.collected = func(c Client) { collected <- c } })
 		a, b := f.open(t), f.open(t)
 		a.call(t, "subscribe")
 		b.call(t, "subscribe")
@@ -596,7 +631,7 @@ func TestCollectClient(t *testing.T) {
 		case <-time.After(f.srv.cfg.ClientTimeout + 2*time.Second):
 			t.Fatal("a client without push requests was not collected within the client timeout and 2 s")
 		}
-		time.Sleep(100 * time.Millisecond)
+		<-collected // its rows are gone
 		if code, _ := a.do(t, "GET", "/push/"+a.sid+"?ack=0", a.key, ""); code != 410 {
 			t.Errorf("push of a collected client: %d, want 410", code)
 		}
@@ -993,7 +1028,7 @@ func TestTableCache(t *testing.T) {
 			driver, dsn = "sqlite", "file:"+db+"?_pragma=busy_timeout(5000)"
 		}
 		f := newFixture(t, Config{DB: db})
-		f.srv.Halt() // the test collects
+		f.manual(t)
 		p := f.open(t)
 		want := 0
 		check := func(after string) {

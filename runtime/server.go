@@ -21,6 +21,7 @@ type Config struct {
 	ClientTimeout time.Duration // a client without a push request this long is collected
 	PollTimeout   time.Duration // a push request with nothing to say answers after this long
 	PushOrigin    string        // another origin for push requests, or ""
+	LeaveGrace    time.Duration // a client whose page closed its push request without a new one this long is collected
 	MaxBody       int64         // the largest remote-call body, in bytes
 	Limits                      // what one session's queue may hold
 	Log           *slog.Logger
@@ -31,6 +32,7 @@ const (
 	defaultMaxBody    = 1 << 20
 	defaultQueueMsgs  = 10000
 	defaultQueueBytes = 4 << 20
+	defaultLeaveGrace = 10 * time.Second
 )
 
 // Server serves one program.
@@ -50,9 +52,35 @@ type Server struct {
 	gapWait  time.Duration // how long a call waits for smaller ids
 	retries  atomic.Int64  // transactions run again after failing to serialize
 
-	done    chan struct{} // closed at shutdown: push requests answer at once
-	stopped sync.Once
-	tasks   sync.WaitGroup
+	done     chan struct{} // closed at shutdown: push requests answer at once
+	stopped  sync.Once
+	quit     chan struct{} // closed to stop the tasks and the collector
+	quitOnce sync.Once
+	tasks    sync.WaitGroup
+	ctx      context.Context // the tasks' and the collector's; ended by Halt
+	cancel   context.CancelFunc
+
+	// The collector: collectNow asks it to run at once (a page said it
+	// closed); leaving holds the clients whose collection has not yet
+	// committed, for the next run, while the database is unavailable.
+	collectNow chan struct{}
+	collectMu  sync.Mutex
+	leaving    []*leaving
+	collectLog errorLog
+	leaveLogs  []errorLog // one for each on leave handler
+
+	now   func() time.Time // time.Now; tests move it on
+	hooks hooks
+}
+
+// hooks tell tests what the server is doing, so that they can wait for it
+// instead of sleeping and hoping. A real server has none.
+type hooks struct {
+	pollWaits    func()         // a push request found nothing to answer and waits
+	pollEnds     func(cut bool) // a push request is done; cut: the page closed it
+	callWaits    func(id int64) // a remote call waits for the calls before it
+	callRepeated func(id int64) // a call id came again, and waits for the first run's answer
+	collected    func(c Client) // a collected client's rows are gone
 }
 
 // NewServer opens the database, makes the tables and forgets the clients
@@ -69,6 +97,9 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	}
 	if cfg.QueueBytes <= 0 {
 		cfg.QueueBytes = defaultQueueBytes
+	}
+	if cfg.LeaveGrace <= 0 {
+		cfg.LeaveGrace = defaultLeaveGrace
 	}
 	db, err := openDB(ctx, cfg.DB, p.Tables)
 	if err != nil {
@@ -88,7 +119,13 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 		owners:   map[int64]*session{},
 		gapWait:  gapWait,
 		done:     make(chan struct{}),
+		quit:     make(chan struct{}),
+
+		collectNow: make(chan struct{}, 1),
+		leaveLogs:  make([]errorLog, len(p.Leave)),
+		now:        time.Now,
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	// Ids of clients and channels start at run·2^32: they never repeat
 	// an earlier run's, and stay below 2^53, exact in JavaScript.
 	s.base = (run % (1 << 20)) << 32
@@ -115,15 +152,21 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 // Start runs the tasks and the collector until Close.
 func (s *Server) Start() {
 	for _, e := range s.prog.Every {
-		s.goTask(e.Period, func() {
-			s.run(context.Background(), nil, func(x *Ctx) any { e.Run(x); return nil })
+		log := &errorLog{}
+		s.goTask(e.Period, nil, func() {
+			_, err := s.run(s.ctx, nil, func(x *Ctx) any { e.Run(x); return nil })
+			if err != nil && s.ctx.Err() == nil {
+				log.log(s.log, "task failed", "task", "every "+e.Period.String(), "pos", e.Pos, "err", err)
+			}
 		})
 	}
-	period := min(max(s.cfg.ClientTimeout/4, 10*time.Millisecond), time.Second)
-	s.goTask(period, s.collect)
+	period := min(max(min(s.cfg.ClientTimeout, s.cfg.LeaveGrace)/4, 10*time.Millisecond), time.Second)
+	s.goTask(period, s.collectNow, s.collect)
 }
 
-func (s *Server) goTask(period time.Duration, f func()) {
+// goTask runs f every period, and at once when wake has a value, until
+// Halt.
+func (s *Server) goTask(period time.Duration, wake <-chan struct{}, f func()) {
 	s.tasks.Add(1)
 	go func() {
 		defer s.tasks.Done()
@@ -131,19 +174,63 @@ func (s *Server) goTask(period time.Duration, f func()) {
 		defer t.Stop()
 		for {
 			select {
-			case <-s.done:
+			case <-s.quit:
 				return
 			case <-t.C:
-				f()
+			case <-wake:
 			}
+			f()
 		}
 	}()
+}
+
+// errorLogEvery is how often errorLog lets a line through.
+const errorLogEvery = 10 * time.Second
+
+// errorLog logs the errors of one source (a task, an on leave handler, the
+// collector) at most once every interval, counting the lines it held back:
+// a task that fails every 10 ms must not flood the log.
+type errorLog struct {
+	every time.Duration // errorLogEvery when zero
+	mu    sync.Mutex
+	last  time.Time
+	held  int
+}
+
+func (l *errorLog) log(log *slog.Logger, msg string, args ...any) {
+	l.mu.Lock()
+	now := time.Now()
+	every := l.every
+	if every == 0 {
+		every = errorLogEvery
+	}
+	if !l.last.IsZero() && now.Sub(l.last) < every {
+		l.held++
+		l.mu.Unlock()
+		return
+	}
+	held := l.held
+	l.last, l.held = now, 0
+	l.mu.Unlock()
+	if held > 0 {
+		args = append(args, "held_back", held)
+	}
+	log.Error(msg, args...)
 }
 
 // Halt stops the tasks and answers the open push requests at once; remote
 // calls still run. Shutdown calls it before waiting for the handlers.
 func (s *Server) Halt() {
-	s.stopped.Do(func() { close(s.done) })
+	s.stopped.Do(func() {
+		close(s.done)
+		s.cancel() // a task waiting on the database gives up
+	})
+	s.stopTasks()
+}
+
+// stopTasks stops the tasks and the collector, and waits for them.
+func (s *Server) stopTasks() {
+	s.quitOnce.Do(func() { close(s.quit) })
 	s.tasks.Wait()
 }
 
@@ -206,7 +293,7 @@ func (s *Server) attempt(ctx context.Context, self *session, body func(x *Ctx) a
 				err = e
 			default:
 				s.log.Error("panic in program", "panic", r, "stack", string(debug.Stack()))
-				err = &Error{Msg: fmt.Sprint(r)}
+				err = &internalError{r}
 			}
 			result = nil
 		}
@@ -265,19 +352,75 @@ func (s *Server) dropChans(chans []int64) {
 	}
 }
 
-// collect ends the sessions whose client timed out or fell behind: on
-// leave runs, then their rows are deleted or nulled, and their queues
-// dropped.
+// internalError is a panic that is not a Prog runtime error: a bug in the
+// runtime or the compiler. Its text stays in the server log.
+type internalError struct{ panic any }
+
+func (e *internalError) Error() string { return fmt.Sprintf("internal error: %v", e.panic) }
+
+// A leaving client is one being collected. Each of its on leave handlers
+// runs in a transaction of its own, then its rows are deleted or nulled in
+// another; next is the next handler to run. A step that finds the
+// database unavailable is tried again on the collector's next run, so a
+// client collected while the database is down loses its rows, and its
+// on leave runs, once the database answers again.
+type leaving struct {
+	ss     *session
+	reason string
+	next   int
+}
+
+// collect ends the sessions whose page went away (no push request for the
+// client timeout, a push request closed by the page and not renewed within
+// the leave grace, a page that said it closed) or fell behind, and
+// collects their clients: on leave runs, then their rows go.
 func (s *Server) collect() {
-	now := time.Now()
-	var gone []*session
+	s.collectMu.Lock()
+	defer s.collectMu.Unlock()
+	s.leaving = append(s.leaving, s.expire(s.now())...)
+	kept := s.leaving[:0]
+	for i, l := range s.leaving {
+		err := s.forgetClient(l)
+		if err == nil {
+			continue
+		}
+		kept = append(kept, l)
+		if s.ctx.Err() != nil { // shutting down
+			kept = append(kept, s.leaving[i+1:]...)
+			break
+		}
+		if unavailable(err) {
+			// The rest would fail the same way: they wait for the next run.
+			kept = append(kept, s.leaving[i+1:]...)
+			s.collectLog.log(s.log, "collecting clients: the database is unavailable; trying again", "clients", len(kept), "err", err)
+			break
+		}
+		s.collectLog.log(s.log, "collecting a client", "client", l.ss.client, "err", err)
+	}
+	clear(s.leaving[len(kept):])
+	s.leaving = kept
+}
+
+// expire takes the sessions to collect out of the server, so that no new
+// call or push finds them and no send reaches them.
+func (s *Server) expire(now time.Time) []*leaving {
+	var gone []*leaving
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for id, ss := range s.sessions {
 		ss.mu.Lock()
-		if ss.ended != "" || ss.polling == 0 && now.Sub(ss.lastSeen) > s.cfg.ClientTimeout {
+		reason := ss.ended
+		switch {
+		case reason != "" || ss.polling > 0:
+		case now.Sub(ss.lastSeen) > s.cfg.ClientTimeout:
+			reason = "no push request for the client timeout"
+		case !ss.cutAt.IsZero() && now.Sub(ss.cutAt) > s.cfg.LeaveGrace:
+			reason = "the page closed its push request and made no new one within the leave grace"
+		}
+		if reason != "" {
 			ss.gone = true
 			ss.queue = nil
-			gone = append(gone, ss)
+			gone = append(gone, &leaving{ss: ss, reason: reason})
 			delete(s.sessions, id)
 			for _, c := range ss.chans {
 				delete(s.owners, c)
@@ -285,24 +428,35 @@ func (s *Server) collect() {
 		}
 		ss.mu.Unlock()
 	}
-	s.mu.Unlock()
-	for _, ss := range gone {
-		reason := ss.ended
-		if reason == "" {
-			reason = "no push request for the client timeout"
+	return gone
+}
+
+// forgetClient runs what is left of l's collection. A runtime error in an
+// on leave handler is logged and does not stop the collection; only an
+// unavailable database makes it stop, to go on later.
+func (s *Server) forgetClient(l *leaving) error {
+	c := l.ss.client
+	if l.next == 0 {
+		s.log.Info("client collected", "client", c, "reason", l.reason)
+	}
+	for ; l.next < len(s.prog.Leave); l.next++ {
+		h := s.prog.Leave[l.next]
+		_, err := s.run(s.ctx, nil, func(x *Ctx) any { h.Run(x, c); return nil })
+		if err != nil && (unavailable(err) || s.ctx.Err() != nil) {
+			return err
 		}
-		s.log.Info("client collected", "client", ss.client, "reason", reason)
-		_, err := s.run(context.Background(), nil, func(x *Ctx) any {
-			for _, leave := range s.prog.Leave {
-				leave(x, ss.client)
-			}
-			if err := s.db.forget(x.ctx, x.begin(), s.prog.Tables, false, []int64{int64(ss.client)}, ss.chans); err != nil {
-				failDB(err)
-			}
-			return nil
-		})
 		if err != nil {
-			s.log.Error("collecting a client", "client", ss.client, "err", err)
+			s.leaveLogs[l.next].log(s.log, "on leave failed; the client's rows go all the same", "pos", h.Pos, "client", c, "err", err)
 		}
 	}
+	_, err := s.run(s.ctx, nil, func(x *Ctx) any {
+		if err := s.db.forget(x.ctx, x.begin(), s.prog.Tables, false, []int64{int64(c)}, l.ss.chans); err != nil {
+			failDB(err)
+		}
+		return nil
+	})
+	if err == nil && s.hooks.collected != nil {
+		s.hooks.collected(c)
+	}
+	return err
 }

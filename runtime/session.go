@@ -23,6 +23,7 @@ type session struct {
 	pollGen  int64         // the number of the newest push request
 	polling  int           // push requests open now
 	lastSeen time.Time     // when a push request last began or ended
+	cutAt    time.Time     // when the page closed a push request, if it has made none since
 	bytes    int           // the size of the queued values
 	chans    []int64
 	calls    map[int64]*callResult
@@ -117,7 +118,8 @@ func (s *session) enqueue(ch int64, v json.RawMessage, lim Limits) (ended bool) 
 		return false
 	}
 	if len(s.queue) >= lim.QueueMsgs || s.bytes+len(v) > lim.QueueBytes {
-		s.ended = fmt.Sprintf("the page fell behind: %d messages (%d bytes) were waiting for it", len(s.queue), s.bytes)
+		s.ended = fmt.Sprintf("the page fell behind: %d messages (%d bytes) were waiting for it to acknowledge them, and one more of %d bytes would pass its bound of %d messages or %d bytes",
+			len(s.queue), s.bytes, len(v), lim.QueueMsgs, lim.QueueBytes)
 		s.queue, s.bytes = nil, 0
 		s.wakeLocked()
 		return true
@@ -154,14 +156,18 @@ const gapWait = 2 * time.Second
 
 // takeTurn waits until call id may run, and returns the function that
 // ends its turn. A call runs once every smaller id has run, or after
-// wait; calls of one session never run at the same time.
-func (s *session) takeTurn(id int64, wait time.Duration) (done func()) {
+// wait; calls of one session never run at the same time. waits, if set,
+// is told each time the call waits (a test hook).
+func (s *session) takeTurn(id int64, wait time.Duration, waits func(id int64)) (done func()) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	s.mu.Lock()
 	for waiting := true; waiting && id > s.lastRun+1; {
 		ran := s.ran
 		s.mu.Unlock()
+		if waits != nil {
+			waits(id)
+		}
 		select {
 		case <-ran:
 		case <-deadline.C:

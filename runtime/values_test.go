@@ -71,12 +71,12 @@ func TestWireRoundTrip(t *testing.T) {
 	}
 	for raw, msg := range map[string]string{
 		`{"a":[1],"b":null}`:                             "record of 3 fields",
-		`{"a":[1.5],"b":null,"c":""}`:                    "want an int at .a[0]",
-		`{"a":[],"b":true,"c":""}`:                       "want a float at .b",
+		`{"a":[1.5],"b":null,"c":""}`:                    "expected an int at .a[0]",
+		`{"a":[],"b":true,"c":""}`:                       "expected a float at .b",
 		`{"a":[],"b":null,"d":""}`:                       "field c",
-		`[1]`:                                            "want a record",
+		`[1]`:                                            "expected a record",
 		`{"a":[],"b":null,"c":""} {}`:                    "more than one value",
-		`{"a":["99999999999999999999"],"b":null,"c":""}`: "want an int",
+		`{"a":["99999999999999999999"],"b":null,"c":""}`: "expected an int",
 	} {
 		var r rec
 		err := Decode(json.RawMessage(raw), &r)
@@ -101,7 +101,7 @@ func TestAppendMessages(t *testing.T) {
 // A call that sends encodes each value once, and never gives one value's
 // wire form to another.
 func TestSendEncodesEachValueOnce(t *testing.T) {
-	x := &Ctx{srv: &Server{}}
+	x := &Ctx{srv: &Server{cfg: Config{Limits: Limits{QueueBytes: defaultQueueBytes}}}}
 	type rec struct {
 		A int64  `json:"a"`
 		B string `json:"b"`
@@ -127,4 +127,44 @@ func TestSendEncodesEachValueOnce(t *testing.T) {
 	if &x.sends[4].v[0] != &x.sends[5].v[0] {
 		t.Error("the same record sent twice was encoded twice")
 	}
+}
+
+// Wire strings keep <, > and & as they are, so a message is no larger on
+// the wire than JSON needs; anything else decodes to what encoding/json
+// would make of the same string.
+func TestAppendString(t *testing.T) {
+	for in, want := range map[string]string{
+		`<img src=x onerror=alert(1)>&amp;`: `"<img src=x onerror=alert(1)>&amp;"`,
+		"a\"b\\c\n\r\t\x00\x1f":             `"a\"b\\c\n\r\t\u0000\u001f"`,
+		"\u2028\u2029é😀":                    `"\u2028\u2029é😀"`,
+		"bad\xffutf8":                       `"bad\ufffdutf8"`,
+	} {
+		if got := string(appendString(nil, in)); got != want {
+			t.Errorf("appendString(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "<>&", "a\"\\\n\x01", "\u2028\xff\xfe", "😀\xed\xa0\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := appendString(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("appendString(%q) = %s, not JSON: %v", s, b, err)
+		}
+		std, _ := json.Marshal(s)
+		var want string
+		json.Unmarshal(std, &want)
+		if got != want {
+			t.Errorf("appendString(%q) decodes to %q, encoding/json's to %q", s, got, want)
+		}
+		for _, esc := range []string{`\u003c`, `\u003e`, `\u0026`} {
+			if strings.Count(string(b), esc) > strings.Count(s, esc) {
+				t.Errorf("appendString(%q) = %s escapes <, > or &", s, b)
+			}
+		}
+	})
 }

@@ -3,10 +3,12 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Values cross the wire as JSON (DESIGN.md, wire protocol 1): numbers,
@@ -70,8 +72,7 @@ func (e *encoder) encode(v reflect.Value) {
 	case reflect.Bool:
 		e.buf.WriteString(strconv.FormatBool(v.Bool()))
 	case reflect.String:
-		b, _ := json.Marshal(v.String())
-		e.buf.Write(b)
+		e.buf.Write(appendString(e.buf.AvailableBuffer(), v.String()))
 	case reflect.Slice:
 		e.buf.WriteByte('[')
 		for i := range v.Len() {
@@ -88,8 +89,7 @@ func (e *encoder) encode(v reflect.Value) {
 			if i > 0 {
 				e.buf.WriteByte(',')
 			}
-			name, _ := json.Marshal(fieldName(t.Field(i)))
-			e.buf.Write(name)
+			e.buf.Write(appendString(e.buf.AvailableBuffer(), fieldName(t.Field(i))))
 			e.buf.WriteByte(':')
 			e.encode(v.Field(i))
 		}
@@ -97,6 +97,60 @@ func (e *encoder) encode(v reflect.Value) {
 	default:
 		panic(fmt.Sprintf("prog: cannot send a %s over the wire", v.Type()))
 	}
+}
+
+// appendString appends s as a JSON string. Unlike encoding/json it leaves
+// <, > and & as they are: the page never parses a message as HTML, and
+// escaping them made a line of < six times its size in wire form, over a
+// page's queue bound. Quotes, backslashes and control characters are
+// escaped as JSON requires, U+2028 and U+2029 too (as encoding/json does:
+// older JavaScript cannot have them raw in source), and invalid UTF-8
+// becomes U+FFFD.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0 // s[start:i] is still to copy
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // fieldName is a record field's name in Prog: its json tag.
@@ -114,7 +168,7 @@ func Decode(raw json.RawMessage, dst any) error {
 	d.UseNumber()
 	var v any
 	if err := d.Decode(&v); err != nil {
-		return fmt.Errorf("malformed JSON: %v", err)
+		return errors.New("malformed JSON")
 	}
 	if d.More() {
 		return fmt.Errorf("malformed JSON: more than one value")
@@ -128,7 +182,7 @@ func decode(v any, dst reflect.Value, path string) error {
 		if path != "" {
 			where = " at " + path
 		}
-		return fmt.Errorf("want %s%s, got %s", what, where, describeJSON(v))
+		return fmt.Errorf("expected %s%s, got %s", what, where, describeJSON(v))
 	}
 	switch dst.Addr().Interface().(type) {
 	case *Unit:
@@ -256,12 +310,20 @@ func describeJSON(v any) string {
 // Args decodes the arguments of a remote call into dsts, in order.
 func Args(args []json.RawMessage, dsts ...any) error {
 	if len(args) != len(dsts) {
-		return fmt.Errorf("want %d arguments, got %d", len(dsts), len(args))
+		return fmt.Errorf("expected %d arguments, got %d", len(dsts), len(args))
 	}
 	for i, a := range args {
 		if err := Decode(a, dsts[i]); err != nil {
-			return fmt.Errorf("argument %d: %v", i+1, err)
+			return &argError{n: i + 1, err: err}
 		}
 	}
 	return nil
 }
+
+// argError is an argument of a remote call that does not fit its type.
+type argError struct {
+	n   int // from 1
+	err error
+}
+
+func (e *argError) Error() string { return fmt.Sprintf("argument %d: %v", e.n, e.err) }

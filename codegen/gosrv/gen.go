@@ -212,26 +212,33 @@ func (g *gen) program(name string) {
 		g.p("\tEvery: []rt.Every{\n")
 		for _, t := range every {
 			e := t.(*ast.EveryDecl)
-			g.p("\t\t{Period: %d * time.Millisecond, Run: func(ctx *rt.Ctx) {\n", e.Millis)
+			g.p("\t\t{Pos: %q, Period: %d * time.Millisecond, Run: func(ctx *rt.Ctx) {\n", logPos(e.Pos), e.Millis)
 			g.body(e, e.Body)
 			g.p("}},\n")
 		}
 		g.p("\t},\n")
 	}
 	if len(leave) > 0 {
-		g.p("\tLeave: []func(*rt.Ctx, rt.Client){\n")
+		g.p("\tLeave: []rt.Leave{\n")
 		for _, t := range leave {
 			o := t.(*ast.OnDecl)
-			g.p("\t\tfunc(ctx *rt.Ctx, %s rt.Client) {\n", ident(o.Params[0].Name.Name))
+			g.p("\t\t{Pos: %q, Run: func(ctx *rt.Ctx, %s rt.Client) {\n", logPos(o.Pos), ident(o.Params[0].Name.Name))
 			g.body(o, o.Body)
 			if !g.used[o.Params[0].Name.Obj] {
 				g.p("_ = %s\n", ident(o.Params[0].Name.Name))
 			}
-			g.p("},\n")
+			g.p("}},\n")
 		}
 		g.p("\t},\n")
 	}
 	g.p("}\n\n")
+}
+
+// logPos is a task's position as the server's log names it: the file's
+// base name, so that the generated code does not depend on where it was
+// built.
+func logPos(p ast.Pos) string {
+	return fmt.Sprintf("%s:%d:%d", filepath.Base(p.Filename), p.Line, p.Column)
 }
 
 func columnKind(t types.Type) (kind string, null bool) {

@@ -91,7 +91,7 @@ function expire(reason) {
 }
 const reason = async (r) => (await r.json().catch(() => ({}))).err;
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-const backoff = (n) => Math.min(10000, 250 * 2 ** n) * (0.5 + Math.random() / 2);
+const backoff = (n, most = 10000) => Math.min(most, 250 * 2 ** n) * (0.5 + Math.random() / 2);
 
 // Channels: messages wait in a queue until recv takes them.
 const chans = new Map();
@@ -129,7 +129,9 @@ async function pushLoop() {
       }
       errors = 0;
     } catch (e) {
-      await pause(backoff(errors++));
+      // At most a second: the server collects a page whose push request
+      // was cut and not renewed within its leave grace (10 s).
+      await pause(backoff(errors++, 1000));
     }
   }
 }
@@ -167,6 +169,11 @@ export function spawn(f) {
   Promise.resolve().then(f).catch(report);
 }
 export function start(main) {
+  // The page is going away (closed, reloaded, left): the server collects
+  // its client at once. The key goes in the body, never in the URL.
+  addEventListener("pagehide", () => navigator.sendBeacon(`/leave/${sid}`, JSON.stringify({ key })));
+  // A page brought back from the back/forward cache has ended its session.
+  addEventListener("pageshow", (e) => e.persisted && location.reload());
   pushLoop();
   spawn(main);
 }
