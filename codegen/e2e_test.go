@@ -324,6 +324,46 @@ func testRoomsAreSeparate(t *testing.T, db string) {
 	}
 }
 
+// A closed tab is collected at once: the page's pagehide beacon says so,
+// and where no beacon comes (a crash, a lost network), its push request
+// closed and not renewed within the leave grace does. Either way the other
+// page in the room hears of it within 15 s, long before the client
+// timeout.
+func TestClosedTabLeavesAtOnce(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		flags []string
+		js    string // run in the tab before it closes
+	}{
+		{"beacon", []string{"--leave-grace", "1h"}, ``},
+		{"cut push", nil, `navigator.sendBeacon = () => true`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			url := serve(t, "rooms", append([]string{"--client-timeout", "1h"}, c.flags...)...)
+			tab := browser(t)
+			a, b := tab(), tab()
+			for _, p := range []struct {
+				ctx  context.Context
+				name string
+			}{{a, "ann"}, {b, "bob"}} {
+				run(t, p.ctx, chromedp.Navigate(url), chromedp.SetValue(css("#name"), p.name), chromedp.Click(css("#join")))
+				waitItem(t, p.ctx, "log", p.name+": joined")
+			}
+			waitItem(t, a, "log", "bob: joined")
+			if c.js != "" {
+				get(t, b, chromedp.Evaluate[bool](c.js+"; true"))
+			}
+			closed := time.Now()
+			if err := chromedp.Cancel(b); err != nil {
+				t.Fatal(err)
+			}
+			run(t, a, chromedp.Poll[chromedp.Void](`[...document.getElementById("log").children].some(e => e.textContent === "bob: left")`,
+				chromedp.WithPollingTimeout(15*time.Second)))
+			t.Logf("the other page heard of the close after %v", time.Since(closed).Round(time.Millisecond))
+		})
+	}
+}
+
 func TestTickerCounts(t *testing.T) { onBothDBs(t, testTickerCounts) }
 
 func testTickerCounts(t *testing.T, db string) {

@@ -32,6 +32,7 @@ func Run(p *Program, args []string) error {
 	db := fs.String("db", defaultDB(p.Name), "the database: a SQLite file, or postgres://user:password@host/name for PostgreSQL")
 	clientTimeout := fs.Duration("client-timeout", 60*time.Second, "collect a client after this long without a push request")
 	pollTimeout := fs.Duration("poll-timeout", 25*time.Second, "answer an idle push request after this long")
+	leaveGrace := fs.Duration("leave-grace", defaultLeaveGrace, "collect a client whose page closed its push request and made no new one for this long")
 	pushOrigin := fs.String("push-origin", "", "an origin (https://push.example.com) for push requests, if not the page's")
 	maxBody := fs.Int64("max-body", defaultMaxBody, "the largest remote-call request body, in bytes")
 	queueMsgs := fs.Int("queue-msgs", defaultQueueMsgs, "end a page that has more messages than this waiting for it")
@@ -44,7 +45,7 @@ func Run(p *Program, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *clientTimeout <= 0 || *pollTimeout <= 0 {
+	if *clientTimeout <= 0 || *pollTimeout <= 0 || *leaveGrace <= 0 {
 		return errors.New("timeouts must be positive")
 	}
 	if *maxBody <= 0 || *queueMsgs <= 0 || *queueBytes <= 0 {
@@ -69,7 +70,7 @@ func Run(p *Program, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := NewServer(ctx, p, Config{
-		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout,
+		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout, LeaveGrace: *leaveGrace,
 		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
 		Log: log,
 	})
