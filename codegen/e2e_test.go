@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/prog-lang/prog/codegen"
@@ -467,16 +469,44 @@ func TestSessionEndShowsReload(t *testing.T) {
 	a := browser(t)()
 	run(t, a, chromedp.Navigate(url))
 	say(t, a, "before the restart")
+	failed, loaded := make(chan struct{}, 1), make(chan struct{}, 1)
+	if err := chromedp.Listen(a, func(ev any) {
+		var c chan struct{}
+		switch ev.(type) {
+		case *network.EventLoadingFailed:
+			c = failed
+		case *page.EventLoadEventFired:
+			c = loaded
+		}
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
 	stop()
-	time.Sleep(500 * time.Millisecond) // the page's polls fail and back off
+	select { // the page's polls fail and back off
+	case <-failed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no request of the page failed while its server was down")
+	}
 	start(t, bin, args...)
 	run(t, a, chromedp.Poll[chromedp.Void](`document.querySelector("[role=alert] button") !== null`, chromedp.WithPollingTimeout(20*time.Second)))
 	if msg := get(t, a, chromedp.Text(css("[role=alert]"))); !strings.Contains(msg, "session has ended (session expired)") {
 		t.Errorf("the page says %q", msg)
 	}
 	oldSession := get(t, a, chromedp.Evaluate[string](`document.querySelector('meta[name="prog-session"]').content`))
+	select {
+	case <-loaded: // the first load's event, if it came late
+	default:
+	}
 	run(t, a, chromedp.Click(css("[role=alert] button")))
-	time.Sleep(500 * time.Millisecond) // the page reloads
+	select { // the page reloads
+	case <-loaded:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the page did not reload")
+	}
 	run(t, a, chromedp.Poll[chromedp.Void](`document.querySelector("[role=alert]") === null && document.getElementById("log").children.length === 0`, chromedp.WithPollingTimeout(10*time.Second)))
 	if s := get(t, a, chromedp.Evaluate[string](`document.querySelector('meta[name="prog-session"]').content`)); s == oldSession {
 		t.Errorf("the reloaded page kept session %s", s)
