@@ -70,7 +70,7 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	if cfg.QueueBytes <= 0 {
 		cfg.QueueBytes = defaultQueueBytes
 	}
-	db, err := openDB(ctx, cfg.DB, p.Tables)
+	db, err := openDB(ctx, cfg.DB, p.Tables, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
