@@ -116,7 +116,7 @@ func (x *Ctx) begin() *sql.Tx {
 
 // Query runs a query in the transaction. Generated code scans the rows.
 func (x *Ctx) Query(query string, args ...any) *Rows {
-	rows, err := x.begin().QueryContext(x.ctx, x.srv.db.q(query), args...)
+	rows, err := x.begin().QueryContext(x.ctx, x.srv.db.q(query), x.args(args)...)
 	if err != nil {
 		failDB(err)
 	}
@@ -127,7 +127,7 @@ func (x *Ctx) Query(query string, args ...any) *Rows {
 func (x *Ctx) Exec(query string, args ...any) {
 	x.wrote = true
 	x.srv.db.cache.clear()
-	if _, err := x.begin().ExecContext(x.ctx, x.srv.db.q(query), args...); err != nil {
+	if _, err := x.begin().ExecContext(x.ctx, x.srv.db.q(query), x.args(args)...); err != nil {
 		failDB(err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	goruntime "runtime"
 	"strconv"
 	"strings"
@@ -20,6 +22,7 @@ import (
 // placeholders; for PostgreSQL they become $1, $2, ….
 type database struct {
 	*sql.DB
+	lock     io.Closer // held until Close: no other server uses the database
 	postgres bool
 	rebound  sync.Map    // query → query with $n placeholders
 	cache    *tableCache // SQLite only
@@ -32,6 +35,19 @@ func (d *database) ExecContext(ctx context.Context, query string, args ...any) (
 	return d.DB.ExecContext(ctx, query, args...)
 }
 
+// Close closes the database, then releases its lock, so that a server
+// started after Close has returned finds the database free.
+func (d *database) Close() error {
+	var err error
+	if d.DB != nil {
+		err = d.DB.Close()
+	}
+	if d.lock != nil {
+		err = errors.Join(err, d.lock.Close())
+	}
+	return err
+}
+
 // Exec is ExecContext without a context.
 func (d *database) Exec(query string, args ...any) (sql.Result, error) {
 	return d.ExecContext(context.Background(), query, args...)
@@ -42,13 +58,24 @@ func isPostgres(spec string) bool {
 	return strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://")
 }
 
-// openDB opens the database and makes the program's tables. SQLite runs
-// in WAL mode with one connection, so transactions run in turn;
-// PostgreSQL runs them concurrently, SERIALIZABLE, and the runtime retries
-// the ones that fail to serialize.
-func openDB(ctx context.Context, spec string, tables []*Table) (*database, error) {
+// openDB locks the database, opens it and makes the program's tables.
+// SQLite runs in WAL mode with one connection, so transactions run in
+// turn; PostgreSQL runs them concurrently, SERIALIZABLE, and the runtime
+// retries the ones that fail to serialize.
+func openDB(ctx context.Context, spec string, tables []*Table, log *slog.Logger) (*database, error) {
 	d := &database{postgres: isPostgres(spec)}
+	// The lock comes before anything writes: the journal mode and the
+	// tables here, the run's number and the forgetting of earlier runs'
+	// clients in NewServer, which on a live server's database would
+	// delete that server's rows.
 	var err error
+	d.lock, err = lockDB(ctx, spec, log)
+	if errors.Is(err, errHeld) {
+		return nil, anotherServer(spec)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open the database %s: %v", redact(spec), err)
+	}
 	if d.postgres {
 		d.DB, err = sql.Open("pgx", spec)
 		if err == nil {
@@ -68,6 +95,7 @@ func openDB(ctx context.Context, spec string, tables []*Table) (*database, error
 		}
 	}
 	if err != nil {
+		d.Close()
 		return nil, err
 	}
 	if err := d.PingContext(ctx); err != nil {

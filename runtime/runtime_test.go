@@ -708,6 +708,9 @@ func TestPushOrigin(t *testing.T) {
 			t.Errorf("preflight: %d, headers %v", resp.StatusCode, resp.Header)
 		}
 		// Without --push-origin there is no cross-origin push.
+		if db != "sqlite" {
+			db = pgtestDB(t) // f runs on the first
+		}
 		g := newFixture(t, Config{DB: db})
 		b := g.open(t)
 		if code, _ := b.do(t, "OPTIONS", "/push/"+b.sid+"?ack=0", b.key, ""); code != http.StatusMethodNotAllowed {

@@ -101,7 +101,7 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	if cfg.LeaveGrace <= 0 {
 		cfg.LeaveGrace = defaultLeaveGrace
 	}
-	db, err := openDB(ctx, cfg.DB, p.Tables)
+	db, err := openDB(ctx, cfg.DB, p.Tables, cfg.Log)
 	if err != nil {
 		return nil, err
 	}

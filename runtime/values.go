@@ -102,7 +102,49 @@ func toDriver(v any) (driver.Value, error) {
 	return nil, fmt.Errorf("cannot store %T in a column", v)
 }
 
+// sqliteNaN is how a NaN is stored on SQLite: as the text 'NaN'. SQLite
+// turns a NaN it is given into NULL, so some(NaN) would read back as none
+// and a plain float column would refuse it (NOT NULL). A REAL column keeps
+// text that does not read as a number as text (type affinity), so 'NaN'
+// stays text, unlike every number written. ±Infinity need nothing:
+// SQLite's REAL holds them. Nor does PostgreSQL: DOUBLE PRECISION holds
+// NaN and ±Infinity, and pgx carries them both ways.
+//
+// SQL that reads float columns must respect this; so must the later work
+// that pushes `where` down into SQL: on SQLite a NaN column is the text
+// 'NaN', which sorts after every number and equals itself, where a NaN
+// compares false with everything.
+const sqliteNaN = "NaN"
+
+// sqliteValue is v as SQLite stores it: toDriver's value, with a NaN as
+// sqliteNaN. Every value a call gives SQLite passes here (Ctx.args).
+func sqliteValue(v any) (driver.Value, error) {
+	dv, err := toDriver(v)
+	if f, ok := dv.(float64); ok && math.IsNaN(f) {
+		return sqliteNaN, nil
+	}
+	return dv, err
+}
+
+// args returns a statement's arguments as the call's database stores
+// them; a value no column can hold is a database error.
+func (x *Ctx) args(args []any) []any {
+	if x.srv.db.postgres {
+		return args
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		v, err := sqliteValue(a)
+		if err != nil {
+			failDB(err)
+		}
+		out[i] = v
+	}
+	return out
+}
+
 // scanInto stores a column value into dst, a pointer to a column type.
+// It reads sqliteNaN in a float column as NaN.
 func scanInto(dst any, src any) error {
 	switch d := dst.(type) {
 	case interface{ Scan(any) error }:
@@ -119,6 +161,11 @@ func scanInto(dst any, src any) error {
 			*d = s
 		case int64:
 			*d = float64(s)
+		case string:
+			if s != sqliteNaN {
+				return fmt.Errorf("float column holds the text %q", s)
+			}
+			*d = math.NaN()
 		default:
 			return fmt.Errorf("float column holds %T", src)
 		}
