@@ -216,7 +216,10 @@ func TestOversizedSendFailsTheCall(t *testing.T) {
 // once, not after the client timeout.
 func TestLeaveBeaconCollects(t *testing.T) {
 	bothDBs(t, func(t *testing.T, db string) {
-		f := newFixture(t, Config{DB: db, ClientTimeout: time.Hour})
+		collected := make(chan Client, 1)
+		f := newFixture(t, Config{DB: db, ClientTimeout: time.Hour}, func(s *Server) {
+			s.hooks.collected = func(c Client) { collected <- c }
+		})
 		a, b := f.open(t), f.open(t)
 		a.call(t, "subscribe")
 		b.call(t, "subscribe")
@@ -224,12 +227,15 @@ func TestLeaveBeaconCollects(t *testing.T) {
 			t.Fatalf("leave: %d %s", code, body)
 		}
 		select {
-		case c := <-f.left:
+		case c := <-collected:
 			if c != Client(f.srv.base+1) {
-				t.Errorf("on leave ran for client %d, want the first", c)
+				t.Errorf("collected client %d, want the first", c)
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("a page that said it closed was not collected")
+		}
+		if n := f.leftRows(t, Client(f.srv.base+1)); n != 1 {
+			t.Errorf("on leave committed %d times for the page that closed, want once", n)
 		}
 		if code, _ := a.do(t, "POST", "/leave/"+a.sid, "", `{"key":"`+a.key+`"}`); code != http.StatusNoContent {
 			t.Errorf("leave of a collected session: %d, want 204", code)
