@@ -233,9 +233,8 @@ func newFixture(t testing.TB, cfg Config, setup ...func(*Server)) *fixture {
 			// explode fails as a bug in the runtime would: with a Go panic.
 			"explode": func(args []json.RawMessage) (func(*Ctx) any, error) {
 				return func(*Ctx) any {
-					var m map[string]int
-					m["x"] = 1
-					return Unit{}
+					var xs []int64
+					return xs[len(args)] // index out of range
 				}, nil
 			},
 			"big": func(args []json.RawMessage) (func(*Ctx) any, error) {
