@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -82,9 +81,8 @@ func Run(p *Program, args []string) error {
 		return err
 	}
 	srv.Start()
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "program", p.Name, "url", "http://"+ln.Addr().String()+"/", "db", redact(*db))
 	// The line tests and `prog run` look for.
 	fmt.Fprintf(os.Stdout, "serving %s at http://%s/\n", p.Name, ln.Addr())
@@ -98,10 +96,7 @@ func Run(p *Program, args []string) error {
 	log.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// Halt first: it ends the open push requests, which Shutdown would
-	// otherwise wait for; the remote calls under way finish.
-	srv.Halt()
-	err = hs.Shutdown(shutdown)
+	err = srv.Shutdown(shutdown)
 	return errors.Join(err, srv.Close())
 }
 

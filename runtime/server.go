@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"reflect"
 	"runtime/debug"
 	"sync"
@@ -53,6 +54,10 @@ type Server struct {
 	done    chan struct{} // closed at shutdown: push requests answer at once
 	stopped sync.Once
 	tasks   sync.WaitGroup
+
+	httpMu   sync.Mutex
+	servers  []*http.Server // what Serve serves, for Shutdown (conns.go)
+	shutDown bool
 }
 
 // NewServer opens the database, makes the tables and forgets the clients
