@@ -33,7 +33,14 @@ func (s *Server) Handler() http.Handler {
 			writeJSONError(w, http.StatusBadRequest, "the request's path must begin with /")
 			return
 		}
-		mux.ServeHTTP(w, r)
+		if r.ContentLength != 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions) {
+			// Refused at once: a push request that waited for
+			// messages with its body unread would hold the
+			// connection for nothing.
+			writeJSONError(w, http.StatusBadRequest, "a "+r.Method+" request must not have a body")
+			return
+		}
+		mux.ServeHTTP(w, requestWhole(w, r))
 	})
 }
 

@@ -35,6 +35,10 @@ func Run(p *Program, args []string) error {
 	maxBody := fs.Int64("max-body", defaultMaxBody, "the largest remote-call request body, in bytes")
 	queueMsgs := fs.Int("queue-msgs", defaultQueueMsgs, "end a page that has more messages than this waiting for it")
 	queueBytes := fs.Int("queue-bytes", defaultQueueBytes, "end a page that has more bytes of messages than this waiting for it")
+	bodyTimeout := fs.Duration("body-timeout", defaultBodyTimeout, "close a connection whose request (headers and body) has not all arrived after this long")
+	writeTimeout := fs.Duration("write-timeout", defaultWriteTimeout, "close a connection whose answer is not written this long after the poll timeout")
+	idleTimeout := fs.Duration("idle-timeout", defaultIdleTimeout, "close a keep-alive connection idle this long")
+	maxConns := fs.Int("max-conns", defaultMaxConns(), "the open connections at most (the default is from the open-file limit); at the cap the oldest idle or unfinished one is closed")
 	verbose := fs.Bool("v", false, "log every session")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (go tool pprof reads it)")
 	if err := fs.Parse(args); err != nil {
@@ -43,11 +47,11 @@ func Run(p *Program, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *clientTimeout <= 0 || *pollTimeout <= 0 {
+	if *clientTimeout <= 0 || *pollTimeout <= 0 || *bodyTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 {
 		return errors.New("timeouts must be positive")
 	}
-	if *maxBody <= 0 || *queueMsgs <= 0 || *queueBytes <= 0 {
-		return errors.New("--max-body, --queue-msgs and --queue-bytes must be positive")
+	if *maxBody <= 0 || *queueMsgs <= 0 || *queueBytes <= 0 || *maxConns <= 0 {
+		return errors.New("--max-body, --queue-msgs, --queue-bytes and --max-conns must be positive")
 	}
 	level := slog.LevelInfo
 	if *verbose {
@@ -70,7 +74,8 @@ func Run(p *Program, args []string) error {
 	srv, err := NewServer(ctx, p, Config{
 		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout,
 		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
-		Log: log,
+		Log:         log,
+		BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxConns: *maxConns,
 	})
 	if err != nil {
 		return err
@@ -83,7 +88,8 @@ func Run(p *Program, args []string) error {
 	srv.Start()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "program", p.Name, "url", "http://"+ln.Addr().String()+"/", "db", redact(*db))
+	log.Info("serving", "program", p.Name, "url", "http://"+ln.Addr().String()+"/", "db", redact(*db),
+		"max_conns", *maxConns)
 	// The line tests and `prog run` look for.
 	fmt.Fprintf(os.Stdout, "serving %s at http://%s/\n", p.Name, ln.Addr())
 

@@ -25,6 +25,12 @@ type Config struct {
 	MaxBody       int64         // the largest remote-call body, in bytes
 	Limits                      // what one session's queue may hold
 	Log           *slog.Logger
+
+	// What protects the server (conns.go); zero values are the defaults.
+	BodyTimeout  time.Duration // a request's headers and body must arrive within this long
+	WriteTimeout time.Duration // an answer must be written within this long beyond the poll timeout
+	IdleTimeout  time.Duration // an idle keep-alive connection is closed after this long
+	MaxConns     int           // the open connections at most; 0: from the open-file limit
 }
 
 // The defaults of the bounds a Config leaves at zero.
@@ -55,8 +61,10 @@ type Server struct {
 	stopped sync.Once
 	tasks   sync.WaitGroup
 
+	// What protects the server: conns.go.
+	conns    *connGuard
 	httpMu   sync.Mutex
-	servers  []*http.Server // what Serve serves, for Shutdown (conns.go)
+	servers  []*http.Server // what Serve serves, for Shutdown
 	shutDown bool
 }
 
@@ -75,6 +83,7 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	if cfg.QueueBytes <= 0 {
 		cfg.QueueBytes = defaultQueueBytes
 	}
+	cfg.connDefaults()
 	db, err := openDB(ctx, cfg.DB, p.Tables)
 	if err != nil {
 		return nil, err
@@ -93,6 +102,8 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 		owners:   map[int64]*session{},
 		gapWait:  gapWait,
 		done:     make(chan struct{}),
+
+		conns: newConnGuard(cfg.MaxConns, cfg.Log),
 	}
 	// Ids of clients and channels start at run·2^32: they never repeat
 	// an earlier run's, and stay below 2^53, exact in JavaScript.
