@@ -16,7 +16,9 @@ import (
 
 // Handler returns the HTTP handler of the wire protocol. Every answer
 // carries X-Content-Type-Options: nosniff; every error is a one-line JSON
-// object {"err": "…"}, unknown paths and wrong methods included.
+// object {"err": "…"}, unknown paths and wrong methods included. A
+// request for a host the server does not serve (Config.AllowHosts) is
+// refused.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -31,6 +33,9 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if !strings.HasPrefix(r.URL.Path, "/") { // "GET *", say
 			writeJSONError(w, http.StatusBadRequest, "the request's path must begin with /")
+			return
+		}
+		if !s.checkHost(w, r) {
 			return
 		}
 		if r.ContentLength != 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions) {

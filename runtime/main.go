@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -39,6 +41,8 @@ func Run(p *Program, args []string) error {
 	writeTimeout := fs.Duration("write-timeout", defaultWriteTimeout, "close a connection whose answer is not written this long after the poll timeout")
 	idleTimeout := fs.Duration("idle-timeout", defaultIdleTimeout, "close a keep-alive connection idle this long")
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "the open connections at most (the default is from the open-file limit); at the cap the oldest idle or unfinished one is closed")
+	var allowHosts hostList
+	fs.Var(&allowHosts, "allow-host", "answer requests for this host (a name, *.name, an IP address or range, or *; repeatable; default: on loopback the loopback names, else any)")
 	verbose := fs.Bool("v", false, "log every session")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (go tool pprof reads it)")
 	if err := fs.Parse(args); err != nil {
@@ -71,25 +75,31 @@ func Run(p *Program, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Listen first: the hosts a server answers by default depend on
+	// the address it listens on.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if len(allowHosts) == 0 {
+		allowHosts = defaultAllowHosts(ln.Addr())
+	}
 	srv, err := NewServer(ctx, p, Config{
 		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout,
 		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
 		Log:         log,
 		BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxConns: *maxConns,
+		AllowHosts: allowHosts,
 	})
 	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		srv.Close()
+		ln.Close()
 		return err
 	}
 	srv.Start()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "program", p.Name, "url", "http://"+ln.Addr().String()+"/", "db", redact(*db),
-		"max_conns", *maxConns)
+		"max_conns", *maxConns, "allow_hosts", cmp.Or(strings.Join(allowHosts, " "), "any"))
 	// The line tests and `prog run` look for.
 	fmt.Fprintf(os.Stdout, "serving %s at http://%s/\n", p.Name, ln.Addr())
 
@@ -104,6 +114,16 @@ func Run(p *Program, args []string) error {
 	defer cancel()
 	err = srv.Shutdown(shutdown)
 	return errors.Join(err, srv.Close())
+}
+
+// hostList is the repeatable --allow-host.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, " ") }
+
+func (h *hostList) Set(v string) error {
+	*h = append(*h, v)
+	return nil
 }
 
 // defaultDB is name.db beside the binary.

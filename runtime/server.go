@@ -26,11 +26,12 @@ type Config struct {
 	Limits                      // what one session's queue may hold
 	Log           *slog.Logger
 
-	// What protects the server (conns.go); zero values are the defaults.
+	// What protects the server (conns.go, hosts.go); zero values are the defaults.
 	BodyTimeout  time.Duration // a request's headers and body must arrive within this long
 	WriteTimeout time.Duration // an answer must be written within this long beyond the poll timeout
 	IdleTimeout  time.Duration // an idle keep-alive connection is closed after this long
 	MaxConns     int           // the open connections at most; 0: from the open-file limit
+	AllowHosts   []string      // the Host names answered (see newHostPolicy); empty: any
 }
 
 // The defaults of the bounds a Config leaves at zero.
@@ -61,7 +62,8 @@ type Server struct {
 	stopped sync.Once
 	tasks   sync.WaitGroup
 
-	// What protects the server: conns.go.
+	// What protects the server: conns.go, hosts.go.
+	hosts    hostPolicy
 	conns    *connGuard
 	httpMu   sync.Mutex
 	servers  []*http.Server // what Serve serves, for Shutdown
@@ -84,6 +86,10 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 		cfg.QueueBytes = defaultQueueBytes
 	}
 	cfg.connDefaults()
+	hosts, err := newHostPolicy(cfg.AllowHosts, cfg.PushOrigin)
+	if err != nil {
+		return nil, err
+	}
 	db, err := openDB(ctx, cfg.DB, p.Tables)
 	if err != nil {
 		return nil, err
@@ -103,6 +109,7 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 		gapWait:  gapWait,
 		done:     make(chan struct{}),
 
+		hosts: hosts,
 		conns: newConnGuard(cfg.MaxConns, cfg.Log),
 	}
 	// Ids of clients and channels start at run·2^32: they never repeat
