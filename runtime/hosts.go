@@ -1,6 +1,6 @@
 package runtime
 
-// The Host check.
+// The Host check and the push origin's CORS.
 //
 // A server on loopback is reachable from the browsers of this machine
 // only, and that is what a DNS-rebinding page uses: evil.example resolves
@@ -9,6 +9,11 @@ package runtime
 // that answers only the names it is known under is out of reach. A
 // server on another address is reached by name anyway, and answers any
 // Host unless --allow-host says which.
+//
+// With --push-origin the page's push requests go to another origin and
+// need CORS. The Origin allowed on a session's push is the origin its
+// page was served under; nobody else's page may read its answers, even
+// with the key.
 
 import (
 	"fmt"
@@ -18,6 +23,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // loopbackHosts is the default of a server listening on loopback: the
@@ -154,4 +160,62 @@ func validHostName(name string) bool {
 		}
 	}
 	return true
+}
+
+// maxPageHosts bounds the hosts a server remembers serving pages under.
+const maxPageHosts = 32
+
+// pageHosts are the hosts (host:port, as the Host header said) this
+// server served its latest pages under, newest first. With --push-origin,
+// a push request for a session the server no longer knows (its page
+// expired) may come from any of them: the page must read the 410 that
+// tells it so, and the answer says nothing any page could not learn.
+type pageHosts struct {
+	mu    sync.Mutex
+	hosts []string
+}
+
+// add records that a page was served under host.
+func (p *pageHosts) add(host string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if i := slices.Index(p.hosts, host); i >= 0 {
+		p.hosts = slices.Delete(p.hosts, i, i+1)
+	} else if len(p.hosts) == maxPageHosts {
+		p.hosts = p.hosts[:maxPageHosts-1]
+	}
+	p.hosts = slices.Insert(p.hosts, 0, host)
+}
+
+func (p *pageHosts) has(host string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Contains(p.hosts, host)
+}
+
+// originHost is the host:port of an Origin header in lower case, or "".
+func originHost(origin string) string {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || u.Path != "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
+// pushOriginAllowed reports whether a cross-origin push request from
+// origin may read the answer: its host must be the one the session's
+// page was served under, or, for a session the server does not know, one
+// it served a page under lately.
+func (s *Server) pushOriginAllowed(origin, sid string) bool {
+	h := originHost(origin)
+	if h == "" {
+		return false
+	}
+	s.mu.Lock()
+	ss := s.sessions[sid]
+	s.mu.Unlock()
+	if ss != nil {
+		return h == ss.host
+	}
+	return s.pageHosts.has(h)
 }

@@ -111,6 +111,10 @@ func (s *Server) contentSecurityPolicy() string {
 // page starts a session and serves the page.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	ss := newSession(Client(s.clients.Add(1)), time.Now())
+	ss.host = strings.ToLower(r.Host)
+	if s.cfg.PushOrigin != "" {
+		s.pageHosts.add(ss.host)
+	}
 	s.mu.Lock()
 	s.sessions[ss.id] = ss
 	s.mu.Unlock()
@@ -160,7 +164,9 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
 }
 
 // cors allows push requests from the page's origin when --push-origin
-// sends them to another host. It reports whether the request is done.
+// sends them to another host: only from the origin the session's page was
+// served under (see pushOriginAllowed). It reports whether the request is
+// done.
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.PushOrigin == "" {
 		if r.Method == http.MethodOptions {
@@ -169,12 +175,18 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return false
 	}
-	if o := r.Header.Get("Origin"); o != "" {
+	w.Header().Set("Vary", "Origin")
+	o := r.Header.Get("Origin")
+	allowed := o != "" && s.pushOriginAllowed(o, r.PathValue("sid"))
+	if allowed {
 		w.Header().Set("Access-Control-Allow-Origin", o)
 		w.Header().Set("Access-Control-Allow-Headers", "Prog-Key")
-		w.Header().Set("Vary", "Origin")
 	}
 	if r.Method == http.MethodOptions {
+		if o != "" && !allowed {
+			writeJSONError(w, http.StatusForbidden, "push requests for this session come only from the origin its page was served under")
+			return true
+		}
 		w.WriteHeader(http.StatusNoContent)
 		return true
 	}

@@ -63,11 +63,12 @@ type Server struct {
 	tasks   sync.WaitGroup
 
 	// What protects the server: conns.go, hosts.go.
-	hosts    hostPolicy
-	conns    *connGuard
-	httpMu   sync.Mutex
-	servers  []*http.Server // what Serve serves, for Shutdown
-	shutDown bool
+	hosts     hostPolicy
+	pageHosts pageHosts // with --push-origin
+	conns     *connGuard
+	httpMu    sync.Mutex
+	servers   []*http.Server // what Serve serves, for Shutdown
+	shutDown  bool
 }
 
 // NewServer opens the database, makes the tables and forgets the clients
