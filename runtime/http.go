@@ -110,6 +110,9 @@ func (s *Server) contentSecurityPolicy() string {
 
 // page starts a session and serves the page.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	if !s.allowSession(w, r) {
+		return
+	}
 	ss := newSession(Client(s.clients.Add(1)), time.Now())
 	ss.host = strings.ToLower(r.Host)
 	if s.cfg.PushOrigin != "" {

@@ -43,6 +43,7 @@ func Run(p *Program, args []string) error {
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "the open connections at most (the default is from the open-file limit); at the cap the oldest idle or unfinished one is closed")
 	var allowHosts hostList
 	fs.Var(&allowHosts, "allow-host", "answer requests for this host (a name, *.name, an IP address or range, or *; repeatable; default: on loopback the loopback names, else any)")
+	sessionRate := fs.Int("session-rate", defaultSessionRate, "new sessions a minute from one address (IPv6: one /64); 0: no limit")
 	verbose := fs.Bool("v", false, "log every session")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (go tool pprof reads it)")
 	if err := fs.Parse(args); err != nil {
@@ -56,6 +57,13 @@ func Run(p *Program, args []string) error {
 	}
 	if *maxBody <= 0 || *queueMsgs <= 0 || *queueBytes <= 0 || *maxConns <= 0 {
 		return errors.New("--max-body, --queue-msgs, --queue-bytes and --max-conns must be positive")
+	}
+	if *sessionRate < 0 {
+		return errors.New("--session-rate must be 0 (no limit) or more")
+	}
+	rate := *sessionRate
+	if rate == 0 {
+		rate = -1 // Config's "no limit"
 	}
 	level := slog.LevelInfo
 	if *verbose {
@@ -89,7 +97,7 @@ func Run(p *Program, args []string) error {
 		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
 		Log:         log,
 		BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxConns: *maxConns,
-		AllowHosts: allowHosts,
+		AllowHosts: allowHosts, SessionRate: rate,
 	})
 	if err != nil {
 		ln.Close()

@@ -26,12 +26,14 @@ type Config struct {
 	Limits                      // what one session's queue may hold
 	Log           *slog.Logger
 
-	// What protects the server (conns.go, hosts.go); zero values are the defaults.
+	// What protects the server (conns.go, hosts.go, ratelimit.go); zero
+	// values are the defaults.
 	BodyTimeout  time.Duration // a request's headers and body must arrive within this long
 	WriteTimeout time.Duration // an answer must be written within this long beyond the poll timeout
 	IdleTimeout  time.Duration // an idle keep-alive connection is closed after this long
 	MaxConns     int           // the open connections at most; 0: from the open-file limit
 	AllowHosts   []string      // the Host names answered (see newHostPolicy); empty: any
+	SessionRate  int           // new sessions a minute from one address (IPv6: one /64); < 0: no limit
 }
 
 // The defaults of the bounds a Config leaves at zero.
@@ -62,13 +64,14 @@ type Server struct {
 	stopped sync.Once
 	tasks   sync.WaitGroup
 
-	// What protects the server: conns.go, hosts.go.
-	hosts     hostPolicy
-	pageHosts pageHosts // with --push-origin
-	conns     *connGuard
-	httpMu    sync.Mutex
-	servers   []*http.Server // what Serve serves, for Shutdown
-	shutDown  bool
+	// What protects the server: conns.go, hosts.go, ratelimit.go.
+	hosts       hostPolicy
+	pageHosts   pageHosts // with --push-origin
+	newSessions *sessionLimiter
+	conns       *connGuard
+	httpMu      sync.Mutex
+	servers     []*http.Server // what Serve serves, for Shutdown
+	shutDown    bool
 }
 
 // NewServer opens the database, makes the tables and forgets the clients
@@ -85,6 +88,9 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	}
 	if cfg.QueueBytes <= 0 {
 		cfg.QueueBytes = defaultQueueBytes
+	}
+	if cfg.SessionRate == 0 {
+		cfg.SessionRate = defaultSessionRate
 	}
 	cfg.connDefaults()
 	hosts, err := newHostPolicy(cfg.AllowHosts, cfg.PushOrigin)
@@ -110,8 +116,9 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 		gapWait:  gapWait,
 		done:     make(chan struct{}),
 
-		hosts: hosts,
-		conns: newConnGuard(cfg.MaxConns, cfg.Log),
+		hosts:       hosts,
+		newSessions: newSessionLimiter(cfg.SessionRate),
+		conns:       newConnGuard(cfg.MaxConns, cfg.Log),
 	}
 	// Ids of clients and channels start at run·2^32: they never repeat
 	// an earlier run's, and stay below 2^53, exact in JavaScript.
@@ -145,6 +152,7 @@ func (s *Server) Start() {
 	}
 	period := min(max(s.cfg.ClientTimeout/4, 10*time.Millisecond), time.Second)
 	s.goTask(period, s.collect)
+	s.goTask(sweepPeriod, func() { s.newSessions.sweep(time.Now()) })
 }
 
 func (s *Server) goTask(period time.Duration, f func()) {
