@@ -22,7 +22,7 @@ func benchDBs(b *testing.B, bench func(b *testing.B, db string)) {
 // from 8 clients at once, over HTTP on loopback: calls/s is the throughput.
 func BenchmarkInsertCall(b *testing.B) {
 	benchDBs(b, func(b *testing.B, db string) {
-		f := newFixture(b, Config{DB: db})
+		f := newFixture(b, Config{DB: db, SessionRate: -1})
 		// One page for each goroutine of RunParallel: a page's calls
 		// are numbered 1, 2, 3 …, as a browser numbers them.
 		const parallelism = 4 // 2 cores: 8 callers
@@ -65,7 +65,7 @@ func BenchmarkCollect1000(b *testing.B) {
 				// would count here.
 				db = pgtestDB(b)
 			}
-			f := newFixture(b, Config{DB: db, ClientTimeout: time.Hour})
+			f := newFixture(b, Config{DB: db, ClientTimeout: time.Hour, SessionRate: -1})
 			live, slowest := f.collectWhileCalling(b, 1000, func() {
 				b.StartTimer()
 				f.srv.collect()
@@ -90,7 +90,7 @@ func BenchmarkCollect1000(b *testing.B) {
 // without HTTP: the server's cost of a fan-out.
 func BenchmarkPost1000(b *testing.B) {
 	benchDBs(b, func(b *testing.B, db string) {
-		f := newFixture(b, Config{DB: db, ClientTimeout: time.Hour})
+		f := newFixture(b, Config{DB: db, ClientTimeout: time.Hour, SessionRate: -1})
 		var caller *session
 		for range 1000 {
 			p := f.open(b)
@@ -128,7 +128,7 @@ func BenchmarkPost1000(b *testing.B) {
 // BenchmarkPushAnswer measures a push request that answers at once with
 // 20 queued messages, through the handler without a network.
 func BenchmarkPushAnswer(b *testing.B) {
-	f := newFixture(b, Config{})
+	f := newFixture(b, Config{SessionRate: -1})
 	p := f.open(b)
 	p.call(b, "subscribe")
 	for i := range 20 {

@@ -218,7 +218,7 @@ func heapAndGoroutines(f *fixture) (heap uint64, goroutines int) {
 // After 1,000 sessions that subscribed, received and polled are collected,
 // the server's goroutines and heap return to near where they started.
 func TestCollectedSessionsFreeMemory(t *testing.T) {
-	f := newFixture(t, Config{ClientTimeout: time.Minute, PollTimeout: 100 * time.Millisecond})
+	f := newFixture(t, Config{ClientTimeout: time.Minute, PollTimeout: 100 * time.Millisecond, SessionRate: -1})
 	heap0, g0 := heapAndGoroutines(f)
 	pages := make([]*page, 1000)
 	for i := range pages {

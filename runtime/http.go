@@ -16,7 +16,9 @@ import (
 
 // Handler returns the HTTP handler of the wire protocol. Every answer
 // carries X-Content-Type-Options: nosniff; every error is a one-line JSON
-// object {"err": "…"}, unknown paths and wrong methods included.
+// object {"err": "…"}, unknown paths and wrong methods included. A
+// request for a host the server does not serve (Config.AllowHosts) is
+// refused.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +36,17 @@ func (s *Server) Handler() http.Handler {
 			writeJSONError(w, http.StatusBadRequest, "the request's path must begin with /")
 			return
 		}
-		mux.ServeHTTP(w, r)
+		if !s.checkHost(w, r) {
+			return
+		}
+		if r.ContentLength != 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions) {
+			// Refused at once: a push request that waited for
+			// messages with its body unread would hold the
+			// connection for nothing.
+			writeJSONError(w, http.StatusBadRequest, "a "+r.Method+" request must not have a body")
+			return
+		}
+		mux.ServeHTTP(w, requestWhole(w, r))
 	})
 }
 
@@ -98,7 +110,14 @@ func (s *Server) contentSecurityPolicy() string {
 
 // page starts a session and serves the page.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	if !s.allowSession(w, r) {
+		return
+	}
 	ss := newSession(Client(s.clients.Add(1)), s.now())
+	ss.host = strings.ToLower(r.Host)
+	if s.cfg.PushOrigin != "" {
+		s.pageHosts.add(ss.host)
+	}
 	s.mu.Lock()
 	s.sessions[ss.id] = ss
 	s.mu.Unlock()
@@ -148,7 +167,9 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
 }
 
 // cors allows push requests from the page's origin when --push-origin
-// sends them to another host. It reports whether the request is done.
+// sends them to another host: only from the origin the session's page was
+// served under (see pushOriginAllowed). It reports whether the request is
+// done.
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.PushOrigin == "" {
 		if r.Method == http.MethodOptions {
@@ -157,12 +178,18 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return false
 	}
-	if o := r.Header.Get("Origin"); o != "" {
+	w.Header().Set("Vary", "Origin")
+	o := r.Header.Get("Origin")
+	allowed := o != "" && s.pushOriginAllowed(o, r.PathValue("sid"))
+	if allowed {
 		w.Header().Set("Access-Control-Allow-Origin", o)
 		w.Header().Set("Access-Control-Allow-Headers", "Prog-Key")
-		w.Header().Set("Vary", "Origin")
 	}
 	if r.Method == http.MethodOptions {
+		if o != "" && !allowed {
+			writeJSONError(w, http.StatusForbidden, "push requests for this session come only from the origin its page was served under")
+			return true
+		}
 		w.WriteHeader(http.StatusNoContent)
 		return true
 	}

@@ -1,17 +1,18 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -37,6 +38,13 @@ func Run(p *Program, args []string) error {
 	maxBody := fs.Int64("max-body", defaultMaxBody, "the largest remote-call request body, in bytes")
 	queueMsgs := fs.Int("queue-msgs", defaultQueueMsgs, "end a page that has more messages than this waiting for it")
 	queueBytes := fs.Int("queue-bytes", defaultQueueBytes, "end a page that has more bytes of messages than this waiting for it")
+	bodyTimeout := fs.Duration("body-timeout", defaultBodyTimeout, "close a connection whose request (headers and body) has not all arrived after this long")
+	writeTimeout := fs.Duration("write-timeout", defaultWriteTimeout, "close a connection whose answer is not written this long after the poll timeout")
+	idleTimeout := fs.Duration("idle-timeout", defaultIdleTimeout, "close a keep-alive connection idle this long")
+	maxConns := fs.Int("max-conns", defaultMaxConns(), "the open connections at most (the default is from the open-file limit); at the cap the oldest idle or unfinished one is closed")
+	var allowHosts hostList
+	fs.Var(&allowHosts, "allow-host", "answer requests for this host (a name, *.name, an IP address or range, or *; repeatable; default: on loopback the loopback names, else any)")
+	sessionRate := fs.Int("session-rate", defaultSessionRate, "new sessions a minute from one address (IPv6: one /64); 0: no limit")
 	verbose := fs.Bool("v", false, "log every session")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (go tool pprof reads it)")
 	if err := fs.Parse(args); err != nil {
@@ -45,11 +53,18 @@ func Run(p *Program, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *clientTimeout <= 0 || *pollTimeout <= 0 || *leaveGrace <= 0 {
+	if *clientTimeout <= 0 || *pollTimeout <= 0 || *leaveGrace <= 0 || *bodyTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 {
 		return errors.New("timeouts must be positive")
 	}
-	if *maxBody <= 0 || *queueMsgs <= 0 || *queueBytes <= 0 {
-		return errors.New("--max-body, --queue-msgs and --queue-bytes must be positive")
+	if *maxBody <= 0 || *queueMsgs <= 0 || *queueBytes <= 0 || *maxConns <= 0 {
+		return errors.New("--max-body, --queue-msgs, --queue-bytes and --max-conns must be positive")
+	}
+	if *sessionRate < 0 {
+		return errors.New("--session-rate must be 0 (no limit) or more")
+	}
+	rate := *sessionRate
+	if rate == 0 {
+		rate = -1 // Config's "no limit"
 	}
 	level := slog.LevelInfo
 	if *verbose {
@@ -69,24 +84,31 @@ func Run(p *Program, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Listen first: the hosts a server answers by default depend on
+	// the address it listens on.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if len(allowHosts) == 0 {
+		allowHosts = defaultAllowHosts(ln.Addr())
+	}
 	srv, err := NewServer(ctx, p, Config{
 		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout, LeaveGrace: *leaveGrace,
 		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
-		Log: log,
+		Log:         log,
+		BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxConns: *maxConns,
+		AllowHosts: allowHosts, SessionRate: rate,
 	})
 	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		srv.Close()
+		ln.Close()
 		return err
 	}
 	srv.Start()
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("serving", "program", p.Name, "url", "http://"+ln.Addr().String()+"/", "db", redact(*db))
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "program", p.Name, "url", "http://"+ln.Addr().String()+"/", "db", redact(*db),
+		"max_conns", *maxConns, "allow_hosts", cmp.Or(strings.Join(allowHosts, " "), "any"))
 	// The line tests and `prog run` look for.
 	fmt.Fprintf(os.Stdout, "serving %s at http://%s/\n", p.Name, ln.Addr())
 
@@ -99,11 +121,18 @@ func Run(p *Program, args []string) error {
 	log.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// Halt first: it ends the open push requests, which Shutdown would
-	// otherwise wait for; the remote calls under way finish.
-	srv.Halt()
-	err = hs.Shutdown(shutdown)
+	err = srv.Shutdown(shutdown)
 	return errors.Join(err, srv.Close())
+}
+
+// hostList is the repeatable --allow-host.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, " ") }
+
+func (h *hostList) Set(v string) error {
+	*h = append(*h, v)
+	return nil
 }
 
 // defaultDB is name.db beside the binary.

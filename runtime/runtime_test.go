@@ -693,26 +693,79 @@ func TestPushOrigin(t *testing.T) {
 		if !strings.Contains(string(body), `<meta name="prog-push" content="http://push.example">`) {
 			t.Errorf("page does not name the push origin:\n%s", body)
 		}
+		// The page's origin is where f.open got it: f.http.URL.
 		a := f.open(t)
-		req, _ := http.NewRequest("OPTIONS", f.http.URL+"/push/"+a.sid+"?ack=0", nil)
-		req.Header.Set("Origin", "http://page.example")
-		req.Header.Set("Access-Control-Request-Headers", "prog-key")
+		cors := func(method, sid, key, origin string) (int, string) {
+			t.Helper()
+			req, _ := http.NewRequest(method, f.http.URL+"/push/"+sid+"?ack=0", nil)
+			req.Header.Set("Origin", origin)
+			if method == "OPTIONS" {
+				req.Header.Set("Access-Control-Request-Headers", "prog-key")
+			} else {
+				req.Header.Set("Prog-Key", key)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if o := resp.Header.Get("Access-Control-Allow-Origin"); o != "" && !strings.EqualFold(resp.Header.Get("Access-Control-Allow-Headers"), "Prog-Key") {
+				t.Errorf("%s from %s: allows the origin, not the Prog-Key header: %v", method, origin, resp.Header)
+			}
+			return resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin")
+		}
+		// Another page, served under another name: its pushes come
+		// from that name's origin only.
+		req, _ := http.NewRequest("GET", f.http.URL+"/test", nil)
+		req.Host = "page.example:8080"
 		resp, err = http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "http://page.example" ||
-			!strings.EqualFold(resp.Header.Get("Access-Control-Allow-Headers"), "Prog-Key") {
-			t.Errorf("preflight: %d, headers %v", resp.StatusCode, resp.Header)
+		b := &page{f: f}
+		for _, m := range metaRE.FindAllStringSubmatch(string(body), -1) {
+			if m[1] == "session" {
+				b.sid = m[2]
+			} else {
+				b.key = m[2]
+			}
+		}
+		for _, c := range []struct {
+			method, sid, key, origin string
+			code                     int
+			allowed                  bool
+		}{
+			{"OPTIONS", a.sid, "", f.http.URL, http.StatusNoContent, true},
+			{"GET", a.sid, a.key, f.http.URL, http.StatusOK, true},
+			{"OPTIONS", a.sid, "", "https://evil.example", http.StatusForbidden, false},
+			{"GET", a.sid, a.key, "https://evil.example", http.StatusOK, false},
+			{"OPTIONS", a.sid, "", "http://page.example:8080", http.StatusForbidden, false},
+			{"OPTIONS", b.sid, "", "http://page.example:8080", http.StatusNoContent, true},
+			{"GET", b.sid, b.key, "http://page.example:8080", http.StatusOK, true},
+			{"OPTIONS", b.sid, "", f.http.URL, http.StatusForbidden, false},
+			{"OPTIONS", b.sid, "", "http://page.example", http.StatusForbidden, false},
+			{"OPTIONS", b.sid, "", "null", http.StatusForbidden, false},
+			// An expired page reads its 410 from its own origin, and
+			// from no other.
+			{"OPTIONS", "0123", "", f.http.URL, http.StatusNoContent, true},
+			{"GET", "0123", a.key, "http://page.example:8080", http.StatusGone, true},
+			{"OPTIONS", "0123", "", "https://evil.example", http.StatusForbidden, false},
+			{"GET", "0123", a.key, "https://evil.example", http.StatusGone, false},
+		} {
+			code, allow := cors(c.method, c.sid, c.key, c.origin)
+			if code != c.code || (allow == c.origin) != c.allowed || allow != "" && allow != c.origin {
+				t.Errorf("%s /push/%.6s… from %s: %d allowing %q, want %d, allowed %v", c.method, c.sid, c.origin, code, allow, c.code, c.allowed)
+			}
 		}
 		// Without --push-origin there is no cross-origin push.
 		if db != "sqlite" {
 			db = pgtestDB(t) // f runs on the first
 		}
 		g := newFixture(t, Config{DB: db})
-		b := g.open(t)
-		if code, _ := b.do(t, "OPTIONS", "/push/"+b.sid+"?ack=0", b.key, ""); code != http.StatusMethodNotAllowed {
+		c := g.open(t)
+		if code, _ := c.do(t, "OPTIONS", "/push/"+c.sid+"?ack=0", c.key, ""); code != http.StatusMethodNotAllowed {
 			t.Errorf("preflight without --push-origin: %d, want 405", code)
 		}
 	})

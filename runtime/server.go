@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"reflect"
 	"runtime/debug"
 	"sync"
@@ -25,6 +26,15 @@ type Config struct {
 	MaxBody       int64         // the largest remote-call body, in bytes
 	Limits                      // what one session's queue may hold
 	Log           *slog.Logger
+
+	// What protects the server (conns.go, hosts.go, ratelimit.go); zero
+	// values are the defaults.
+	BodyTimeout  time.Duration // a request's headers and body must arrive within this long
+	WriteTimeout time.Duration // an answer must be written within this long beyond the poll timeout
+	IdleTimeout  time.Duration // an idle keep-alive connection is closed after this long
+	MaxConns     int           // the open connections at most; 0: from the open-file limit
+	AllowHosts   []string      // the Host names answered (see newHostPolicy); empty: any
+	SessionRate  int           // new sessions a minute from one address (IPv6: one /64); < 0: no limit
 }
 
 // The defaults of the bounds a Config leaves at zero.
@@ -71,6 +81,15 @@ type Server struct {
 
 	now   func() time.Time // time.Now; tests move it on
 	hooks hooks
+
+	// What protects the server: conns.go, hosts.go, ratelimit.go.
+	hosts       hostPolicy
+	pageHosts   pageHosts // with --push-origin
+	newSessions *sessionLimiter
+	conns       *connGuard
+	httpMu      sync.Mutex
+	servers     []*http.Server // what Serve serves, for Shutdown
+	shutDown    bool
 }
 
 // hooks tell tests what the server is doing, so that they can wait for it
@@ -98,6 +117,14 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	if cfg.QueueBytes <= 0 {
 		cfg.QueueBytes = defaultQueueBytes
 	}
+	if cfg.SessionRate == 0 {
+		cfg.SessionRate = defaultSessionRate
+	}
+	cfg.connDefaults()
+	hosts, err := newHostPolicy(cfg.AllowHosts, cfg.PushOrigin)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.LeaveGrace <= 0 {
 		cfg.LeaveGrace = defaultLeaveGrace
 	}
@@ -124,6 +151,10 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 		collectNow: make(chan struct{}, 1),
 		leaveLogs:  make([]errorLog, len(p.Leave)),
 		now:        time.Now,
+
+		hosts:       hosts,
+		newSessions: newSessionLimiter(cfg.SessionRate),
+		conns:       newConnGuard(cfg.MaxConns, cfg.Log),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	// Ids of clients and channels start at run·2^32: they never repeat
@@ -162,6 +193,7 @@ func (s *Server) Start() {
 	}
 	period := min(max(min(s.cfg.ClientTimeout, s.cfg.LeaveGrace)/4, 10*time.Millisecond), time.Second)
 	s.goTask(period, s.collectNow, s.collect)
+	s.goTask(sweepPeriod, nil, func() { s.newSessions.sweep(time.Now()) })
 }
 
 // goTask runs f every period, and at once when wake has a value, until

@@ -15,6 +15,7 @@ import (
 type session struct {
 	id, key string
 	client  Client
+	host    string // the Host its page was served under, in lower case: the origin its pushes may come from
 
 	mu       sync.Mutex
 	queue    []message

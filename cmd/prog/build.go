@@ -64,7 +64,8 @@ func newRun() *cobra.Command {
 		Use:   "run FILE.prog [server flags]",
 		Short: "Build a program and start its server (flags after the file go to the server)",
 		Long: `Build a program and start its server. Flags after the file go to the
-server: --addr, --db, --client-timeout, --poll-timeout, --push-origin.
+server: --addr, --db, --client-timeout, --poll-timeout, --push-origin,
+--allow-host, --session-rate, --max-conns and more (README.md lists them).
 The database defaults to NAME.db beside the .prog file.`,
 		Args:               usageArgs(cobra.MinimumNArgs(1)),
 		DisableFlagParsing: true,

@@ -187,7 +187,9 @@ func StartProg(bin string, flags ...string) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"--addr", "127.0.0.1:0", "--db", dir + "/load.db", "--client-timeout", "10m"}, flags...)
+	// The tools open thousands of sessions from this one address: no
+	// limit on new sessions.
+	args := append([]string{"--addr", "127.0.0.1:0", "--db", dir + "/load.db", "--client-timeout", "10m", "--session-rate", "0"}, flags...)
 	p, err := Start(dir, bin, args...)
 	if err != nil {
 		os.RemoveAll(dir)
