@@ -206,9 +206,7 @@ func TestFaultInjection(t *testing.T) {
 // heapAndGoroutines returns the live heap after a collection, and the
 // number of goroutines, once the HTTP connections of the test are closed.
 func heapAndGoroutines(f *fixture) (heap uint64, goroutines int) {
-	http.DefaultClient.CloseIdleConnections()
-	f.http.CloseClientConnections()
-	time.Sleep(100 * time.Millisecond) // the server's connection goroutines end
+	f.closeConns()
 	goruntime.GC()
 	var ms goruntime.MemStats
 	goruntime.ReadMemStats(&ms)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -67,6 +68,10 @@ type fixture struct {
 	http *httptest.Server
 	runs atomic.Int64 // times "count" ran
 	left chan Client  // the clients on leave ran for, while there is room
+
+	connMu      sync.Mutex
+	openConns   int        // connections the server has open
+	connsClosed *sync.Cond // signalled when openConns falls
 }
 
 // collectWhileCalling opens n clients that subscribe, makes them look
@@ -97,6 +102,30 @@ func (f *fixture) collectWhileCalling(t testing.TB, n int, collect func()) (live
 	close(stop)
 	<-done
 	return live, worst
+}
+
+func (f *fixture) trackConn(_ net.Conn, state http.ConnState) {
+	f.connMu.Lock()
+	defer f.connMu.Unlock()
+	switch state {
+	case http.StateNew:
+		f.openConns++
+	case http.StateClosed, http.StateHijacked:
+		f.openConns--
+		f.connsClosed.Broadcast()
+	}
+}
+
+// closeConns closes every connection to the server and waits until the
+// server has seen each of them closed.
+func (f *fixture) closeConns() {
+	http.DefaultClient.CloseIdleConnections()
+	f.http.CloseClientConnections()
+	f.connMu.Lock()
+	defer f.connMu.Unlock()
+	for f.openConns > 0 {
+		f.connsClosed.Wait()
+	}
 }
 
 // manual stops the server's tasks and collector: the test collects, by
@@ -274,7 +303,10 @@ func newFixture(t testing.TB, cfg Config, setup ...func(*Server)) *fixture {
 	}
 	srv.Start()
 	f.srv = srv
-	f.http = httptest.NewServer(srv.Handler())
+	f.http = httptest.NewUnstartedServer(srv.Handler())
+	f.connsClosed = sync.NewCond(&f.connMu)
+	f.http.Config.ConnState = f.trackConn
+	f.http.Start()
 	t.Cleanup(func() {
 		srv.Halt()
 		f.http.Close()
