@@ -188,6 +188,17 @@ type connGuard struct {
 	refused  int       // since the last warning
 	warned   time.Time // when the cap was last logged
 	wg       sync.WaitGroup
+	// changed is closed when a connection comes, goes or changes state,
+	// for a test that waits for one (made when it waits; nil otherwise).
+	changed chan struct{}
+}
+
+// changedLocked wakes whoever waits for a change.
+func (g *connGuard) changedLocked() {
+	if g.changed != nil {
+		close(g.changed)
+		g.changed = nil
+	}
 }
 
 // guardedConn is an open connection the guard counts.
@@ -246,6 +257,7 @@ func (g *connGuard) admit(c net.Conn) bool {
 	gc := &guardedConn{g: g, c: c}
 	gc.elem = g.idle.PushBack(gc)
 	g.conns[c] = gc
+	g.changedLocked()
 	return true
 }
 
@@ -267,6 +279,7 @@ func (g *connGuard) dropLocked(gc *guardedConn) {
 		g.idle.Remove(gc.elem)
 		gc.elem = nil
 	}
+	g.changedLocked()
 }
 
 // connState follows net/http's connections: a connection that is idle,
@@ -286,6 +299,7 @@ func (g *connGuard) connState(c net.Conn, state http.ConnState) {
 		} else {
 			gc.elem = g.idle.PushBack(gc)
 		}
+		g.changedLocked()
 	case http.StateHijacked, http.StateClosed:
 		g.dropLocked(gc)
 	}
@@ -302,6 +316,7 @@ func (g *connGuard) busy(gc *guardedConn) {
 		g.idle.Remove(gc.elem)
 		gc.elem = nil
 	}
+	g.changedLocked()
 }
 
 // connContext gives a request's context its connection.

@@ -61,19 +61,28 @@ func closedByServer(t *testing.T, c net.Conn, what string) string {
 	return string(b) // io.EOF, or a reset: closed either way
 }
 
-// busyConns counts the connections whose request the server is answering.
-func (f *fixture) busyConns() (open, busy int) {
-	g := f.srv.conns
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.conns), len(g.conns) - g.idle.Len()
-}
-
-// pollUntil waits for cond, checked every millisecond, for up to 10 s.
-func pollUntil(t *testing.T, what string, cond func() bool) {
+// waitConns waits, for up to 10 s, until cond holds of the connections
+// the server has open and those whose request it is answering; it wakes
+// at each change the server's connection guard sees.
+func (f *fixture) waitConns(t *testing.T, what string, cond func(open, busy int) bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
+	g := f.srv.conns
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		g.mu.Lock()
+		ok := cond(len(g.conns), len(g.conns)-g.idle.Len())
+		if g.changed == nil {
+			g.changed = make(chan struct{})
+		}
+		changed := g.changed
+		g.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
 			t.Fatalf("timed out waiting until %s", what)
 		}
 	}
@@ -155,7 +164,7 @@ func TestPushHoldOutlastsTimeouts(t *testing.T) {
 	a := f.open(t)
 	a.call(t, "subscribe")
 	got := backgroundGet(fmt.Sprintf("http://%s/push/%s?ack=0", addr, a.sid), a.key)
-	pollUntil(t, "the push request is held", func() bool { _, busy := f.busyConns(); return busy == 1 })
+	f.waitConns(t, "the push request is held", func(_, busy int) bool { return busy == 1 })
 	cutSlowBody(t, addr)
 	a.call(t, "say", "after the timeouts")
 	select {
@@ -187,7 +196,7 @@ func TestCallOutlastsBodyTimeout(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		got <- strings.TrimSpace(string(b))
 	}()
-	pollUntil(t, "call 2 has its whole body", func() bool { _, busy := f.busyConns(); return busy == 1 })
+	f.waitConns(t, "call 2 has its whole body", func(_, busy int) bool { return busy == 1 })
 	cutSlowBody(t, addr)
 	if body := a.call(t, "count"); body != `{"id":1,"ok":1}` {
 		t.Errorf("call 1 answered %s", body)
@@ -213,7 +222,7 @@ func TestConnectionCapEvicts(t *testing.T) {
 	if err != nil || resp.StatusCode != 204 {
 		t.Fatalf("favicon: %v %v", resp, err)
 	}
-	pollUntil(t, "the connection is idle", func() bool { open, busy := f.busyConns(); return open == 1 && busy == 0 })
+	f.waitConns(t, "the connection is idle", func(open, busy int) bool { return open == 1 && busy == 0 })
 	stalled := dialServer(t, addr)
 	fmt.Fprintf(stalled, "GET /test HTTP/1.1\r\nHost: %s\r\n", addr)
 	for i := range 2 {
@@ -244,7 +253,7 @@ func TestConnectionCapRefuses(t *testing.T) {
 	a.call(t, "subscribe")
 	pushA := backgroundGet(fmt.Sprintf("http://%s/push/%s?ack=0", addr, a.sid), a.key)
 	pushB := backgroundGet(fmt.Sprintf("http://%s/push/%s?ack=0", addr, b.sid), b.key)
-	pollUntil(t, "both push requests are held", func() bool { _, busy := f.busyConns(); return busy == 2 })
+	f.waitConns(t, "both push requests are held", func(_, busy int) bool { return busy == 2 })
 	c := dialServer(t, addr)
 	fmt.Fprintf(c, "GET /test HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
 	got := closedByServer(t, c, "a connection over the cap")
@@ -256,7 +265,10 @@ func TestConnectionCapRefuses(t *testing.T) {
 	if body := <-pushA; !strings.HasPrefix(body, "200 ") || !strings.Contains(body, `"still here"`) {
 		t.Errorf("a held push answered %s after the refusal", body)
 	}
-	if open, _ := f.busyConns(); open != 2 {
+	f.srv.conns.mu.Lock()
+	open := len(f.srv.conns.conns)
+	f.srv.conns.mu.Unlock()
+	if open != 2 {
 		t.Errorf("%d connections open, want 2", open)
 	}
 	f.srv.Halt()
