@@ -22,13 +22,16 @@ build:
 test: deps lint unit race
 
 # What the tests need beyond Go: Debian's Chromium for the browser tests,
-# and PostgreSQL for the database suite, installed when missing (as root).
+# PostgreSQL for the database suite and nginx for the load-balancer tests,
+# installed when missing (as root).
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 deps:
 	@$(GO) version
 	@command -v chromium >/dev/null || $(APT) chromium || { apt-get update -q && $(APT) chromium; }
 	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 		$(APT) postgresql || { apt-get update -q && $(APT) postgresql; }
+	@command -v nginx >/dev/null || ls /usr/sbin/nginx >/dev/null 2>&1 || \
+		$(APT) nginx || { apt-get update -q && $(APT) nginx; }
 	@chromium --version
 
 lint:
