@@ -116,14 +116,22 @@ func toDriver(v any) (driver.Value, error) {
 // compares false with everything.
 const sqliteNaN = "NaN"
 
-// sqliteValue is v as SQLite stores it: toDriver's value, with a NaN as
-// sqliteNaN. Every value a call gives SQLite passes here (Ctx.args).
-func sqliteValue(v any) (driver.Value, error) {
-	dv, err := toDriver(v)
+// sqliteValue is v as SQLite stores it: a NaN (plain, or in an option) as
+// sqliteNaN, and anything else as it is, for database/sql to convert as
+// it always does (generated code passes an untyped constant such as 0 as
+// a Go int). Every value a call gives SQLite passes here (Ctx.args).
+func sqliteValue(v any) (any, error) {
+	dv := v
+	if valuer, ok := v.(driver.Valuer); ok {
+		var err error
+		if dv, err = valuer.Value(); err != nil {
+			return nil, err
+		}
+	}
 	if f, ok := dv.(float64); ok && math.IsNaN(f) {
 		return sqliteNaN, nil
 	}
-	return dv, err
+	return v, nil
 }
 
 // args returns a statement's arguments as the call's database stores
