@@ -95,13 +95,16 @@ func (x *Ctx) Log(s string) {
 
 // dbError is a database failure inside a call or task. The runtime
 // retries the whole call when it is a serialization failure.
-type dbError struct{ err error }
+type dbError struct {
+	err    error
+	commit bool // the commit failed: the transaction may have committed
+}
 
 func (e *dbError) Error() string { return "database: " + e.err.Error() }
 
 func (e *dbError) Unwrap() error { return e.err }
 
-func failDB(err error) { panic(&dbError{err}) }
+func failDB(err error) { panic(&dbError{err: err}) }
 
 func (x *Ctx) begin() *sql.Tx {
 	if x.tx == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -354,7 +355,11 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 		ids := strconv.FormatInt(id, 10)
 		if err != nil {
 			res.body = append(appendString([]byte(`{"id":`+ids+`,"err":`), pageError(err)), "}\n"...)
-			s.log.Info("remote call failed", "fn", fn, "client", ss.client, "err", err)
+			level := slog.LevelInfo // the program's own runtime error
+			if !errors.As(err, new(*Error)) {
+				level = slog.LevelError
+			}
+			s.log.Log(r.Context(), level, "remote call failed", "fn", fn, "client", ss.client, "err", err)
 		} else {
 			if len(v) == 0 {
 				v = []byte("null")

@@ -430,3 +430,21 @@ func TestCollectWhileDatabaseDown(t *testing.T) {
 		t.Errorf("%d clients still wait to be collected", n)
 	}
 }
+
+// A call that finds its pooled connection closed by the database (a
+// restart, pg_terminate_backend) runs again on a new one: the page never
+// sees the closed connection.
+func TestCallAfterConnectionsDied(t *testing.T) {
+	proxy, db := newDBProxy(t, pgtestDB(t))
+	f := newFixture(t, Config{DB: db})
+	a := f.open(t)
+	a.call(t, "insert")
+	proxy.cut() // every connection of the pool is closed…
+	proxy.restore()
+	if got := a.call(t, "insert"); got != `{"id":2,"ok":null}` {
+		t.Errorf("a call after the database closed the connections answered %s", got)
+	}
+	if n := f.count(t, "counter"); n != 2 {
+		t.Errorf("%d rows, want 2: the call ran %d times", n, n-1)
+	}
+}

@@ -1054,7 +1054,7 @@ func TestCollectUnderLoad(t *testing.T) {
 // wrapping, so that the transaction runs again.
 func TestRetryableThroughWrapping(t *testing.T) {
 	for _, code := range []string{"40001", "40P01"} {
-		err := error(&dbError{fmt.Errorf("collect in table t: %w", &pgconn.PgError{Code: code})})
+		err := error(&dbError{err: fmt.Errorf("collect in table t: %w", &pgconn.PgError{Code: code})})
 		var dbErr *dbError
 		if !errors.As(err, &dbErr) || !retryable(dbErr.err) {
 			t.Errorf("SQLSTATE %s under wrapping is not retried", code)

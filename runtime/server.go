@@ -289,14 +289,18 @@ const maxAttempts = 10
 // run runs body in one transaction for session self (nil for a task).
 // It commits, then delivers the sends; on a runtime error it rolls back
 // and drops them. A transaction that fails to serialize with another
-// (PostgreSQL) runs again from the start, after a random pause that grows
-// with each attempt; only the sends of the run that commits are
-// delivered. It returns the result in wire form, or the error.
+// (PostgreSQL), or that found the database unavailable before it
+// committed (a connection PostgreSQL had closed, a restart), runs again
+// from the start, after a random pause that grows with each attempt; only
+// the sends of the run that commits are delivered. A commit that fails
+// for want of the database is not run again: it may have committed. It
+// returns the result in wire form, or the error.
 func (s *Server) run(ctx context.Context, self *session, body func(x *Ctx) any) ([]byte, error) {
 	for attempt := 1; ; attempt++ {
 		result, err := s.attempt(ctx, self, body)
 		var dbErr *dbError
-		if err == nil || !errors.As(err, &dbErr) || !retryable(dbErr.err) || attempt == maxAttempts {
+		if err == nil || !errors.As(err, &dbErr) || attempt == maxAttempts ||
+			!retryable(dbErr.err) && (dbErr.commit || !unavailable(dbErr.err)) {
 			return result, err
 		}
 		s.retries.Add(1)
@@ -352,7 +356,7 @@ func (s *Server) attempt(ctx context.Context, self *session, body func(x *Ctx) a
 		if err := x.tx.Commit(); err != nil {
 			x.tx = nil
 			s.dropChans(x.chans)
-			failDB(fmt.Errorf("commit: %w", err))
+			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
 		}
 	}
 	if self != nil && len(x.chans) > 0 {
