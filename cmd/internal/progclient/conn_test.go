@@ -48,7 +48,6 @@ func TestClient(t *testing.T) {
 		t.Fatalf("%d idle connections after two requests in turn, want 1", len(c.idle))
 	}
 	srv.CloseClientConnections()
-	time.Sleep(50 * time.Millisecond) // the close reaches the client's side
 	echo("after the server closed the kept connection")
 
 	a, err := c.Do(ctx, "GET", "/big", nil, nil)
