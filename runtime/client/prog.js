@@ -136,6 +136,9 @@ async function pushLoop() {
   }
 }
 
+// remote is a server function as a value: a function that calls it.
+export const remote = (fn, d) => (...args) => call(fn, args, d);
+
 let callId = 0;
 export async function call(fn, args, d) {
   const id = ++callId;
