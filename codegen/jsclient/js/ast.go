@@ -2,8 +2,9 @@
 // kinds the client half of a Prog program needs and no others.
 //
 // The generator (package jsclient) builds a tree and Print writes it as
-// readable source: two spaces per block, one statement per line, a call
-// that would run past the line width broken one argument per line, and
+// readable source: two spaces per block, one statement per line, what
+// would run past the line width broken (a call one argument per line, a
+// conditional one branch per line, a + chain where the line is full), and
 // parentheses only where precedence needs them. Names are printed as
 // given: choosing them so that JavaScript's scoping means what the program
 // means is the generator's job.

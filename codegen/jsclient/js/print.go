@@ -318,6 +318,20 @@ func (p *printer) expr(e Expr, level prec) {
 		p.mapTo(e.Loc)
 		defer p.wrap(precCond, level)()
 		p.expr(e.Test, precOr)
+		if !p.flat && p.col+p.flatWidth(e) > Width && p.flatWidth(e) >= 0 {
+			// Too wide: each branch on a line of its own.
+			p.indent++
+			p.newline()
+			p.startLine()
+			p.print("? ")
+			p.expr(e.Yes, precAssign)
+			p.newline()
+			p.startLine()
+			p.print(": ")
+			p.expr(e.No, precAssign)
+			p.indent--
+			return
+		}
 		p.print(" ? ")
 		p.expr(e.Yes, precAssign)
 		p.print(" : ")

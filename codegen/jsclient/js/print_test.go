@@ -50,13 +50,20 @@ func TestPrintObjectStatement(t *testing.T) {
 	}
 }
 
-// A call too wide for its line is printed one argument per line; a long
-// chain of + as many operands a line as fit.
+// A call too wide for its line is printed one argument per line, a
+// conditional one branch per line, and a long chain of + as many operands
+// a line as fit.
 func TestPrintBreaksLongLines(t *testing.T) {
 	long := strings.Repeat("a", 40)
 	call := &Call{Fun: name("f"), Args: []Expr{&Str{Value: long}, &Str{Value: long}, &Str{Value: long}}}
 	code, _ := Print([]Stmt{&ExprStmt{X: call}})
 	want := "f(\n  \"" + long + "\",\n  \"" + long + "\",\n  \"" + long + "\"\n);\n"
+	if string(code) != want {
+		t.Errorf("got\n%s\nwant\n%s", code, want)
+	}
+	cond := &Cond{Test: name(long), Yes: name(long), No: name(long)}
+	code, _ = Print([]Stmt{&Return{Value: cond}})
+	want = "return " + long + "\n  ? " + long + "\n  : " + long + ";\n"
 	if string(code) != want {
 		t.Errorf("got\n%s\nwant\n%s", code, want)
 	}
