@@ -86,6 +86,11 @@ func (g *gen) binary(e *ast.BinaryExpr) js.Expr {
 			return &js.Unary{Loc: loc, Op: "!", X: eq}
 		}
 		return eq
+	case "<", "<=", ">", ">=":
+		if t == types.String {
+			// By code point, as on the server: $.compare(x, y) < 0.
+			return &js.Binary{Loc: loc, Op: e.Op, X: &js.Call{Loc: loc, Fun: rt("compare"), Args: []js.Expr{x, y}}, Y: &js.Lit{Text: "0"}}
+		}
 	}
 	return &js.Binary{Loc: loc, Op: e.Op, X: x, Y: y}
 }

@@ -33,6 +33,22 @@ export function index(xs, i) {
   if (i < 0n || i >= BigInt(xs.length)) fail(`index ${i} out of range for a list of length ${xs.length}`);
   return xs[Number(i)];
 }
+// Strings compare by code point, as on the server. JavaScript's < compares
+// UTF-16 units, which puts U+E000–U+FFFF above the code points past U+FFFF
+// (stored as surrogates, D800–DFFF): where the first difference is
+// between two such units, surrogates are moved above E000.
+export function compare(a, b) {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  let x = a.charCodeAt(i), y = b.charCodeAt(i);
+  if (x >= 0xd800 && y >= 0xd800) {
+    x = (x + 0x2000) & 0xffff;
+    y = (y + 0x2000) & 0xffff;
+  }
+  return x - y;
+}
 export function eq(a, b) {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
