@@ -35,6 +35,9 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 	case *ast.NoneLit:
 		return &js.Lit{Loc: loc, Text: "null"}
 	case *ast.SomeExpr:
+		if boxed(e.X.Type()) {
+			return &js.Array{Loc: loc, Elems: []js.Expr{g.expr(e.X)}}
+		}
 		return g.expr(e.X)
 	case *ast.ListLit:
 		return &js.Array{Loc: loc, Elems: g.exprs(e.Elems)}
@@ -119,6 +122,8 @@ func (g *gen) funcLit(f *ast.FuncLit) js.Expr {
 // the statement around it declares:
 //
 //	(v = x) !== null ? some : none
+//
+// or, where some(v) is boxed as [v], (v = x) !== null ? (v = v[0], some) : none.
 func (g *gen) match(m *ast.MatchExpr) js.Expr {
 	loc := g.at(m.Pos)
 	var some, none *ast.MatchArm
@@ -135,6 +140,10 @@ func (g *gen) match(m *ast.MatchExpr) js.Expr {
 	*g.hoisted = append(*g.hoisted, v)
 	bind := func() js.Expr { return &js.Name{Loc: g.at(some.Bind.Pos), Name: v} }
 	someBody := g.expr(some.Body)
+	if opt, ok := types.Unalias(m.X.Type()).(*types.Option); ok && boxed(opt.Elem) {
+		unbox := &js.Assign{Target: bind(), Value: &js.Index{X: bind(), Index: &js.Lit{Text: "0"}}}
+		someBody = &js.Seq{List: []js.Expr{unbox, someBody}}
+	}
 	test := &js.Binary{Loc: loc, Op: "!==", X: &js.Assign{Target: bind(), Value: x}, Y: &js.Lit{Text: "null"}}
 	return &js.Cond{Loc: loc, Test: test, Yes: someBody, No: noneBody}
 }

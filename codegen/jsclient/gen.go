@@ -11,8 +11,10 @@
 // Values: int is a BigInt (exact signed 64-bit; arithmetic goes through
 // the runtime, which fails on overflow as the server does), float a
 // number, a record an object with an own property per field, a list an
-// array, a client its number, a channel {ch, owner}, an option null or
-// its value. Functions that wait (recv, sleep, remote calls, calls through
+// array, a client its number, a channel {ch, owner}. An option is null or
+// its value, except where the value may itself be null (an option of an
+// option, or of unit): there some(x) is the one-element array [x], as on
+// the wire. Functions that wait (recv, sleep, remote calls, calls through
 // function values, and calls of functions that wait) are async, and their
 // calls are awaited.
 package jsclient
@@ -247,6 +249,14 @@ func (g *gen) while(s *ast.WhileStmt) js.Stmt {
 		Body: append([]js.Stmt{g.letDecl(s.Pos, hoisted), check}, body...)}
 }
 
+// boxed reports whether an option of t holds some(x) as [x]: when x may
+// be null itself (an option, or unit), as on the wire.
+func boxed(t types.Type) bool {
+	u := types.Unalias(t)
+	_, opt := u.(*types.Option)
+	return opt || u == types.Unit
+}
+
 // decoder returns the function that decodes a wire value of t.
 func (g *gen) decoder(t types.Type) js.Expr {
 	d := func(name string) js.Expr { return &js.Dot{X: rt("D"), Name: name} }
@@ -265,7 +275,11 @@ func (g *gen) decoder(t types.Type) js.Expr {
 	case *types.List:
 		dec = call(d("list"), g.decoder(u.Elem))
 	case *types.Option:
-		dec = call(d("opt"), g.decoder(u.Elem))
+		if boxed(u.Elem) {
+			dec = call(d("boxedOpt"), g.decoder(u.Elem))
+		} else {
+			dec = call(d("opt"), g.decoder(u.Elem))
+		}
 	case *types.Record:
 		fields := &js.Object{}
 		for _, f := range u.Fields {

@@ -80,6 +80,8 @@ export const D = {
   float: num,
   list: (d) => (v) => v.map(d),
   opt: (d) => (v) => (v === null ? null : d(v)),
+  // An option whose value may be null itself holds some(x) as [x].
+  boxedOpt: (d) => (v) => (v === null ? null : [d(v[0])]),
   rec: (fs) => (v) => {
     const o = {};
     for (const k in fs) o[k] = fs[k](v[k]);
