@@ -66,11 +66,9 @@ function enc(v) {
     case "undefined": return null;
   }
   if (Array.isArray(v)) return v.map(enc);
-  if (v !== null && typeof v === "object") {
-    const o = {};
-    for (const k in v) o[k] = enc(v[k]);
-    return o;
-  }
+  // A record: built from entries, so that each field is an own property,
+  // __proto__ too (assigning o.__proto__ would set the prototype).
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, enc(x)]));
   return v;
 }
 const num = (v) => (typeof v === "string" ? Number(v) : v);
@@ -82,11 +80,7 @@ export const D = {
   opt: (d) => (v) => (v === null ? null : d(v)),
   // An option whose value may be null itself holds some(x) as [x].
   boxedOpt: (d) => (v) => (v === null ? null : [d(v[0])]),
-  rec: (fs) => (v) => {
-    const o = {};
-    for (const k in fs) o[k] = fs[k](v[k]);
-    return o;
-  },
+  rec: (fs) => (v) => Object.fromEntries(Object.keys(fs).map((k) => [k, fs[k](v[k])])),
   chan: (v) => v,
 };
 
