@@ -34,7 +34,7 @@ import (
 // Generate returns the client module of a program, with a source map
 // (inline, which esbuild reads) whose source is the .prog file.
 func Generate(filename string, src []byte, prog *check.Program, sp *split.Result) []byte {
-	g := &gen{prog: prog, lines: js.NewLines(src), loc: map[*ast.FuncDecl]stdlib.Location{},
+	g := &gen{lines: js.NewLines(src), loc: map[*ast.FuncDecl]stdlib.Location{},
 		async: map[*ast.FuncDecl]bool{}, funcNames: map[*ast.FuncDecl]string{}, names: map[*ast.Object]string{},
 		decoders: map[string]string{}}
 	g.scope = moduleScope()
@@ -67,7 +67,6 @@ func Generate(filename string, src []byte, prog *check.Program, sp *split.Result
 }
 
 type gen struct {
-	prog  *check.Program
 	lines *js.Lines
 	loc   map[*ast.FuncDecl]stdlib.Location
 	async map[*ast.FuncDecl]bool
