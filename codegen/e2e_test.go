@@ -453,6 +453,51 @@ func TestValuesProgram(t *testing.T) {
 	}
 }
 
+// TestHalvesAgreeOnEdges runs testdata/e2e/halves.prog: programs on which
+// the halves once disagreed (issue 13), each run on the client and on the
+// server, and values that cross the wire both ways. Each check shows its
+// two answers, which must be equal and what Go computes.
+func TestHalvesAgreeOnEdges(t *testing.T) {
+	url := serve(t, filepath.Join("..", "testdata", "e2e", "halves.prog"))
+	a := browser(t)()
+	want := []struct{ name, want string }{
+		{"shadowing", "2 1 3 5 1"}, // let x = x + 1 in a block; a loop variable and a match binding shadow too
+		{"closures", "ab0101"},     // a match binding captured in loops, in a body or a condition: one per turn
+		{"nested", "some(none) none some(some(3)) false true | some(none) none some(none) x"},
+		{"order", "true true false true true true"},      // by code point: U+E000 < U+10000
+		{"proto", "p 7 t true false"},                    // record fields __proto__, constructor, toString
+		{"wire", "some(none) none some(none) x | p 7 t"}, // server → client
+		{"sent", "some(none) none some(none) x | p 7 t"}, // client → server
+	}
+	var ids []string
+	for _, w := range want {
+		ids = append(ids, w.name+"-server", w.name+"-client")
+	}
+	list := "[" + strings.Join(func() []string {
+		q := make([]string, len(ids))
+		for i, id := range ids {
+			q[i] = strconv.Quote(id)
+		}
+		return q
+	}(), ",") + "]"
+	// A check whose client half throws never fills its line: wait a while
+	// for every line, then compare what is there.
+	ctx, cancel := context.WithTimeout(a, 10*time.Second)
+	run(t, a, chromedp.Navigate(url))
+	chromedp.Do(ctx, chromedp.Poll[chromedp.Void](list+`.every(id => document.getElementById(id).textContent !== "")`, chromedp.WithPollingTimeout(10*time.Second)))
+	cancel()
+	got := get(t, a, chromedp.Evaluate[[]string](list+`.map(id => document.getElementById(id).textContent)`))
+	for i, w := range want {
+		server, client := got[2*i], got[2*i+1]
+		if server != w.want {
+			t.Errorf("%s on the server: %q, want %q", w.name, server, w.want)
+		}
+		if client != server {
+			t.Errorf("%s: the halves differ:\nclient: %q\nserver: %q", w.name, client, server)
+		}
+	}
+}
+
 // A page whose session the server no longer knows (here: the server
 // restarted) keeps trying while the server is down, then says that its
 // session ended, with a button that reloads it into a new one.

@@ -86,6 +86,47 @@ func TestWireRoundTrip(t *testing.T) {
 	}
 }
 
+// An option whose value may be null on the wire (an option, or unit)
+// holds some(x) as [x], so that some(none) is not none.
+func TestWireNestedOptions(t *testing.T) {
+	type rec struct {
+		O  Option[Option[int64]]            `json:"o"`
+		Os []Option[Option[Option[string]]] `json:"os"`
+		U  Option[Unit]                     `json:"u"`
+	}
+	v := rec{
+		O: Some(Option[int64]{}),
+		Os: []Option[Option[Option[string]]]{
+			{}, Some(Option[Option[string]]{}), Some(Some(Option[string]{})), Some(Some(Some("x"))),
+		},
+		U: Some(Unit{}),
+	}
+	e := encoder{}
+	e.encode(reflect.ValueOf(v))
+	want := `{"o":[null],"os":[null,[null],[[null]],[["x"]]],"u":[null]}`
+	if e.buf.String() != want {
+		t.Errorf("encode = %s, want %s", e.buf.String(), want)
+	}
+	var back rec
+	if err := Decode(e.buf.Bytes(), &back); err != nil || !reflect.DeepEqual(back, v) {
+		t.Errorf("decode = %+v, %v; want %+v", back, err, v)
+	}
+	for raw, msg := range map[string]string{
+		`{"o":null,"os":[],"u":null}`:        "",
+		`{"o":5,"os":[],"u":null}`:           "expected [x] (some(x) of an option) at .o",
+		`{"o":[],"os":[],"u":null}`:          "expected [x] (some(x) of an option) at .o",
+		`{"o":[[1]],"os":[],"u":null}`:       "expected an int at .o[0]",
+		`{"o":null,"os":[[5]],"u":null}`:     "expected [x] (some(x) of an option) at .os[0][0]",
+		`{"o":null,"os":[],"u":[null,null]}`: "expected [x] (some(x) of an option) at .u",
+	} {
+		var r rec
+		err := Decode(json.RawMessage(raw), &r)
+		if msg == "" && err != nil || msg != "" && (err == nil || !strings.Contains(err.Error(), msg)) {
+			t.Errorf("Decode(%s) = %v, want %q", raw, err, msg)
+		}
+	}
+}
+
 // A push answer written by hand is what encoding/json writes.
 func TestAppendMessages(t *testing.T) {
 	for _, msgs := range [][]message{nil, {{Seq: 1, Ch: 4294967297, V: json.RawMessage(`"a\u2028 \"b\""`)}, {Seq: 2, Ch: 3, V: json.RawMessage(`{"a":[1,"9007199254740993"],"b":null}`)}}} {

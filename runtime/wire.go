@@ -13,13 +13,25 @@ import (
 
 // Values cross the wire as JSON (DESIGN.md, wire protocol 1): numbers,
 // strings, booleans, arrays for lists, objects for records, null or the
-// value for options, null for unit. An int beyond ±2^53 is a decimal
+// value for options, null for unit. An option whose value may itself be
+// null (an option of an option, or of unit) holds some(x) as the
+// one-element array [x]. An int beyond ±2^53 is a decimal
 // string, so that no client rounds it; a float that JSON cannot hold is
 // the string "NaN", "Infinity" or "-Infinity". A client is its number and a
 // channel is {"ch":id,"owner":n}, so the receiving page can tell whether
 // it owns it.
 
 const maxSafe = 1<<53 - 1
+
+// optional is an Option of any type.
+type optional interface{ optional() (any, bool) }
+
+// boxed reports whether an option of t holds some(x) as [x]: when x's own
+// wire form may be null (x is an option, or unit), so that some(none) is
+// [null], not none.
+func boxed(t reflect.Type) bool {
+	return t == reflect.TypeFor[Unit]() || t.Implements(reflect.TypeFor[optional]())
+}
 
 // encoder writes values; owner finds a channel's owner.
 type encoder struct {
@@ -40,13 +52,18 @@ func (e *encoder) encode(v reflect.Value) {
 		id := x.chanID()
 		fmt.Fprintf(&e.buf, `{"ch":%d,"owner":%d}`, id, e.owner(id))
 		return
-	case interface{ optional() (any, bool) }:
+	case optional:
 		inner, ok := x.optional()
-		if !ok {
+		switch {
+		case !ok:
 			e.buf.WriteString("null")
-			return
+		case boxed(reflect.TypeOf(inner)):
+			e.buf.WriteByte('[')
+			e.encode(reflect.ValueOf(inner))
+			e.buf.WriteByte(']')
+		default:
+			e.encode(reflect.ValueOf(inner))
 		}
-		e.encode(reflect.ValueOf(inner))
 		return
 	}
 	switch v.Kind() {
@@ -199,8 +216,16 @@ func decode(v any, dst reflect.Value, path string) error {
 			dst.Set(reflect.Zero(dst.Type()))
 			return nil
 		}
+		inner := dst.FieldByName("V")
+		if boxed(inner.Type()) {
+			xs, ok := v.([]any)
+			if !ok || len(xs) != 1 {
+				return want("[x] (some(x) of an option)")
+			}
+			v, path = xs[0], path+"[0]"
+		}
 		dst.FieldByName("Some").SetBool(true)
-		return decode(v, dst.FieldByName("V"), path)
+		return decode(v, inner, path)
 	}
 	switch dst.Kind() {
 	case reflect.Int64:

@@ -3,72 +3,65 @@ package jsclient
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/prog-lang/prog/codegen/internal/cg"
+	"github.com/prog-lang/prog/codegen/jsclient/js"
 	"github.com/prog-lang/prog/lang/ast"
 	"github.com/prog-lang/prog/lang/types"
 	"github.com/prog-lang/prog/stdlib"
 )
 
-func (g *gen) exprs(xs []ast.Expr) []string { return cg.Exprs(xs, g.expr) }
+func (g *gen) exprs(xs []ast.Expr) []js.Expr {
+	out := make([]js.Expr, len(xs))
+	for i, x := range xs {
+		out[i] = g.expr(x)
+	}
+	return out
+}
 
-var intOps = map[string]string{"+": "$.iadd", "-": "$.isub", "*": "$.imul", "/": "$.idiv", "%": "$.imod"}
+var intOps = map[string]string{"+": "iadd", "-": "isub", "*": "imul", "/": "idiv", "%": "imod"}
 
-func (g *gen) expr(e ast.Expr) string {
+func (g *gen) expr(e ast.Expr) js.Expr {
+	loc := g.at(e.Position())
 	switch e := e.(type) {
 	case *ast.IntLit:
-		return strconv.FormatInt(e.Value, 10) + "n"
+		return &js.Lit{Loc: loc, Text: strconv.FormatInt(e.Value, 10) + "n"}
 	case *ast.FloatLit:
-		return strconv.FormatFloat(e.Value, 'g', -1, 64)
+		return &js.Lit{Loc: loc, Text: strconv.FormatFloat(e.Value, 'g', -1, 64)}
 	case *ast.StringLit:
-		b, _ := jsonString(e.Value)
-		return b
+		return &js.Str{Loc: loc, Value: e.Value}
 	case *ast.BoolLit:
-		return strconv.FormatBool(e.Value)
+		return &js.Lit{Loc: loc, Text: strconv.FormatBool(e.Value)}
 	case *ast.NoneLit:
-		return "null"
+		return &js.Lit{Loc: loc, Text: "null"}
 	case *ast.SomeExpr:
+		if boxed(e.X.Type()) {
+			return &js.Array{Loc: loc, Elems: []js.Expr{g.expr(e.X)}}
+		}
 		return g.expr(e.X)
 	case *ast.ListLit:
-		return "[" + strings.Join(g.exprs(e.Elems), ", ") + "]"
+		return &js.Array{Loc: loc, Elems: g.exprs(e.Elems)}
 	case *ast.RecordLit:
-		var parts []string
+		o := &js.Object{Loc: loc}
 		for _, f := range e.Fields {
-			parts = append(parts, f.Name.Name+": "+g.expr(f.Value))
+			o.Props = append(o.Props, js.Prop{Key: f.Name.Name, Value: g.expr(f.Value)})
 		}
-		return "{" + strings.Join(parts, ", ") + "}"
+		return o
 	case *ast.Ident:
 		return g.ident(e)
 	case *ast.ParenExpr:
-		return "(" + g.expr(e.X) + ")"
+		return g.expr(e.X) // the printer puts parentheses where they are needed
 	case *ast.FieldExpr:
-		return g.expr(e.X) + "." + e.Name.Name
+		return &js.Dot{Loc: loc, X: g.expr(e.X), Name: e.Name.Name}
 	case *ast.IndexExpr:
-		return "$.index(" + g.expr(e.X) + ", " + g.expr(e.Index) + ")"
+		return &js.Call{Loc: loc, Fun: rt("index"), Args: []js.Expr{g.expr(e.X), g.expr(e.Index)}}
 	case *ast.UnaryExpr:
 		if e.Op == "-" && types.Unalias(e.Type()) == types.Int {
-			return "$.ineg(" + g.expr(e.X) + ")"
+			return &js.Call{Loc: loc, Fun: rt("ineg"), Args: []js.Expr{g.expr(e.X)}}
 		}
-		return e.Op + g.expr(e.X)
+		return &js.Unary{Loc: loc, Op: e.Op, X: g.expr(e.X)}
 	case *ast.BinaryExpr:
-		x, y := g.expr(e.X), g.expr(e.Y)
-		t := types.Unalias(e.X.Type())
-		if f, ok := intOps[e.Op]; ok && t == types.Int {
-			return f + "(" + x + ", " + y + ")"
-		}
-		switch e.Op {
-		case "==", "!=":
-			if !cg.IsBasic(t) {
-				eq := "$.eq(" + x + ", " + y + ")"
-				if e.Op == "!=" {
-					return "!" + eq
-				}
-				return eq
-			}
-			return x + " " + e.Op + "= " + y
-		}
-		return x + " " + e.Op + " " + y
+		return g.binary(e)
 	case *ast.CallExpr:
 		return g.call(e)
 	case *ast.FuncLit:
@@ -76,41 +69,63 @@ func (g *gen) expr(e ast.Expr) string {
 	case *ast.MatchExpr:
 		return g.match(e)
 	}
-	return fmt.Sprintf("$.fail(%q)", fmt.Sprintf("%T on the client", e))
+	return call(rt("fail"), &js.Str{Value: fmt.Sprintf("%T on the client", e)})
 }
 
-func (g *gen) ident(id *ast.Ident) string {
+func (g *gen) binary(e *ast.BinaryExpr) js.Expr {
+	loc := g.at(e.Pos)
+	x, y := g.expr(e.X), g.expr(e.Y)
+	t := types.Unalias(e.X.Type())
+	if f, ok := intOps[e.Op]; ok && t == types.Int {
+		return &js.Call{Loc: loc, Fun: rt(f), Args: []js.Expr{x, y}}
+	}
+	switch e.Op {
+	case "==", "!=":
+		if cg.IsBasic(t) {
+			return &js.Binary{Loc: loc, Op: e.Op + "=", X: x, Y: y}
+		}
+		eq := &js.Call{Loc: loc, Fun: rt("eq"), Args: []js.Expr{x, y}}
+		if e.Op == "!=" {
+			return &js.Unary{Loc: loc, Op: "!", X: eq}
+		}
+		return eq
+	case "<", "<=", ">", ">=":
+		if t == types.String {
+			// By code point, as on the server: $.compare(x, y) < 0.
+			return &js.Binary{Loc: loc, Op: e.Op, X: &js.Call{Loc: loc, Fun: rt("compare"), Args: []js.Expr{x, y}}, Y: &js.Lit{Text: "0"}}
+		}
+	}
+	return &js.Binary{Loc: loc, Op: e.Op, X: x, Y: y}
+}
+
+func (g *gen) ident(id *ast.Ident) js.Expr {
+	loc := g.at(id.Pos)
 	if id.Obj.Kind != ast.FuncObj {
-		return g.local(id)
+		return &js.Name{Loc: loc, Name: g.names[id.Obj]}
 	}
 	d := id.Obj.Func
 	if g.loc[d] == stdlib.Server {
-		// A stub that makes the remote call.
-		return fmt.Sprintf("((...a) => $.call(%q, a, %s))", d.Name.Name, g.decoder(d.Type.Result))
+		// A function that makes the remote call.
+		return &js.Call{Loc: loc, Fun: rt("remote"), Args: []js.Expr{&js.Str{Value: d.Name.Name}, g.decoder(d.Type.Result)}}
 	}
-	return fnName(d.Name.Name)
+	return &js.Name{Loc: loc, Name: g.funcNames[d]}
 }
 
-func (g *gen) funcLit(f *ast.FuncLit) string {
-	var ps []string
-	for _, p := range f.Params {
-		ps = append(ps, g.local(p.Name))
-	}
-	kw := ""
-	if g.waits(f) {
-		kw = "async "
-	}
-	// The body goes on lines of its own, then is joined back: a lambda is
-	// an expression.
-	saved, savedPos, savedIndent := g.lines, g.pos, g.indent
-	g.lines, g.pos, g.indent = nil, nil, 0
-	g.body(kw+"("+strings.Join(ps, ", ")+") => {", f.Pos, f.Body)
-	text := strings.Join(g.lines, " ")
-	g.lines, g.pos, g.indent = saved, savedPos, savedIndent
-	return "(" + text + ")"
+func (g *gen) funcLit(f *ast.FuncLit) js.Expr {
+	g.push()
+	defer g.pop()
+	params := g.params(f.Params)
+	return &js.Arrow{Loc: g.at(f.Pos), Async: g.waits(f), Params: params, Body: g.block(f.Body)}
 }
 
-func (g *gen) match(m *ast.MatchExpr) string {
+// match is a conditional expression that binds the some arm's name, which
+// the statement around it declares:
+//
+//	(v = x) !== null ? some : none
+//
+// or, where some(v) is boxed as [v], (v = x) !== null ? (v = v[0], some) : none.
+func (g *gen) match(m *ast.MatchExpr) js.Expr {
+	loc := g.at(m.Pos)
 	var some, none *ast.MatchArm
 	for _, a := range m.Arms {
 		if a.Some {
@@ -119,65 +134,76 @@ func (g *gen) match(m *ast.MatchExpr) string {
 			none = a
 		}
 	}
-	g.temps++
-	t := "$m" + strconv.Itoa(g.temps)
-	v := g.local(some.Bind) + "$" + strconv.Itoa(g.temps)
-	g.names[some.Bind.Obj] = v
-	g.hoist = append(g.hoist, t, v)
-	return fmt.Sprintf("((%s = %s) !== null ? (%s = %s, %s) : %s)", t, g.expr(m.X), v, t, g.expr(some.Body), g.expr(none.Body))
+	x := g.expr(m.X)
+	noneBody := g.expr(none.Body)
+	v := g.declare(some.Bind)
+	*g.hoisted = append(*g.hoisted, v)
+	bind := func() js.Expr { return &js.Name{Loc: g.at(some.Bind.Pos), Name: v} }
+	someBody := g.expr(some.Body)
+	if opt, ok := types.Unalias(m.X.Type()).(*types.Option); ok && boxed(opt.Elem) {
+		unbox := &js.Assign{Target: bind(), Value: &js.Index{X: bind(), Index: &js.Lit{Text: "0"}}}
+		someBody = &js.Seq{List: []js.Expr{unbox, someBody}}
+	}
+	test := &js.Binary{Loc: loc, Op: "!==", X: &js.Assign{Target: bind(), Value: x}, Y: &js.Lit{Text: "null"}}
+	return &js.Cond{Loc: loc, Test: test, Yes: someBody, No: noneBody}
 }
 
-func (g *gen) call(c *ast.CallExpr) string {
+func awaited(loc js.Loc, x js.Expr) js.Expr { return &js.Await{Loc: loc, X: x} }
+
+func (g *gen) call(c *ast.CallExpr) js.Expr {
+	loc := g.at(c.Pos)
 	args := g.exprs(c.Args)
 	if c.Builtin != nil {
-		return g.builtin(c, args)
+		return g.builtin(c, loc, args)
 	}
 	if id, ok := c.Fun.(*ast.Ident); ok && id.Obj.Kind == ast.FuncObj {
 		d := id.Obj.Func
 		if g.loc[d] == stdlib.Server {
-			return fmt.Sprintf("(await $.call(%q, [%s], %s))", d.Name.Name, strings.Join(args, ", "), g.decoder(d.Type.Result))
+			return awaited(loc, &js.Call{Loc: loc, Fun: rt("call"),
+				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(d.Type.Result)}})
 		}
-		call := fnName(d.Name.Name) + "(" + strings.Join(args, ", ") + ")"
+		x := &js.Call{Loc: loc, Fun: &js.Name{Loc: loc, Name: g.funcNames[d]}, Args: args}
 		if g.async[d] {
-			return "(await " + call + ")"
+			return awaited(loc, x)
 		}
-		return call
+		return x
 	}
-	return "(await " + g.expr(c.Fun) + "(" + strings.Join(args, ", ") + "))"
+	return awaited(loc, &js.Call{Loc: loc, Fun: g.expr(c.Fun), Args: args})
 }
 
-func (g *gen) builtin(c *ast.CallExpr, a []string) string {
+func (g *gen) builtin(c *ast.CallExpr, loc js.Loc, a []js.Expr) js.Expr {
 	argT := func(i int) types.Type { return types.Unalias(c.Args[i].Type()) }
-	call := func(f string) string { return "$." + f + "(" + strings.Join(a, ", ") + ")" }
+	named := func(f string) js.Expr { return &js.Call{Loc: loc, Fun: rt(f), Args: a} }
+	global := func(f string) js.Expr { return &js.Call{Loc: loc, Fun: &js.Name{Name: f}, Args: a} }
 	switch name := c.Builtin.Name; name {
 	case "recv":
-		return "(await $.recv(" + a[0] + ", " + g.decoder(c.Type()) + "))"
+		return awaited(loc, &js.Call{Loc: loc, Fun: rt("recv"), Args: []js.Expr{a[0], g.decoder(c.Type())}})
 	case "sleep":
-		return "(await " + call("sleep") + ")"
+		return awaited(loc, named("sleep"))
 	case "str":
 		switch argT(0) {
 		case types.Float:
-			return call("strFloat")
+			return named("strFloat")
 		case types.String:
 			return a[0]
 		}
-		return "String(" + a[0] + ")"
+		return global("String")
 	case "toInt":
 		if argT(0) == types.String {
-			return call("parseInt")
+			return named("parseInt")
 		}
-		return call("trunc")
+		return named("trunc")
 	case "toFloat":
 		if argT(0) == types.String {
-			return call("parseFloat")
+			return named("parseFloat")
 		}
-		return "Number(" + a[0] + ")"
+		return global("Number")
 	case "contains":
 		if argT(0) == types.String {
-			return a[0] + ".includes(" + a[1] + ")"
+			return &js.Call{Loc: loc, Fun: &js.Dot{X: a[0], Name: "includes"}, Args: a[1:]}
 		}
-		return call("contains")
+		return named("contains")
 	default:
-		return call(name)
+		return named(name)
 	}
 }

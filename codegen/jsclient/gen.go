@@ -3,19 +3,27 @@
 // runtime (runtime/client/prog.js) as "prog:runtime". Bundle turns it into
 // one minified file with esbuild.
 //
+// The module is built as a syntax tree (package js) and printed from it,
+// with a source mapping for each node back to the .prog file. Names are
+// chosen so that JavaScript's block scoping means what Prog's scoping
+// means (names.go): no binding shadows another.
+//
 // Values: int is a BigInt (exact signed 64-bit; arithmetic goes through
 // the runtime, which fails on overflow as the server does), float a
-// number, option<T> null or the value, a record an object, a list an
-// array, a client its number, a channel {ch, owner}. Functions that wait
-// (recv, sleep, remote calls, calls through function values, and calls of
-// functions that wait) are async, and their calls are awaited.
+// number, a record an object with an own property per field, a list an
+// array, a client its number, a channel {ch, owner}. An option is null or
+// its value, except where the value may itself be null (an option of an
+// option, or of unit): there some(x) is the one-element array [x], as on
+// the wire. Functions that wait (recv, sleep, remote calls, calls through
+// function values, and calls of functions that wait) are async, and their
+// calls are awaited.
 package jsclient
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 
+	"github.com/prog-lang/prog/codegen/internal/cg"
+	"github.com/prog-lang/prog/codegen/jsclient/js"
 	"github.com/prog-lang/prog/lang/ast"
 	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/types"
@@ -26,8 +34,10 @@ import (
 // Generate returns the client module of a program, with a source map
 // (inline, which esbuild reads) whose source is the .prog file.
 func Generate(filename string, src []byte, prog *check.Program, sp *split.Result) []byte {
-	g := &gen{prog: prog, loc: map[*ast.FuncDecl]stdlib.Location{}, async: map[*ast.FuncDecl]bool{},
-		names: map[*ast.Object]string{}, decoders: map[string]string{}}
+	g := &gen{lines: js.NewLines(src), loc: map[*ast.FuncDecl]stdlib.Location{},
+		async: map[*ast.FuncDecl]bool{}, funcNames: map[*ast.FuncDecl]string{}, names: map[*ast.Object]string{},
+		decoders: map[string]string{}}
+	g.scope = moduleScope()
 	var client []*ast.FuncDecl
 	for _, f := range sp.Funcs {
 		if d, ok := f.Node.(*ast.FuncDecl); ok {
@@ -38,71 +48,48 @@ func Generate(filename string, src []byte, prog *check.Program, sp *split.Result
 		}
 	}
 	g.findAsync(client)
-	g.line("import * as $ from \"prog:runtime\";", ast.Pos{})
 	for _, d := range client {
-		g.funcDecl(d)
+		g.funcNames[d] = g.scope.add(d.Name.Name)
+	}
+	var funcs []js.Stmt
+	for _, d := range client {
+		funcs = append(funcs, g.funcDecl(d))
 	}
 	if prog.Main != nil {
-		g.line("$.start("+fnName(prog.Main.Name.Name)+");", prog.Main.Pos)
+		funcs = append(funcs, &js.ExprStmt{Loc: g.at(prog.Main.Pos),
+			X: call(rt("start"), g.ident(prog.Main.Name))})
 	}
 	// Decoders go right after the import: functions refer to them.
-	var head []string
-	var headPos []ast.Pos
-	for i, d := range g.decoderOrder {
-		head = append(head, "const d_"+strconv.Itoa(i+1)+" = "+d+";")
-		headPos = append(headPos, ast.Pos{})
-	}
-	g.lines = append(g.lines[:1], append(head, g.lines[1:]...)...)
-	g.pos = append(g.pos[:1], append(headPos, g.pos[1:]...)...)
-	return g.finish(filename, src)
+	module := append([]js.Stmt{&js.ImportAll{Name: "$", Path: "prog:runtime"}}, g.decoderDecls...)
+	module = append(module, funcs...)
+	code, mappings := js.Print(module)
+	return append(code, js.InlineSourceMap(mappings, filename, src)...)
 }
 
 type gen struct {
-	prog     *check.Program
-	loc      map[*ast.FuncDecl]stdlib.Location
-	async    map[*ast.FuncDecl]bool
-	names    map[*ast.Object]string
-	decoders map[string]string // decoder expression → its const name
-	// decoderOrder lists decoder expressions as made; each refers only
-	// to earlier ones.
-	decoderOrder []string
-	temps        int
-	hoist        []string // match temporaries of the function being generated
-	indent       int
-	lines        []string
-	pos          []ast.Pos // the .prog position of each line
+	lines *js.Lines
+	loc   map[*ast.FuncDecl]stdlib.Location
+	async map[*ast.FuncDecl]bool
+
+	funcNames map[*ast.FuncDecl]string // each function's JavaScript name
+	names     map[*ast.Object]string   // each local's JavaScript name
+	scope     *scope                   // the innermost JavaScript scope
+
+	// hoisted collects the match bindings of the statement being
+	// generated, which are declared (let) just before it.
+	hoisted *[]string
+
+	decoders     map[string]string // canonical type → its decoder's name
+	decoderDecls []js.Stmt         // each refers only to earlier ones
 }
 
-func (g *gen) line(s string, pos ast.Pos) {
-	g.lines = append(g.lines, strings.Repeat("  ", g.indent)+s)
-	g.pos = append(g.pos, pos)
-}
+// at is the js.Loc of a position in the .prog file.
+func (g *gen) at(p ast.Pos) js.Loc { return g.lines.Loc(p.Line, p.Column) }
 
-// jsReserved are names a Prog identifier may not keep in JavaScript.
-var jsReserved = map[string]bool{}
+// rt is the runtime's export name: $.name.
+func rt(name string) js.Expr { return &js.Dot{X: &js.Name{Name: "$"}, Name: name} }
 
-func init() {
-	for _, w := range strings.Fields(`break case catch class const continue debugger default delete do else enum
-		export extends false finally for function if import in instanceof new null return super switch this
-		throw true try typeof var void while with yield let static implements interface package private
-		protected public await async arguments eval undefined NaN Infinity globalThis window document`) {
-		jsReserved[w] = true
-	}
-}
-
-func fnName(name string) string { return "f_" + name }
-
-func (g *gen) local(id *ast.Ident) string {
-	if n, ok := g.names[id.Obj]; ok {
-		return n
-	}
-	n := id.Name
-	if jsReserved[n] || strings.HasPrefix(n, "f_") || strings.HasPrefix(n, "d_") || n == "$" {
-		n += "_"
-	}
-	g.names[id.Obj] = n
-	return n
-}
+func call(fun js.Expr, args ...js.Expr) *js.Call { return &js.Call{Fun: fun, Args: args} }
 
 // waits reports whether code directly waits: recv, sleep, a remote call,
 // a call through a function value, or a call of a function in async.
@@ -146,129 +133,167 @@ func (g *gen) findAsync(fs []*ast.FuncDecl) {
 	}
 }
 
-func (g *gen) funcDecl(d *ast.FuncDecl) {
-	var ps []string
-	for _, p := range d.Params {
-		ps = append(ps, g.local(p.Name))
-	}
-	kw := "function"
-	if g.async[d] {
-		kw = "async function"
-	}
-	g.body(fmt.Sprintf("%s %s(%s) {", kw, fnName(d.Name.Name), strings.Join(ps, ", ")), d.Pos, d.Body)
+func (g *gen) funcDecl(d *ast.FuncDecl) js.Stmt {
+	g.push()
+	defer g.pop()
+	params := g.params(d.Params)
+	return &js.Func{Loc: g.at(d.Pos), Async: g.async[d], Name: g.funcNames[d], Params: params, Body: g.block(d.Body)}
 }
 
-// body writes header, the block, and }, with the function's match
-// temporaries declared first.
-func (g *gen) body(header string, pos ast.Pos, b *ast.Block) {
-	savedHoist := g.hoist
-	g.hoist = nil
-	g.line(header, pos)
-	start := len(g.lines)
-	g.indent++
-	g.stmts(b)
-	if len(g.hoist) > 0 {
-		decl := strings.Repeat("  ", g.indent) + "let " + strings.Join(g.hoist, ", ") + ";"
-		g.lines = append(g.lines[:start], append([]string{decl}, g.lines[start:]...)...)
-		g.pos = append(g.pos[:start], append([]ast.Pos{pos}, g.pos[start:]...)...)
+func (g *gen) params(ps []*ast.Param) []string {
+	var names []string
+	for _, p := range ps {
+		names = append(names, g.declare(p.Name))
 	}
-	g.indent--
-	g.line("}", pos)
-	g.hoist = savedHoist
+	return names
 }
 
-func (g *gen) stmts(b *ast.Block) {
+// block generates a block in a scope of its own.
+func (g *gen) block(b *ast.Block) []js.Stmt {
+	g.push()
+	defer g.pop()
+	var out []js.Stmt
 	for _, s := range b.Stmts {
-		g.stmt(s)
+		out = append(out, g.stmt(s)...)
 	}
+	return out
 }
 
-func (g *gen) block(header string, pos ast.Pos, b *ast.Block, footer string) {
-	g.line(header, pos)
-	g.indent++
-	g.stmts(b)
-	g.indent--
-	if footer != "" {
-		g.line(footer, pos)
+// stmt generates one statement, after a declaration of the match
+// bindings in it. Declared there, in the innermost block, each run of the
+// block has its own: a closure made in a loop keeps the value of its turn.
+func (g *gen) stmt(s ast.Stmt) []js.Stmt {
+	saved := g.hoisted
+	var hoisted []string
+	g.hoisted = &hoisted
+	out := g.stmt1(s)
+	g.hoisted = saved
+	if len(hoisted) == 0 {
+		return []js.Stmt{out}
 	}
+	return []js.Stmt{g.letDecl(s.Position(), hoisted), out}
 }
 
-func (g *gen) stmt(s ast.Stmt) {
-	pos := s.Position()
+func (g *gen) letDecl(pos ast.Pos, names []string) js.Stmt {
+	d := &js.Decl{Loc: g.at(pos), Kind: "let"}
+	for _, n := range names {
+		d.Binds = append(d.Binds, js.Bind{Name: n})
+	}
+	return d
+}
+
+func (g *gen) stmt1(s ast.Stmt) js.Stmt {
+	loc := g.at(s.Position())
 	switch s := s.(type) {
 	case *ast.LetStmt:
-		g.line("const "+g.local(s.Name)+" = "+g.expr(s.Value)+";", pos)
+		v := g.expr(s.Value) // before the name: `let x = x + 1` reads the outer x
+		return &js.Decl{Loc: loc, Kind: "const", Binds: []js.Bind{{Name: g.declare(s.Name), Value: v}}}
 	case *ast.VarStmt:
-		g.line("let "+g.local(s.Name)+" = "+g.expr(s.Value)+";", pos)
+		v := g.expr(s.Value)
+		return &js.Decl{Loc: loc, Kind: "let", Binds: []js.Bind{{Name: g.declare(s.Name), Value: v}}}
 	case *ast.ExprStmt:
 		if s.Value != nil {
-			g.line(g.expr(s.X)+" = "+g.expr(s.Value)+";", pos)
-		} else {
-			g.line(g.expr(s.X)+";", pos)
+			return &js.ExprStmt{Loc: loc, X: &js.Assign{Loc: loc, Target: g.expr(s.X), Value: g.expr(s.Value)}}
 		}
+		return &js.ExprStmt{Loc: loc, X: g.expr(s.X)}
 	case *ast.IfStmt:
-		g.ifStmt(s, "if")
+		return g.ifStmt(s)
 	case *ast.WhileStmt:
-		g.block("while ("+g.expr(s.Cond)+") {", pos, s.Body, "}")
+		return g.while(s)
 	case *ast.ForStmt:
-		g.block("for (const "+g.local(s.Var)+" of "+g.expr(s.Seq)+") {", pos, s.Body, "}")
+		seq := g.expr(s.Seq)
+		g.push()
+		defer g.pop()
+		return &js.ForOf{Loc: loc, Name: g.declare(s.Var), Seq: seq, Body: g.block(s.Body)}
 	case *ast.ReturnStmt:
 		if s.Value == nil {
-			g.line("return;", pos)
-		} else {
-			g.line("return "+g.expr(s.Value)+";", pos)
+			return &js.Return{Loc: loc}
 		}
+		return &js.Return{Loc: loc, Value: g.expr(s.Value)}
 	case *ast.SpawnStmt:
-		g.line("$.spawn(async () => "+g.expr(s.Call)+");", pos)
-	default:
-		g.line(fmt.Sprintf("throw new Error(%q);", "server statement on the client"), pos)
+		return &js.ExprStmt{Loc: loc, X: call(rt("spawn"), &js.Arrow{Loc: loc, Async: true, Expr: g.expr(s.Call)})}
 	}
+	// The split keeps server statements off the client.
+	return &js.ExprStmt{Loc: loc, X: call(rt("fail"), &js.Str{Value: "server statement on the client"})}
 }
 
-func (g *gen) ifStmt(s *ast.IfStmt, kw string) {
-	g.block(kw+" ("+g.expr(s.Cond)+") {", s.Pos, s.Then, "")
+func (g *gen) ifStmt(s *ast.IfStmt) *js.If {
+	out := &js.If{Loc: g.at(s.Pos), Cond: g.expr(s.Cond), Then: g.block(s.Then)}
 	switch {
 	case s.Else == nil:
-		g.line("}", s.Pos)
 	case s.Else.If != nil:
-		g.ifStmt(s.Else.If, "} else if")
+		out.Else = []js.Stmt{g.ifStmt(s.Else.If)}
 	default:
-		g.block("} else {", s.Pos, s.Else.Block, "}")
+		out.Else = g.block(s.Else.Block)
 	}
+	return out
 }
 
-// decoder returns a JavaScript expression that decodes a wire value of t.
-func (g *gen) decoder(t types.Type) string {
-	var d string
+// while generates a loop. A condition with match bindings is evaluated
+// inside the body, after their declaration, so that each turn has its
+// own: while (true) { let v; if (!cond) break; … }.
+func (g *gen) while(s *ast.WhileStmt) js.Stmt {
+	loc := g.at(s.Pos)
+	saved := g.hoisted
+	var hoisted []string
+	g.hoisted = &hoisted
+	cond := g.expr(s.Cond)
+	g.hoisted = saved
+	body := g.block(s.Body)
+	if len(hoisted) == 0 {
+		return &js.While{Loc: loc, Cond: cond, Body: body}
+	}
+	check := &js.If{Loc: loc, Cond: &js.Unary{Op: "!", X: cond}, Then: []js.Stmt{&js.Break{Loc: loc}}}
+	return &js.While{Loc: loc, Cond: &js.Lit{Text: "true"},
+		Body: append([]js.Stmt{g.letDecl(s.Pos, hoisted), check}, body...)}
+}
+
+// boxed reports whether an option of t holds some(x) as [x]: when x may
+// be null itself (an option, or unit), as on the wire.
+func boxed(t types.Type) bool {
+	u := types.Unalias(t)
+	_, opt := u.(*types.Option)
+	return opt || u == types.Unit
+}
+
+// decoder returns the function that decodes a wire value of t.
+func (g *gen) decoder(t types.Type) js.Expr {
+	d := func(name string) js.Expr { return &js.Dot{X: rt("D"), Name: name} }
+	var dec js.Expr
 	switch u := types.Unalias(t).(type) {
 	case *types.Basic:
 		switch u {
 		case types.Int:
-			return "$.D.int"
+			return d("int")
 		case types.Float:
-			return "$.D.float"
+			return d("float")
 		}
-		return "$.D.id"
-	case *types.List:
-		d = "$.D.list(" + g.decoder(u.Elem) + ")"
-	case *types.Option:
-		d = "$.D.opt(" + g.decoder(u.Elem) + ")"
+		return d("id")
 	case *types.Channel:
-		return "$.D.chan"
-	case *types.Record:
-		var fs []string
-		for _, f := range u.Fields {
-			fs = append(fs, f.Name+": "+g.decoder(f.Type))
+		return d("chan")
+	case *types.List:
+		dec = call(d("list"), g.decoder(u.Elem))
+	case *types.Option:
+		if boxed(u.Elem) {
+			dec = call(d("boxedOpt"), g.decoder(u.Elem))
+		} else {
+			dec = call(d("opt"), g.decoder(u.Elem))
 		}
-		d = "$.D.rec({" + strings.Join(fs, ", ") + "})"
+	case *types.Record:
+		fields := &js.Object{}
+		for _, f := range u.Fields {
+			fields.Props = append(fields.Props, js.Prop{Key: f.Name, Value: g.decoder(f.Type)})
+		}
+		dec = call(d("rec"), fields)
 	default:
-		return "$.D.id"
+		return d("id")
 	}
-	name, ok := g.decoders[d]
+	key := cg.Canonical(t)
+	name, ok := g.decoders[key]
 	if !ok {
-		name = "d_" + strconv.Itoa(len(g.decoders)+1)
-		g.decoders[d] = name
-		g.decoderOrder = append(g.decoderOrder, d)
+		name = "$d" + strconv.Itoa(len(g.decoders)+1)
+		g.decoders[key] = name
+		g.decoderDecls = append(g.decoderDecls, &js.Decl{Kind: "const", Binds: []js.Bind{{Name: name, Value: dec}}})
 	}
-	return name
+	return &js.Name{Name: name}
 }

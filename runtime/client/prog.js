@@ -33,6 +33,22 @@ export function index(xs, i) {
   if (i < 0n || i >= BigInt(xs.length)) fail(`index ${i} out of range for a list of length ${xs.length}`);
   return xs[Number(i)];
 }
+// Strings compare by code point, as on the server. JavaScript's < compares
+// UTF-16 units, which puts U+E000–U+FFFF above the code points past U+FFFF
+// (stored as surrogates, D800–DFFF): where the first difference is
+// between two such units, surrogates are moved above E000.
+export function compare(a, b) {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  let x = a.charCodeAt(i), y = b.charCodeAt(i);
+  if (x >= 0xd800 && y >= 0xd800) {
+    x = (x + 0x2000) & 0xffff;
+    y = (y + 0x2000) & 0xffff;
+  }
+  return x - y;
+}
 export function eq(a, b) {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
@@ -50,11 +66,9 @@ function enc(v) {
     case "undefined": return null;
   }
   if (Array.isArray(v)) return v.map(enc);
-  if (v !== null && typeof v === "object") {
-    const o = {};
-    for (const k in v) o[k] = enc(v[k]);
-    return o;
-  }
+  // A record: built from entries, so that each field is an own property,
+  // __proto__ too (assigning o.__proto__ would set the prototype).
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, enc(x)]));
   return v;
 }
 const num = (v) => (typeof v === "string" ? Number(v) : v);
@@ -64,11 +78,9 @@ export const D = {
   float: num,
   list: (d) => (v) => v.map(d),
   opt: (d) => (v) => (v === null ? null : d(v)),
-  rec: (fs) => (v) => {
-    const o = {};
-    for (const k in fs) o[k] = fs[k](v[k]);
-    return o;
-  },
+  // An option whose value may be null itself holds some(x) as [x].
+  boxedOpt: (d) => (v) => (v === null ? null : [d(v[0])]),
+  rec: (fs) => (v) => Object.fromEntries(Object.keys(fs).map((k) => [k, fs[k](v[k])])),
   chan: (v) => v,
 };
 
@@ -135,6 +147,9 @@ async function pushLoop() {
     }
   }
 }
+
+// remote is a server function as a value: a function that calls it.
+export const remote = (fn, d) => (...args) => call(fn, args, d);
 
 let callId = 0;
 export async function call(fn, args, d) {
