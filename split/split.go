@@ -13,7 +13,9 @@
 // it needs the client if it uses the client directly or calls a client
 // function. A unit with no need runs on both sides. Needs only grow as
 // locations are fixed, so the iteration ends; a unit that comes to need
-// both sides is an error that names one place of each.
+// both sides is an error that names one place of each. Such a unit keeps
+// the location it had (so what its callers need stays what it was), and
+// the fixpoint leaves it alone from then on.
 //
 // The result is plain data, read by codegen and printed by
 // `prog check --explain`.
@@ -207,8 +209,12 @@ func (s *splitter) needs(f *Func) (server, client *use) {
 		client = first(client, u)
 	}
 	for _, c := range f.calls {
+		// A callee in conflict still counts, by the location it had
+		// when it came to need both sides (which stays): skipping it
+		// would take back a need that its callers have already acted
+		// on, and a caller found in conflict could lose a side.
 		g := s.res.byNode[c.callee]
-		if g == nil || g.conflict {
+		if g == nil {
 			continue
 		}
 		switch g.Loc {
