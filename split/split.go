@@ -102,6 +102,13 @@ func Split(prog *check.Program) (*Result, diag.List) {
 				f.Loc, f.Fixed = stdlib.Server, true
 			case "client":
 				f.Loc, f.Fixed = stdlib.Client, true
+			default:
+				if d == prog.Main {
+					// main starts the page: it is client even when it could
+					// be both, from the start, so that what calls it knows.
+					f.Loc = stdlib.Client
+					s.main = f
+				}
 			}
 			s.add(f, d.Body)
 		case *ast.EveryDecl:
@@ -111,13 +118,14 @@ func Split(prog *check.Program) (*Result, diag.List) {
 		}
 	}
 	s.infer()
-	s.report(prog)
+	s.report()
 	s.remote()
 	return s.res, s.errs
 }
 
 type splitter struct {
 	res      *Result
+	main     *Func // main when not annotated: client, but not declared so
 	errs     diag.List
 	problems map[*ast.FuncDecl]string // why a function cannot be called remotely
 }
@@ -238,7 +246,7 @@ func (s *splitter) infer() {
 	for changed := true; changed; {
 		changed = false
 		for _, f := range s.res.Funcs {
-			if f.Fixed || f.conflict {
+			if f.Fixed || f.conflict || f == s.main {
 				continue
 			}
 			server, client := s.needs(f)
@@ -261,18 +269,13 @@ func (s *splitter) infer() {
 	}
 }
 
-func (s *splitter) report(prog *check.Program) {
+func (s *splitter) report() {
 	for _, f := range s.res.Funcs {
 		server, client := s.needs(f)
 		name := f.Name
-		if f.Name == "main" && prog.Main != nil && f.Node == ast.Node(prog.Main) {
-			if server != nil && client == nil && !f.Fixed {
-				s.errs.Add(f.Node.Position(), "main must run on the client, but it needs the server (%s)", place(server))
-				continue
-			}
-			if !f.Fixed {
-				f.Loc = stdlib.Client // main starts the page: it is client even when it could be both
-			}
+		if f == s.main && server != nil {
+			s.errs.Add(f.Node.Position(), "main must run on the client, but it needs the server (%s)", place(server))
+			continue
 		}
 		switch {
 		case f.conflict:
