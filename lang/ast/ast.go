@@ -84,7 +84,7 @@ type FuncDecl struct {
 	Name   *Ident   `parser:"'fun' @@"`
 	Params []*Param `parser:"'(' ( @@ ( ',' @@? )* )? ')'"`
 	Result TypeExpr `parser:"( ':' @@ )?"`
-	Body   *Block   `parser:"@@"`
+	Body   *Block   // parsed by hand, after the header
 
 	Type *types.Func // set by the checker
 }
@@ -93,7 +93,7 @@ type FuncDecl struct {
 type EveryDecl struct {
 	Pos    Pos
 	Period string `parser:"'every' @Int"`
-	Body   *Block `parser:"@@"`
+	Body   *Block // parsed by hand, after the header
 
 	Millis int64 // the period, set by the checker
 }
@@ -103,7 +103,7 @@ type OnDecl struct {
 	Pos    Pos
 	Event  *Ident   `parser:"'on' @@"`
 	Params []*Param `parser:"'(' ( @@ ( ',' @@? )* )? ')'"`
-	Body   *Block   `parser:"@@"`
+	Body   *Block   // parsed by hand, after the header
 }
 
 // Param is a function parameter.
