@@ -269,7 +269,7 @@ func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 		err = unexpected(p.Peek(), "end of declaration")
 	}
 	if err != nil {
-		addParseError(errs, err, end)
+		addParseError(errs, unclosed(toks[c.start:c.end], open-c.start, end, err), end)
 		return nil
 	}
 	switch d := h.Decl.(type) {
@@ -282,6 +282,67 @@ func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 	}
 	return h.Decl
 }
+
+// unclosed returns the error to report for err, a syntax error in the
+// block toks[body:] of the declaration toks, after which comes end.
+// When the block's braces do not balance, a "}" is missing, and the
+// parser only finds out at the end of the declaration, or wherever the
+// tokens stopped making sense: far from the mistake. The indentation
+// tells where the mistake is: a block that was not closed ends at the
+// first line indented no deeper than the line that opened it (a "}" that
+// lines up with an outer block, or a statement that lines up with the
+// block's own first line). If that line comes no later than err, the
+// error is reported there instead, naming the block.
+func unclosed(toks []lexer.Token, body int, end lexer.Token, err error) error {
+	type open struct {
+		pos    lexer.Position
+		indent int // the column of the first token on its line
+	}
+	var stack []open
+	var suspect *lexer.Token
+	var suspectOpen lexer.Position
+	indent := 0
+	for i := range toks {
+		t := &toks[i]
+		first := i == 0 || toks[i-1].Pos.Line != t.Pos.Line
+		if first {
+			indent = t.Pos.Column
+		}
+		if i < body {
+			continue
+		}
+		if first && suspect == nil && len(stack) > 0 {
+			top := stack[len(stack)-1]
+			if top.pos.Line < t.Pos.Line && (t.Pos.Column < top.indent || t.Pos.Column == top.indent && !isPunct(t, "}")) {
+				suspect, suspectOpen = t, top.pos
+			}
+		}
+		switch {
+		case isPunct(t, "{"):
+			stack = append(stack, open{t.Pos, indent})
+		case isPunct(t, "}") && len(stack) > 0:
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) == 0 {
+		return err
+	}
+	var at lexer.Position
+	if perr, ok := err.(participle.Error); ok {
+		at = perr.Position()
+	}
+	if suspect != nil && !before(at, suspect.Pos) {
+		return participle.Errorf(suspect.Pos, "expected } to close the block opened at %s", diag.LineCol(suspectOpen))
+	}
+	if at.Offset >= end.Pos.Offset {
+		return participle.Errorf(end.Pos, "unexpected %s, expected } to close the block opened at %s",
+			describe(end), diag.LineCol(stack[len(stack)-1].pos))
+	}
+	return err
+}
+
+// before reports whether position a comes before b in one file.
+func before(a, b lexer.Position) bool { return a.Offset < b.Offset }
 
 // hasBody reports whether a declaration that begins with first ends in a
 // block: a function or a task.
