@@ -236,6 +236,11 @@ func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 	if open >= 0 {
 		headerEnd, eof = open, lexer.EOFToken(toks[open].Pos)
 	}
+	// participle parses by recursion too, and knows no limit.
+	if t := headerTooDeep(toks[c.start:headerEnd]); t != nil {
+		addParseError(errs, tooDeep(t), end)
+		return nil
+	}
 	lex, err := lexer.Upgrade(&tokenLexer{toks: toks[c.start:headerEnd], eof: eof})
 	if err != nil {
 		errs.Add(toks[c.start].Pos, "%v", err)
@@ -382,11 +387,60 @@ func bodyStart(toks []lexer.Token, c chunk) int {
 // tokens, how far it has read (Peek and Next, as participle's
 // PeekingLexer has them, without copying the tokens), and the errors that
 // do not end the parse. Past the last token it answers eof.
+//
+// It also counts how deeply the tree it builds nests, to stop at
+// ast.MaxNesting. depth is the level of the construct being parsed: each
+// expression operand, block, if and type is one level below the one it is
+// in. A chain of binary operators or of calls, fields and indexes is
+// parsed in a loop, yet each link nests the chain before it one level
+// deeper, so the chain's height is counted too: peak is the deepest level
+// that the expression being parsed reaches, and the loops add to it. A
+// level is a node or two of the tree, so the tree's depth stays within a
+// small multiple of ast.MaxNesting.
 type parser struct {
-	toks []lexer.Token
-	i    int
-	eof  lexer.Token
-	errs *diag.List
+	toks  []lexer.Token
+	i     int
+	eof   lexer.Token
+	errs  *diag.List
+	depth int
+	peak  int
+}
+
+// enter notes a level of nesting that begins at t.
+func (p *parser) enter(t *lexer.Token) error {
+	p.depth++
+	p.peak = max(p.peak, p.depth)
+	if p.depth > ast.MaxNesting {
+		return tooDeep(t)
+	}
+	return nil
+}
+
+func (p *parser) leave() { p.depth-- }
+
+func tooDeep(t *lexer.Token) error {
+	return participle.Errorf(t.Pos, "nesting too deep: a declaration may nest at most %d levels", ast.MaxNesting)
+}
+
+// headerTooDeep returns the first token of toks, a header that participle
+// parses, that nests more than ast.MaxNesting brackets deep, or nil.
+func headerTooDeep(toks []lexer.Token) *lexer.Token {
+	depth := 0
+	for i := range toks {
+		t := &toks[i]
+		if t.Type != Punct {
+			continue
+		}
+		switch t.Value {
+		case "(", "[", "{", "<":
+			if depth++; depth > ast.MaxNesting {
+				return t
+			}
+		case ")", "]", "}", ">":
+			depth--
+		}
+	}
+	return nil
 }
 
 func (p *parser) Peek() *lexer.Token {
@@ -485,11 +539,18 @@ func startsExpr(t *lexer.Token) bool {
 	return false
 }
 
+// parseBinary parses a chain of binary operators by precedence climbing.
+// A chain is built in a loop, not by recursion, but it nests all the
+// same: each operator puts the whole chain before it one level deeper.
+// So the height of what it builds is counted as it grows (see parser).
 func parseBinary(p *parser, minPrec int) (ast.Expr, error) {
+	base, outer := p.depth, p.peak
+	p.peak = base
 	x, err := parseUnary(p)
 	if err != nil {
 		return nil, err
 	}
+	h := p.peak - base
 	for {
 		t := p.Peek()
 		prec := 0
@@ -497,12 +558,17 @@ func parseBinary(p *parser, minPrec int) (ast.Expr, error) {
 			prec = precedence[t.Value]
 		}
 		if prec < minPrec || prec == 0 {
+			p.peak = max(outer, base+h)
 			return x, nil
 		}
 		op := p.Next()
+		p.peak = base
 		y, err := parseBinary(p, prec+1)
 		if err != nil {
 			return nil, err
+		}
+		if h = max(h, p.peak-base) + 1; base+h > ast.MaxNesting {
+			return nil, tooDeep(op)
 		}
 		x = &ast.BinaryExpr{Pos: x.Position(), X: x, Op: op.Value, OpPos: op.Pos, Y: y}
 	}
@@ -510,6 +576,10 @@ func parseBinary(p *parser, minPrec int) (ast.Expr, error) {
 
 func parseUnary(p *parser) (ast.Expr, error) {
 	t := p.Peek()
+	if err := p.enter(t); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	if t.Type == Punct && (t.Value == "-" || t.Value == "!") {
 		op := p.Next()
 		// -9223372036854775808 is a literal: fold the sign in, or the
@@ -523,11 +593,15 @@ func parseUnary(p *parser) (ast.Expr, error) {
 		}
 		return &ast.UnaryExpr{Pos: op.Pos, Op: op.Value, X: x}, nil
 	}
+	outer := p.peak
+	p.peak = p.depth
 	x, err := parsePrimary(p)
 	if err != nil {
 		return nil, err
 	}
-	return parsePostfix(p, x)
+	x, err = parsePostfix(p, x)
+	p.peak = max(outer, p.peak)
+	return x, err
 }
 
 // parseInt makes the literal t, negated when sign is "-". One that does
@@ -544,12 +618,18 @@ func parseInt(p *parser, t *lexer.Token, sign string, pos lexer.Position) ast.Ex
 	return lit
 }
 
+// parsePostfix parses the calls, fields and indexes after x. Like a chain
+// of binary operators, each puts what comes before it one level deeper;
+// x's height is p.peak above p.depth, and so is the result's on return.
 func parsePostfix(p *parser, x ast.Expr) (ast.Expr, error) {
+	base := p.depth
+	h := p.peak - base
 	for {
 		t := p.Peek()
 		if t.Type != Punct {
 			return x, nil
 		}
+		p.peak = base
 		switch t.Value {
 		case "(":
 			lp := p.Next().Pos
@@ -576,8 +656,13 @@ func parsePostfix(p *parser, x ast.Expr) (ast.Expr, error) {
 			}
 			x = &ast.IndexExpr{Pos: x.Position(), X: x, Lbrack: lb, Index: i}
 		default:
+			p.peak = base + h
 			return x, nil
 		}
+		if h = max(h, p.peak-base) + 1; base+h > ast.MaxNesting {
+			return nil, tooDeep(t)
+		}
+		p.peak = base + h
 	}
 }
 

@@ -116,6 +116,10 @@ func parseBlockInto(p *parser, b *ast.Block) error {
 	if !isPunct(t, "{") {
 		return participle.NextMatch
 	}
+	if err := p.enter(t); err != nil {
+		return err
+	}
+	defer p.leave()
 	p.Next()
 	b.Pos = t.Pos
 	for {
@@ -178,6 +182,10 @@ func parseBinding(p *parser) (ast.Stmt, error) {
 //	Field = Ident ":" Type .
 func parseType(p *parser) (ast.TypeExpr, error) {
 	t := p.Peek()
+	if err := p.enter(t); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	switch {
 	case t.Type == Ident:
 		p.Next()
@@ -292,6 +300,11 @@ func parseFuncLit(p *parser) (ast.Expr, error) {
 }
 
 func parseIf(p *parser) (*ast.IfStmt, error) {
+	// An else-if chain nests: each if holds the next.
+	if err := p.enter(p.Peek()); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	pos := p.Next().Pos
 	cond, then, err := parseCondBlock(p)
 	if err != nil {
