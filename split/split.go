@@ -89,11 +89,17 @@ type call struct {
 	expr   *ast.CallExpr // nil for a reference
 }
 
-// Split computes locations and remote calls for a checked program. It
-// expects a program without type errors.
+// Split computes locations and remote calls for a checked program. A
+// function or task in which the checker found an error is left out, as
+// if it were not there: calls to it tie their callers to no side. With
+// fewer needs, there are only fewer errors (each is a unit that needs a
+// side it may not have), so a type error never causes one here.
 func Split(prog *check.Program) (*Result, diag.List) {
 	s := &splitter{res: &Result{byNode: map[ast.Node]*Func{}}, problems: map[*ast.FuncDecl]string{}}
 	for _, d := range prog.File.Decls {
+		if prog.Erroneous[d] {
+			continue
+		}
 		switch d := d.(type) {
 		case *ast.FuncDecl:
 			f := &Func{Name: d.Name.Name, Node: d}

@@ -37,13 +37,19 @@ type Program struct {
 	Main   *ast.FuncDecl
 
 	TypeNames map[string]*types.Named
+
+	// Erroneous holds the declarations in which checking found an error.
+	// The split leaves out the functions and tasks among them: where code
+	// runs is decided on the declarations that check clean, so its errors
+	// come in the same run as the type errors, and none is caused by one.
+	Erroneous map[ast.Decl]bool
 }
 
 // Check resolves and type-checks file. The Program is returned even when
 // there are errors, annotated as far as checking got.
 func Check(file *ast.File) (*Program, diag.List) {
 	c := &checker{
-		prog:      &Program{File: file, TypeNames: map[string]*types.Named{}},
+		prog:      &Program{File: file, TypeNames: map[string]*types.Named{}, Erroneous: map[ast.Decl]bool{}},
 		typeDecls: map[string]*ast.TypeDecl{},
 		resolving: map[string]bool{},
 		depths:    map[types.Type]int{},
@@ -54,6 +60,7 @@ func Check(file *ast.File) (*Program, diag.List) {
 	c.collect()
 	c.signatures()
 	for _, d := range file.Decls {
+		c.decl = d
 		switch d := d.(type) {
 		case *ast.FuncDecl:
 			c.funcBody(d, d.Params, d.Type.Result, d.Body)
@@ -70,6 +77,7 @@ type checker struct {
 	errs diag.List
 	prog *Program
 	u    types.Unifier
+	decl ast.Decl // the declaration being checked, which an error marks
 
 	typeDecls map[string]*ast.TypeDecl
 	resolving map[string]bool       // type names being resolved, to find cycles
@@ -105,6 +113,9 @@ type scope struct {
 
 func (c *checker) errorf(pos diag.Pos, format string, args ...any) {
 	c.errs.Add(pos, format, args...)
+	if c.decl != nil {
+		c.prog.Erroneous[c.decl] = true
+	}
 }
 
 // ---- Pass 1: top-level names, types, signatures ----
@@ -127,6 +138,7 @@ func (c *checker) collect() {
 		return true
 	}
 	for _, d := range c.prog.File.Decls {
+		c.decl = d
 		switch d := d.(type) {
 		case *ast.TypeDecl:
 			switch {
@@ -163,6 +175,7 @@ func (c *checker) collect() {
 
 func (c *checker) signatures() {
 	for _, d := range c.prog.File.Decls {
+		c.decl = d
 		switch d := d.(type) {
 		case *ast.TypeDecl:
 			if c.typeDecls[d.Name.Name] == d { // not a rejected redeclaration
@@ -178,6 +191,7 @@ func (c *checker) signatures() {
 			c.on(d)
 		}
 	}
+	c.decl = nil
 	main := c.funcs["main"]
 	if main == nil && c.prog.File.Unparsed["main"] {
 		return // its syntax error is reported
@@ -192,6 +206,8 @@ func (c *checker) signatures() {
 	}
 	d := main.Func
 	c.prog.Main = d
+	c.decl = d
+	defer func() { c.decl = nil }()
 	if d.Side == "server" {
 		c.errorf(d.Pos, "main must run on the client: declare it client fun main()")
 	}
@@ -213,6 +229,11 @@ func (c *checker) namedType(name string) *types.Named {
 		c.errorf(d.Name.Pos, "invalid recursive type %s", name)
 		return &types.Named{Name: name, Under: types.Invalid}
 	}
+	// Errors in the definition are the type declaration's, whichever
+	// declaration made it resolve the name.
+	outer := c.decl
+	c.decl = d
+	defer func() { c.decl = outer }()
 	n := &types.Named{Name: name, Under: types.Invalid}
 	// Each name in the chain of names being resolved is a call deeper:
 	// a thousand aliases of aliases stop here, as a deep type does below.
