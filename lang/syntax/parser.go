@@ -406,6 +406,21 @@ type parser struct {
 	peak  int
 }
 
+func (p *parser) Peek() *lexer.Token {
+	if p.i < len(p.toks) {
+		return &p.toks[p.i]
+	}
+	return &p.eof
+}
+
+func (p *parser) Next() *lexer.Token {
+	t := p.Peek()
+	if p.i < len(p.toks) {
+		p.i++
+	}
+	return t
+}
+
 // enter notes a level of nesting that begins at t.
 func (p *parser) enter(t *lexer.Token) error {
 	p.depth++
@@ -441,21 +456,6 @@ func headerTooDeep(toks []lexer.Token) *lexer.Token {
 		}
 	}
 	return nil
-}
-
-func (p *parser) Peek() *lexer.Token {
-	if p.i < len(p.toks) {
-		return &p.toks[p.i]
-	}
-	return &p.eof
-}
-
-func (p *parser) Next() *lexer.Token {
-	t := p.Peek()
-	if p.i < len(p.toks) {
-		p.i++
-	}
-	return t
 }
 
 var expectedRE = regexp.MustCompile(`\(expected (.*)\)$`)
