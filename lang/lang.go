@@ -17,8 +17,9 @@ import (
 )
 
 // Unit is a loaded program: its tree, its declarations by kind, and its
-// split. Split is nil when parsing or checking found an error: it is
-// then the split of part of the program.
+// split. Split is nil when parsing or checking found an error: the split
+// then covers only the declarations that checked clean, and Load reports
+// its errors but does not return it.
 type Unit struct {
 	File    *ast.File
 	Program *check.Program
