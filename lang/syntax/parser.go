@@ -339,7 +339,9 @@ func unclosed(toks []lexer.Token, body int, end lexer.Token, err error) error {
 	if suspect != nil && !before(at, suspect.Pos) {
 		return participle.Errorf(suspect.Pos, "expected } to close the block opened at %s", diag.LineCol(suspectOpen))
 	}
-	if at.Offset >= end.Pos.Offset {
+	// At the end, between statements: the block is what is unfinished.
+	// (In the middle of one, the statement is: "expected expression".)
+	if u, ok := err.(*participle.UnexpectedTokenError); ok && u.Expect == stmtOrEnd && at.Offset >= end.Pos.Offset {
 		return participle.Errorf(end.Pos, "unexpected %s, expected } to close the block opened at %s",
 			describe(end), diag.LineCol(stack[len(stack)-1].pos))
 	}

@@ -109,6 +109,9 @@ func parseBlock(p *parser) (*ast.Block, error) {
 	return b, nil
 }
 
+// stmtOrEnd is what a block expects after each statement.
+const stmtOrEnd = `statement or "}"`
+
 // parseBlockInto parses a block into b. Like participle's parsers, it
 // answers participle.NextMatch when the next token is not a "{".
 func parseBlockInto(p *parser, b *ast.Block) error {
@@ -132,7 +135,7 @@ func parseBlockInto(p *parser, b *ast.Block) error {
 		}
 		s, err := parseStmt(p)
 		if err == participle.NextMatch {
-			return unexpected(p.Peek(), `statement or "}"`)
+			return unexpected(p.Peek(), stmtOrEnd)
 		}
 		if err != nil {
 			return err
