@@ -2,9 +2,10 @@
 // syntax), resolves and checks it (package check) and splits it into its
 // server and client halves (package split).
 //
-// Load runs the stages in order and collects every error. The split needs
-// a well-typed program, so it runs only when parsing and checking found no
-// error; a file with type errors reports those first.
+// Load runs the stages in order and collects every error. The split runs
+// on the declarations that parsed and checked clean (it leaves out those
+// with errors), so a file reports its type errors and its where-code-runs
+// errors in one run.
 package lang
 
 import (
@@ -16,7 +17,9 @@ import (
 )
 
 // Unit is a loaded program: its tree, its declarations by kind, and its
-// split. Split is nil when earlier stages had errors.
+// split. Split is nil when parsing or checking found an error: the split
+// then covers only the declarations that checked clean, and Load reports
+// its errors but does not return it.
 type Unit struct {
 	File    *ast.File
 	Program *check.Program
@@ -30,11 +33,11 @@ func Load(filename string, src []byte) (*Unit, diag.List) {
 	prog, cerrs := check.Check(file)
 	errs = append(errs, cerrs...)
 	u := &Unit{File: file, Program: prog}
+	sp, serrs := split.Split(prog)
 	if len(errs) == 0 {
-		var serrs diag.List
-		u.Split, serrs = split.Split(prog)
-		errs = append(errs, serrs...)
+		u.Split = sp
 	}
+	errs = append(errs, serrs...)
 	errs.RemoveMultiples()
 	return u, errs
 }

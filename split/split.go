@@ -13,7 +13,9 @@
 // it needs the client if it uses the client directly or calls a client
 // function. A unit with no need runs on both sides. Needs only grow as
 // locations are fixed, so the iteration ends; a unit that comes to need
-// both sides is an error that names one place of each.
+// both sides is an error that names one place of each. Such a unit keeps
+// the location it had (so what its callers need stays what it was), and
+// the fixpoint leaves it alone from then on.
 //
 // The result is plain data, read by codegen and printed by
 // `prog check --explain`.
@@ -87,11 +89,17 @@ type call struct {
 	expr   *ast.CallExpr // nil for a reference
 }
 
-// Split computes locations and remote calls for a checked program. It
-// expects a program without type errors.
+// Split computes locations and remote calls for a checked program. A
+// function or task in which the checker found an error is left out, as
+// if it were not there: calls to it tie their callers to no side. With
+// fewer needs, there are only fewer errors (each is a unit that needs a
+// side it may not have), so a type error never causes one here.
 func Split(prog *check.Program) (*Result, diag.List) {
 	s := &splitter{res: &Result{byNode: map[ast.Node]*Func{}}, problems: map[*ast.FuncDecl]string{}}
 	for _, d := range prog.File.Decls {
+		if prog.Erroneous[d] {
+			continue
+		}
 		switch d := d.(type) {
 		case *ast.FuncDecl:
 			f := &Func{Name: d.Name.Name, Node: d}
@@ -100,6 +108,13 @@ func Split(prog *check.Program) (*Result, diag.List) {
 				f.Loc, f.Fixed = stdlib.Server, true
 			case "client":
 				f.Loc, f.Fixed = stdlib.Client, true
+			default:
+				if d == prog.Main {
+					// main starts the page: it is client even when it could
+					// be both, from the start, so that what calls it knows.
+					f.Loc = stdlib.Client
+					s.main = f
+				}
 			}
 			s.add(f, d.Body)
 		case *ast.EveryDecl:
@@ -109,13 +124,14 @@ func Split(prog *check.Program) (*Result, diag.List) {
 		}
 	}
 	s.infer()
-	s.report(prog)
+	s.report()
 	s.remote()
 	return s.res, s.errs
 }
 
 type splitter struct {
 	res      *Result
+	main     *Func // main when not annotated: client, but not declared so
 	errs     diag.List
 	problems map[*ast.FuncDecl]string // why a function cannot be called remotely
 }
@@ -207,8 +223,12 @@ func (s *splitter) needs(f *Func) (server, client *use) {
 		client = first(client, u)
 	}
 	for _, c := range f.calls {
+		// A callee in conflict still counts, by the location it had
+		// when it came to need both sides (which stays): skipping it
+		// would take back a need that its callers have already acted
+		// on, and a caller found in conflict could lose a side.
 		g := s.res.byNode[c.callee]
-		if g == nil || g.conflict {
+		if g == nil {
 			continue
 		}
 		switch g.Loc {
@@ -232,7 +252,7 @@ func (s *splitter) infer() {
 	for changed := true; changed; {
 		changed = false
 		for _, f := range s.res.Funcs {
-			if f.Fixed || f.conflict {
+			if f.Fixed || f.conflict || f == s.main {
 				continue
 			}
 			server, client := s.needs(f)
@@ -255,18 +275,13 @@ func (s *splitter) infer() {
 	}
 }
 
-func (s *splitter) report(prog *check.Program) {
+func (s *splitter) report() {
 	for _, f := range s.res.Funcs {
 		server, client := s.needs(f)
 		name := f.Name
-		if f.Name == "main" && prog.Main != nil && f.Node == ast.Node(prog.Main) {
-			if server != nil && client == nil && !f.Fixed {
-				s.errs.Add(f.Node.Position(), "main must run on the client, but it needs the server (%s)", place(server))
-				continue
-			}
-			if !f.Fixed {
-				f.Loc = stdlib.Client // main starts the page: it is client even when it could be both
-			}
+		if f == s.main && server != nil {
+			s.errs.Add(f.Node.Position(), "main must run on the client, but it needs the server (%s)", place(server))
+			continue
 		}
 		switch {
 		case f.conflict:

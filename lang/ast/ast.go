@@ -17,6 +17,19 @@ import (
 	"github.com/prog-lang/prog/lang/types"
 )
 
+// MaxNesting is how many levels deep a declaration may nest, where a
+// person writes a dozen: deeper is an error, "nesting too deep". The
+// parser counts a level for each expression operand, block, if and type
+// in another, and for each link of a chain of operators, calls, fields or
+// indexes (each puts the chain before it a level deeper); the checker
+// applies the same limit to types, aliases expanded. Every later stage
+// walks trees and types by recursion, and some build a string per level,
+// so the limit keeps each of them safe and fast; the deepest program the
+// parser accepts goes through every stage in codegen's
+// TestDeepestAccepted. (go/parser's limit, 100,000, would let quadratic
+// work in later stages run for minutes.)
+const MaxNesting = 1000
+
 // Pos is a source position.
 type Pos = diag.Pos
 
@@ -84,7 +97,7 @@ type FuncDecl struct {
 	Name   *Ident   `parser:"'fun' @@"`
 	Params []*Param `parser:"'(' ( @@ ( ',' @@? )* )? ')'"`
 	Result TypeExpr `parser:"( ':' @@ )?"`
-	Body   *Block   `parser:"@@"`
+	Body   *Block   // parsed by hand, after the header
 
 	Type *types.Func // set by the checker
 }
@@ -93,7 +106,7 @@ type FuncDecl struct {
 type EveryDecl struct {
 	Pos    Pos
 	Period string `parser:"'every' @Int"`
-	Body   *Block `parser:"@@"`
+	Body   *Block // parsed by hand, after the header
 
 	Millis int64 // the period, set by the checker
 }
@@ -103,7 +116,7 @@ type OnDecl struct {
 	Pos    Pos
 	Event  *Ident   `parser:"'on' @@"`
 	Params []*Param `parser:"'(' ( @@ ( ',' @@? )* )? ')'"`
-	Body   *Block   `parser:"@@"`
+	Body   *Block   // parsed by hand, after the header
 }
 
 // Param is a function parameter.

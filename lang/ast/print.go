@@ -35,7 +35,7 @@ func writeExpr(b *strings.Builder, e Expr) {
 	case *Ident:
 		b.WriteString(e.Name)
 	case *IntLit:
-		b.WriteString(strings.TrimPrefix(e.Raw, "!"))
+		b.WriteString(e.Raw)
 	case *FloatLit:
 		b.WriteString(e.Raw)
 	case *StringLit:

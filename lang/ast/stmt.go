@@ -1,7 +1,5 @@
 package ast
 
-import "github.com/alecthomas/participle/v2/lexer"
-
 // A Stmt is a statement.
 type Stmt interface {
 	Node
@@ -13,15 +11,6 @@ type Block struct {
 	Pos   Pos
 	Stmts []Stmt
 }
-
-// ParseBlock parses a block for the grammar of declarations: participle
-// calls Block.Parse wherever a declaration has a block, and package syntax
-// sets ParseBlock to its hand-written statement parser. (ast cannot import
-// syntax, which builds on it.)
-var ParseBlock func(lex *lexer.PeekingLexer, b *Block) error
-
-// Parse implements participle.Parseable.
-func (b *Block) Parse(lex *lexer.PeekingLexer) error { return ParseBlock(lex, b) }
 
 // LetStmt is `let x[: T] = e`, an immutable binding.
 type LetStmt struct {

@@ -37,21 +37,30 @@ type Program struct {
 	Main   *ast.FuncDecl
 
 	TypeNames map[string]*types.Named
+
+	// Erroneous holds the declarations in which checking found an error.
+	// The split leaves out the functions and tasks among them: where code
+	// runs is decided on the declarations that check clean, so its errors
+	// come in the same run as the type errors, and none is caused by one.
+	Erroneous map[ast.Decl]bool
 }
 
 // Check resolves and type-checks file. The Program is returned even when
 // there are errors, annotated as far as checking got.
 func Check(file *ast.File) (*Program, diag.List) {
 	c := &checker{
-		prog:      &Program{File: file, TypeNames: map[string]*types.Named{}},
+		prog:      &Program{File: file, TypeNames: map[string]*types.Named{}, Erroneous: map[ast.Decl]bool{}},
 		typeDecls: map[string]*ast.TypeDecl{},
 		resolving: map[string]bool{},
+		depths:    map[types.Type]int{},
+		cut:       map[*types.Named]bool{},
 		funcs:     map[string]*ast.Object{},
 		tables:    map[string]*ast.TableDecl{},
 	}
 	c.collect()
 	c.signatures()
 	for _, d := range file.Decls {
+		c.decl = d
 		switch d := d.(type) {
 		case *ast.FuncDecl:
 			c.funcBody(d, d.Params, d.Type.Result, d.Body)
@@ -68,9 +77,12 @@ type checker struct {
 	errs diag.List
 	prog *Program
 	u    types.Unifier
+	decl ast.Decl // the declaration being checked, which an error marks
 
 	typeDecls map[string]*ast.TypeDecl
-	resolving map[string]bool // type names being resolved, to find cycles
+	resolving map[string]bool       // type names being resolved, to find cycles
+	depths    map[types.Type]int    // how deeply each composite type nests (typeDepth)
+	cut       map[*types.Named]bool // type names nested too deeply, now invalid
 	funcs     map[string]*ast.Object
 	tables    map[string]*ast.TableDecl
 
@@ -101,6 +113,9 @@ type scope struct {
 
 func (c *checker) errorf(pos diag.Pos, format string, args ...any) {
 	c.errs.Add(pos, format, args...)
+	if c.decl != nil {
+		c.prog.Erroneous[c.decl] = true
+	}
 }
 
 // ---- Pass 1: top-level names, types, signatures ----
@@ -123,6 +138,7 @@ func (c *checker) collect() {
 		return true
 	}
 	for _, d := range c.prog.File.Decls {
+		c.decl = d
 		switch d := d.(type) {
 		case *ast.TypeDecl:
 			switch {
@@ -159,6 +175,7 @@ func (c *checker) collect() {
 
 func (c *checker) signatures() {
 	for _, d := range c.prog.File.Decls {
+		c.decl = d
 		switch d := d.(type) {
 		case *ast.TypeDecl:
 			if c.typeDecls[d.Name.Name] == d { // not a rejected redeclaration
@@ -174,6 +191,7 @@ func (c *checker) signatures() {
 			c.on(d)
 		}
 	}
+	c.decl = nil
 	main := c.funcs["main"]
 	if main == nil && c.prog.File.Unparsed["main"] {
 		return // its syntax error is reported
@@ -188,6 +206,8 @@ func (c *checker) signatures() {
 	}
 	d := main.Func
 	c.prog.Main = d
+	c.decl = d
+	defer func() { c.decl = nil }()
 	if d.Side == "server" {
 		c.errorf(d.Pos, "main must run on the client: declare it client fun main()")
 	}
@@ -209,11 +229,102 @@ func (c *checker) namedType(name string) *types.Named {
 		c.errorf(d.Name.Pos, "invalid recursive type %s", name)
 		return &types.Named{Name: name, Under: types.Invalid}
 	}
-	c.resolving[name] = true
-	n := &types.Named{Name: name, Under: c.typ(d.Type)}
-	delete(c.resolving, name)
+	// Errors in the definition are the type declaration's, whichever
+	// declaration made it resolve the name.
+	outer := c.decl
+	c.decl = d
+	defer func() { c.decl = outer }()
+	n := &types.Named{Name: name, Under: types.Invalid}
+	// Each name in the chain of names being resolved is a call deeper:
+	// a thousand aliases of aliases stop here, as a deep type does below.
+	if len(c.resolving) < ast.MaxNesting {
+		c.resolving[name] = true
+		n.Under = c.typ(d.Type)
+		delete(c.resolving, name)
+	}
+	// A type made of one cut short is cut short too, quietly: one
+	// message for a chain of aliases.
+	if cut := c.mentionsCut(n.Under); cut || len(c.resolving) >= ast.MaxNesting || c.typeDepth(n.Under) > ast.MaxNesting {
+		if !cut {
+			c.errorf(d.Name.Pos, "type %s is nested too deeply: more than %d levels, aliases expanded", name, ast.MaxNesting)
+		}
+		n.Under = types.Invalid
+		c.cut[n] = true
+	}
 	c.prog.TypeNames[name] = n
 	return n
+}
+
+// mentionsCut reports whether t, as written, names a type that nested too
+// deeply.
+func (c *checker) mentionsCut(t types.Type) bool {
+	switch u := t.(type) {
+	case *types.Named:
+		return c.cut[u]
+	case *types.List:
+		return c.mentionsCut(u.Elem)
+	case *types.Option:
+		return c.mentionsCut(u.Elem)
+	case *types.Channel:
+		return c.mentionsCut(u.Elem)
+	case *types.Record:
+		for _, f := range u.Fields {
+			if c.mentionsCut(f.Type) {
+				return true
+			}
+		}
+	case *types.Func:
+		for _, p := range u.Params {
+			if c.mentionsCut(p) {
+				return true
+			}
+		}
+		return c.mentionsCut(u.Result)
+	}
+	return false
+}
+
+// typeDepth returns how many levels t nests, aliases expanded, as the
+// parser counts them (ast.MaxNesting). A type may nest deeper than any
+// one declaration does: through aliases, or by inference (each of a chain
+// of lets may wrap the last in some(…)). The later stages would then do
+// work per level for each use, so the checker holds types to the parser's
+// limit. Types share their parts, and the depth of each part is kept:
+// a chain costs one step per link. A Var counts as bound at the time; the
+// checker asks only once a body's types are settled.
+func (c *checker) typeDepth(t types.Type) int {
+	t = types.Prune(t)
+	switch t.(type) {
+	case *types.Basic, *types.Var, *types.Param:
+		return 0
+	}
+	if d, ok := c.depths[t]; ok {
+		return d
+	}
+	d := 0
+	switch u := t.(type) {
+	case *types.Named:
+		d = c.typeDepth(u.Under)
+	case *types.List:
+		d = 1 + c.typeDepth(u.Elem)
+	case *types.Option:
+		d = 1 + c.typeDepth(u.Elem)
+	case *types.Channel:
+		d = 1 + c.typeDepth(u.Elem)
+	case *types.Record:
+		for _, f := range u.Fields {
+			d = max(d, c.typeDepth(f.Type))
+		}
+		d++
+	case *types.Func:
+		d = c.typeDepth(u.Result)
+		for _, p := range u.Params {
+			d = max(d, c.typeDepth(p))
+		}
+		d++
+	}
+	c.depths[t] = d
+	return d
 }
 
 // typ resolves a type expression.

@@ -34,9 +34,6 @@ func (c *checker) expr1(e ast.Expr) types.Type {
 	case *ast.Ident:
 		return c.ident(e)
 	case *ast.IntLit:
-		if strings.HasPrefix(e.Raw, "!") {
-			c.errorf(e.Pos, "integer literal %s overflows int (signed 64-bit)", e.Raw[1:])
-		}
 		return types.Int
 	case *ast.FloatLit:
 		return types.Float

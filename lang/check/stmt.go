@@ -36,8 +36,28 @@ func (c *checker) funcBody(node ast.Node, params []*ast.Param, result types.Type
 // finish settles the types of a top-level body: every binding must be
 // known, and what nothing constrains (the element of an unused `[]`)
 // becomes unit.
+//
+// A type nested deeper than ast.MaxNesting (see typeDepth) is an error
+// once per body, at the first binding (or else expression) that has it;
+// every such type becomes invalid, so that nothing works on it per level.
 func (c *checker) finish(fs *funcState) {
+	reported := false
+	tooDeep := func(pos diag.Pos, what string, t types.Type) bool {
+		if c.typeDepth(t) <= ast.MaxNesting {
+			return false
+		}
+		if !reported {
+			c.errorf(pos, "the type of %s is nested too deeply: more than %d levels", what, ast.MaxNesting)
+			reported = true
+		}
+		return true
+	}
 	for _, id := range fs.bindings {
+		if tooDeep(id.Pos, id.Name, id.Obj.Type) {
+			id.Obj.Type = types.Invalid
+			id.SetType(types.Invalid)
+			continue
+		}
 		if t := id.Obj.Type; types.HasVar(t) {
 			c.errorf(id.Pos, "cannot infer the type of %s (%s): add a type annotation", id.Name, t)
 			types.Default(t)
@@ -46,6 +66,10 @@ func (c *checker) finish(fs *funcState) {
 		id.SetType(id.Obj.Type)
 	}
 	for _, e := range fs.exprs {
+		if tooDeep(e.Position(), exprString(e), e.Type()) {
+			e.SetType(types.Invalid)
+			continue
+		}
 		types.Default(e.Type())
 		e.SetType(types.Resolve(e.Type()))
 	}

@@ -6,10 +6,11 @@
 // statements, expressions, lambdas and the types inside them, which are
 // most of any program, are parsed here by hand (stmt.go, and precedence
 // climbing for binary operators), from the scanned tokens themselves:
-// participle sees a declaration's header only, and hands over to the
-// hand-written parser through Block's Parseable hook. participle's
-// reflective matching, and the copy of every token it makes, were most of
-// the front end's time.
+// participle sees a declaration's header only, and the hand-written
+// parser the block that follows it. participle's reflective matching, and
+// the copy of every token it makes, were most of the front end's time.
+// Nothing outlives one parse: the state of a declaration's parse is a
+// parser value, so declarations parse at once without sharing any.
 //
 // Scanning is done once, by a hand-written scanner that reports every bad
 // character and goes on. The token stream is then cut into top-level
@@ -29,8 +30,6 @@ import (
 	goruntime "runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -219,12 +218,11 @@ func startsDecl(toks []lexer.Token, i int) bool {
 // parseDecl parses the declaration in chunk c and returns it, or nil after
 // reporting why it could not.
 //
-// participle parses only the declaration's header: when the chunk ends in
-// a block, as a function or task does, the block's tokens are left out of
-// what participle is given, which ends where the block begins with an EOF
-// token that names the block; Block's Parseable hook (parseDeclBlock) then
-// parses the block by hand from the tokens themselves. The tokens of a
-// declaration are mostly its body's, and participle would copy them all.
+// participle parses only the declaration's header. A function or task
+// ends in a block: participle is given the tokens before it, ending in an
+// EOF token at its "{", and the block is then parsed by hand from the
+// tokens themselves. The tokens of a declaration are mostly its body's,
+// and participle would copy them all.
 func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 	if !startsDecl(toks, c.start) {
 		errs.Add(toks[c.start].Pos, "unexpected %s, expected a declaration (type, table, page, fun, every or on)", describe(toks[c.start]))
@@ -233,136 +231,233 @@ func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 	// The chunk ends where the next declaration (or the file) begins; the
 	// EOF that stands for it sits at that position.
 	end := toks[c.end]
+	open := bodyStart(toks, c)
 	headerEnd, eof := c.end, lexer.EOFToken(end.Pos)
-	if open := bodyStart(toks, c); open > c.start {
-		headerEnd = open
-		eof = lexer.Token{Type: lexer.EOF, Value: pendingBlocks.put(toks[open:c.end], end), Pos: toks[open].Pos}
-		defer pendingBlocks.drop(eof.Value) // unused if the header fails
+	if open >= 0 {
+		headerEnd, eof = open, lexer.EOFToken(toks[open].Pos)
+	}
+	// participle parses by recursion too, and knows no limit.
+	if t := headerTooDeep(toks[c.start:headerEnd]); t != nil {
+		addParseError(errs, tooDeep(t), end)
+		return nil
 	}
 	lex, err := lexer.Upgrade(&tokenLexer{toks: toks[c.start:headerEnd], eof: eof})
 	if err != nil {
 		errs.Add(toks[c.start].Pos, "%v", err)
 		return nil
 	}
-	h, err := declParser.ParseFromLexer(lex)
+	body := hasBody(&toks[c.start])
+	// Without a block, a function's header may parse and leave tokens
+	// behind: the block was expected there.
+	h, err := declParser.ParseFromLexer(lex, participle.AllowTrailing(body && open < 0))
 	if err != nil {
-		if headerEnd < c.end {
-			end = toks[headerEnd] // the EOF stood for the block's "{"
+		if open >= 0 {
+			end = toks[open] // the EOF stood for the block's "{"
 		}
 		addParseError(errs, err, end)
 		return nil
 	}
+	if !body {
+		return h.Decl
+	}
+	var block *ast.Block
+	if open < 0 {
+		t := lex.Peek()
+		if t.EOF() {
+			t = &end
+		}
+		addParseError(errs, unexpected(t, `"{"`), end)
+		return nil
+	}
+	p := &parser{toks: toks[open:c.end], eof: lexer.EOFToken(end.Pos), errs: errs}
+	if block, err = parseBlock(p); err == nil && p.i < len(p.toks) {
+		err = unexpected(p.Peek(), "end of declaration")
+	}
+	if err != nil {
+		addParseError(errs, unclosed(toks[c.start:c.end], open-c.start, end, err), end)
+		return nil
+	}
+	switch d := h.Decl.(type) {
+	case *ast.FuncDecl:
+		d.Body = block
+	case *ast.EveryDecl:
+		d.Body = block
+	case *ast.OnDecl:
+		d.Body = block
+	}
 	return h.Decl
 }
 
-// bodyStart returns where the block that ends chunk c begins, when c is a
-// function or task ending in one, or -1.
+// unclosed returns the error to report for err, a syntax error in the
+// block toks[body:] of the declaration toks, after which comes end.
+// When the block's braces do not balance, a "}" is missing, and the
+// parser only finds out at the end of the declaration, or wherever the
+// tokens stopped making sense: far from the mistake. The indentation
+// tells where the mistake is: a block that was not closed ends at the
+// first line indented no deeper than the line that opened it (a "}" that
+// lines up with an outer block, or a statement that lines up with the
+// block's own first line). If that line comes no later than err, the
+// error is reported there instead, naming the block.
+func unclosed(toks []lexer.Token, body int, end lexer.Token, err error) error {
+	type open struct {
+		pos    lexer.Position
+		indent int // the column of the first token on its line
+	}
+	var stack []open
+	var suspect *lexer.Token
+	var suspectOpen lexer.Position
+	indent := 0
+	for i := range toks {
+		t := &toks[i]
+		first := i == 0 || toks[i-1].Pos.Line != t.Pos.Line
+		if first {
+			indent = t.Pos.Column
+		}
+		if i < body {
+			continue
+		}
+		if first && suspect == nil && len(stack) > 0 {
+			top := stack[len(stack)-1]
+			if top.pos.Line < t.Pos.Line && (t.Pos.Column < top.indent || t.Pos.Column == top.indent && !isPunct(t, "}")) {
+				suspect, suspectOpen = t, top.pos
+			}
+		}
+		switch {
+		case isPunct(t, "{"):
+			stack = append(stack, open{t.Pos, indent})
+		case isPunct(t, "}") && len(stack) > 0:
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) == 0 {
+		return err
+	}
+	var at lexer.Position
+	if perr, ok := err.(participle.Error); ok {
+		at = perr.Position()
+	}
+	if suspect != nil && !before(at, suspect.Pos) {
+		return participle.Errorf(suspect.Pos, "expected } to close the block opened at %s", diag.LineCol(suspectOpen))
+	}
+	// At the end, between statements: the block is what is unfinished.
+	// (In the middle of one, the statement is: "expected expression".)
+	if u, ok := err.(*participle.UnexpectedTokenError); ok && u.Expect == stmtOrEnd && at.Offset >= end.Pos.Offset {
+		return participle.Errorf(end.Pos, "unexpected %s, expected } to close the block opened at %s",
+			describe(end), diag.LineCol(stack[len(stack)-1].pos))
+	}
+	return err
+}
+
+// before reports whether position a comes before b in one file.
+func before(a, b lexer.Position) bool { return a.Offset < b.Offset }
+
+// hasBody reports whether a declaration that begins with first ends in a
+// block: a function or a task.
+func hasBody(first *lexer.Token) bool {
+	return first.Type == Ident || first.Type == Keyword && (first.Value == "fun" || first.Value == "every" || first.Value == "on")
+}
+
+// bodyStart returns where the block of the function or task in chunk c
+// begins, or -1. In a header, "{" opens a record type after ":" and
+// else the body; the body's "{" is the first other one outside brackets.
 func bodyStart(toks []lexer.Token, c chunk) int {
-	first := &toks[c.start]
-	if !(first.Type == Ident || first.Type == Keyword && (first.Value == "fun" || first.Value == "every" || first.Value == "on")) ||
-		!isPunct(&toks[c.end-1], "}") {
+	if !hasBody(&toks[c.start]) {
 		return -1
 	}
 	depth := 0
-	for i := c.end - 1; i > c.start; i-- {
-		switch {
-		case isPunct(&toks[i], "}"):
-			depth++
-		case isPunct(&toks[i], "{"):
-			depth--
-			if depth == 0 {
+	for i := c.start; i < c.end; i++ {
+		t := &toks[i]
+		if t.Type != Punct {
+			continue
+		}
+		switch t.Value {
+		case "{":
+			if depth == 0 && !isPunct(&toks[i-1], ":") {
 				return i
 			}
+			depth++
+		case "(", "[", "<":
+			depth++
+		case ")", "]", "}", ">":
+			depth--
 		}
 	}
 	return -1
 }
 
-// A pendingBlock is the tokens of a declaration's block, waiting for
-// parseDecl's participle parse to reach it; end is the token after it.
-type pendingBlock struct {
-	toks []lexer.Token
-	end  lexer.Token
+// parser is the hand-written parser of one declaration's block: its
+// tokens, how far it has read (Peek and Next, as participle's
+// PeekingLexer has them, without copying the tokens), and the errors that
+// do not end the parse. Past the last token it answers eof.
+//
+// It also counts how deeply the tree it builds nests, to stop at
+// ast.MaxNesting. depth is the level of the construct being parsed: each
+// expression operand, block, if and type is one level below the one it is
+// in. A chain of binary operators or of calls, fields and indexes is
+// parsed in a loop, yet each link nests the chain before it one level
+// deeper, so the chain's height is counted too: peak is the deepest level
+// that the expression being parsed reaches, and the loops add to it. A
+// level is a node or two of the tree, so the tree's depth stays within a
+// small multiple of ast.MaxNesting.
+type parser struct {
+	toks  []lexer.Token
+	i     int
+	eof   lexer.Token
+	errs  *diag.List
+	depth int
+	peak  int
 }
 
-// blockTable holds the pending blocks by a name that is new for each:
-// declarations parse on several goroutines at once.
-type blockTable struct {
-	m    sync.Map
-	next atomic.Int64
-}
-
-var pendingBlocks blockTable
-
-func (t *blockTable) put(toks []lexer.Token, end lexer.Token) string {
-	name := "block " + strconv.FormatInt(t.next.Add(1), 10)
-	t.m.Store(name, pendingBlock{toks, end})
-	return name
-}
-
-func (t *blockTable) take(name string) (pendingBlock, bool) {
-	b, ok := t.m.LoadAndDelete(name)
-	if !ok {
-		return pendingBlock{}, false
+func (p *parser) Peek() *lexer.Token {
+	if p.i < len(p.toks) {
+		return &p.toks[p.i]
 	}
-	return b.(pendingBlock), true
+	return &p.eof
 }
 
-func (t *blockTable) drop(name string) { t.m.Delete(name) }
-
-// parseDeclBlock is Block's Parseable hook: it parses a declaration's
-// block, which parseDecl left out of participle's tokens, or else the
-// block at the lexer.
-func parseDeclBlock(lex *lexer.PeekingLexer, b *ast.Block) error {
-	if t := lex.Peek(); t.EOF() && t.Value != "" {
-		pb, ok := pendingBlocks.take(t.Value)
-		if !ok {
-			return participle.NextMatch
-		}
-		c := &cursor{toks: pb.toks, eof: lexer.EOFToken(pb.end.Pos)}
-		if err := parseBlockInto(c, b); err != nil {
-			return err
-		}
-		if c.i < len(c.toks) { // bodyStart found the block's end: not reached
-			return unexpected(c.Peek(), "end of declaration")
-		}
-		return nil
-	}
-	// The block is among participle's tokens: parse it from them, then
-	// move participle's lexer past it.
-	start := lex.RawCursor()
-	_, eofAt := lex.PeekAny(func(t lexer.Token) bool { return t.EOF() })
-	toks := lex.Range(start, eofAt)
-	c := &cursor{toks: toks, eof: lex.Range(eofAt, eofAt+1)[0]}
-	err := parseBlockInto(c, b)
-	if c.i > 0 {
-		lex.FastForward(start + lexer.RawCursor(c.i) - 1)
-	}
-	return err
-}
-
-// cursor reads tokens for the hand-written parser: Peek and Next as
-// participle's PeekingLexer has them, without copying the tokens. Past
-// the last it answers eof.
-type cursor struct {
-	toks []lexer.Token
-	i    int
-	eof  lexer.Token
-}
-
-func (c *cursor) Peek() *lexer.Token {
-	if c.i < len(c.toks) {
-		return &c.toks[c.i]
-	}
-	return &c.eof
-}
-
-func (c *cursor) Next() *lexer.Token {
-	t := c.Peek()
-	if c.i < len(c.toks) {
-		c.i++
+func (p *parser) Next() *lexer.Token {
+	t := p.Peek()
+	if p.i < len(p.toks) {
+		p.i++
 	}
 	return t
+}
+
+// enter notes a level of nesting that begins at t.
+func (p *parser) enter(t *lexer.Token) error {
+	p.depth++
+	p.peak = max(p.peak, p.depth)
+	if p.depth > ast.MaxNesting {
+		return tooDeep(t)
+	}
+	return nil
+}
+
+func (p *parser) leave() { p.depth-- }
+
+func tooDeep(t *lexer.Token) error {
+	return participle.Errorf(t.Pos, "nesting too deep: a declaration may nest at most %d levels", ast.MaxNesting)
+}
+
+// headerTooDeep returns the first token of toks, a header that participle
+// parses, that nests more than ast.MaxNesting brackets deep, or nil.
+func headerTooDeep(toks []lexer.Token) *lexer.Token {
+	depth := 0
+	for i := range toks {
+		t := &toks[i]
+		if t.Type != Punct {
+			continue
+		}
+		switch t.Value {
+		case "(", "[", "{", "<":
+			if depth++; depth > ast.MaxNesting {
+				return t
+			}
+		case ")", "]", "}", ">":
+			depth--
+		}
+	}
+	return nil
 }
 
 var expectedRE = regexp.MustCompile(`\(expected (.*)\)$`)
@@ -446,107 +541,140 @@ func startsExpr(t *lexer.Token) bool {
 	return false
 }
 
-func parseBinary(lex *cursor, minPrec int) (ast.Expr, error) {
-	x, err := parseUnary(lex)
+// parseBinary parses a chain of binary operators by precedence climbing.
+// A chain is built in a loop, not by recursion, but it nests all the
+// same: each operator puts the whole chain before it one level deeper.
+// So the height of what it builds is counted as it grows (see parser).
+func parseBinary(p *parser, minPrec int) (ast.Expr, error) {
+	base, outer := p.depth, p.peak
+	p.peak = base
+	x, err := parseUnary(p)
 	if err != nil {
 		return nil, err
 	}
+	h := p.peak - base
 	for {
-		t := lex.Peek()
+		t := p.Peek()
 		prec := 0
 		if t.Type == Punct {
 			prec = precedence[t.Value]
 		}
 		if prec < minPrec || prec == 0 {
+			p.peak = max(outer, base+h)
 			return x, nil
 		}
-		op := lex.Next()
-		y, err := parseBinary(lex, prec+1)
+		op := p.Next()
+		p.peak = base
+		y, err := parseBinary(p, prec+1)
 		if err != nil {
 			return nil, err
+		}
+		if h = max(h, p.peak-base) + 1; base+h > ast.MaxNesting {
+			return nil, tooDeep(op)
 		}
 		x = &ast.BinaryExpr{Pos: x.Position(), X: x, Op: op.Value, OpPos: op.Pos, Y: y}
 	}
 }
 
-func parseUnary(lex *cursor) (ast.Expr, error) {
-	t := lex.Peek()
+func parseUnary(p *parser) (ast.Expr, error) {
+	t := p.Peek()
+	if err := p.enter(t); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	if t.Type == Punct && (t.Value == "-" || t.Value == "!") {
-		op := lex.Next()
+		op := p.Next()
 		// -9223372036854775808 is a literal: fold the sign in, or the
 		// magnitude alone would overflow.
-		if op.Value == "-" && lex.Peek().Type == Int {
-			return parsePostfix(lex, parseInt(lex.Next(), "-", op.Pos))
+		if op.Value == "-" && p.Peek().Type == Int {
+			return parsePostfix(p, parseInt(p, p.Next(), "-", op.Pos))
 		}
-		x, err := parseUnary(lex)
+		x, err := parseUnary(p)
 		if err != nil {
 			return nil, err
 		}
 		return &ast.UnaryExpr{Pos: op.Pos, Op: op.Value, X: x}, nil
 	}
-	x, err := parsePrimary(lex)
+	outer := p.peak
+	p.peak = p.depth
+	x, err := parsePrimary(p)
 	if err != nil {
 		return nil, err
 	}
-	return parsePostfix(lex, x)
+	x, err = parsePostfix(p, x)
+	p.peak = max(outer, p.peak)
+	return x, err
 }
 
-func parseInt(t *lexer.Token, sign string, pos lexer.Position) ast.Expr {
+// parseInt makes the literal t, negated when sign is "-". One that does
+// not fit in 64 bits is an error, but not a syntax error: the parse goes
+// on, with 0 for its value.
+func parseInt(p *parser, t *lexer.Token, sign string, pos lexer.Position) ast.Expr {
 	lit := &ast.IntLit{Pos: pos, Raw: sign + t.Value}
 	v, err := strconv.ParseInt(lit.Raw, 10, 64)
 	if err != nil {
-		lit.Value = 0
-		lit.Raw = "!" + lit.Raw // the checker reports it: it has the message
-	} else {
-		lit.Value = v
+		p.errs.Add(pos, "integer literal %s overflows int (signed 64-bit)", lit.Raw)
+		v = 0
 	}
+	lit.Value = v
 	return lit
 }
 
-func parsePostfix(lex *cursor, x ast.Expr) (ast.Expr, error) {
+// parsePostfix parses the calls, fields and indexes after x. Like a chain
+// of binary operators, each puts what comes before it one level deeper;
+// x's height is p.peak above p.depth, and so is the result's on return.
+func parsePostfix(p *parser, x ast.Expr) (ast.Expr, error) {
+	base := p.depth
+	h := p.peak - base
 	for {
-		t := lex.Peek()
+		t := p.Peek()
 		if t.Type != Punct {
 			return x, nil
 		}
+		p.peak = base
 		switch t.Value {
 		case "(":
-			lp := lex.Next().Pos
-			args, err := parseList(lex, ")", parseExprRequired)
+			lp := p.Next().Pos
+			args, err := parseList(p, ")", parseExprRequired)
 			if err != nil {
 				return nil, err
 			}
 			x = &ast.CallExpr{Pos: x.Position(), Fun: x, Lparen: lp, Args: args}
 		case ".":
-			lex.Next()
-			name, err := expectIdent(lex, "field name")
+			p.Next()
+			name, err := expectIdent(p, "field name")
 			if err != nil {
 				return nil, err
 			}
 			x = &ast.FieldExpr{Pos: x.Position(), X: x, Name: name}
 		case "[":
-			lb := lex.Next().Pos
-			i, err := parseExprRequired(lex)
+			lb := p.Next().Pos
+			i, err := parseExprRequired(p)
 			if err != nil {
 				return nil, err
 			}
-			if err := expect(lex, "]"); err != nil {
+			if err := expect(p, "]"); err != nil {
 				return nil, err
 			}
 			x = &ast.IndexExpr{Pos: x.Position(), X: x, Lbrack: lb, Index: i}
 		default:
+			p.peak = base + h
 			return x, nil
 		}
+		if h = max(h, p.peak-base) + 1; base+h > ast.MaxNesting {
+			return nil, tooDeep(t)
+		}
+		p.peak = base + h
 	}
 }
 
 // parseExprRequired parses an expression that must be there.
-func parseExprRequired(lex *cursor) (ast.Expr, error) {
-	t := lex.Peek()
+func parseExprRequired(p *parser) (ast.Expr, error) {
+	t := p.Peek()
 	if !startsExpr(t) {
 		return nil, unexpected(t, "expression")
 	}
-	return parseBinary(lex, 1)
+	return parseBinary(p, 1)
 }
 
 // unexpected reports t where want was expected, in participle's form, so
@@ -555,49 +683,49 @@ func unexpected(t *lexer.Token, want string) error {
 	return &participle.UnexpectedTokenError{Unexpected: *t, Expect: want}
 }
 
-func expect(lex *cursor, punct string) error {
-	t := lex.Peek()
+func expect(p *parser, punct string) error {
+	t := p.Peek()
 	if (t.Type != Punct && t.Type != Keyword) || t.Value != punct {
 		return unexpected(t, strconv.Quote(punct))
 	}
-	lex.Next()
+	p.Next()
 	return nil
 }
 
 // expectExpr parses `punct e` and returns e.
-func expectExpr(lex *cursor, punct string) (ast.Expr, error) {
-	if err := expect(lex, punct); err != nil {
+func expectExpr(p *parser, punct string) (ast.Expr, error) {
+	if err := expect(p, punct); err != nil {
 		return nil, err
 	}
-	return parseExprRequired(lex)
+	return parseExprRequired(p)
 }
 
-func expectIdent(lex *cursor, what string) (*ast.Ident, error) {
-	t := lex.Peek()
+func expectIdent(p *parser, what string) (*ast.Ident, error) {
+	t := p.Peek()
 	if t.Type != Ident {
 		return nil, unexpected(t, what)
 	}
-	lex.Next()
+	p.Next()
 	return &ast.Ident{Pos: t.Pos, Name: t.Value}, nil
 }
 
 // parseList parses `item, item, …` up to and including the closing
 // punctuation, allowing a trailing comma.
-func parseList[T any](lex *cursor, closing string, item func(*cursor) (T, error)) ([]T, error) {
+func parseList[T any](p *parser, closing string, item func(*parser) (T, error)) ([]T, error) {
 	var out []T
 	for {
-		if t := lex.Peek(); t.Type == Punct && t.Value == closing {
-			lex.Next()
+		if t := p.Peek(); t.Type == Punct && t.Value == closing {
+			p.Next()
 			return out, nil
 		}
-		x, err := item(lex)
+		x, err := item(p)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, x)
-		t := lex.Peek()
+		t := p.Peek()
 		if t.Type == Punct && t.Value == "," {
-			lex.Next()
+			p.Next()
 			continue
 		}
 		if t.Type != Punct || t.Value != closing {
@@ -606,80 +734,80 @@ func parseList[T any](lex *cursor, closing string, item func(*cursor) (T, error)
 	}
 }
 
-func parsePrimary(lex *cursor) (ast.Expr, error) {
-	t := lex.Peek()
+func parsePrimary(p *parser) (ast.Expr, error) {
+	t := p.Peek()
 	switch t.Type {
 	case Ident:
-		lex.Next()
+		p.Next()
 		id := &ast.Ident{Pos: t.Pos, Name: t.Value}
 		if t.Value == "channel" {
-			if n := lex.Peek(); n.Type == Punct && n.Value == "<" {
-				return parseTypeArgs(lex, id)
+			if n := p.Peek(); n.Type == Punct && n.Value == "<" {
+				return parseTypeArgs(p, id)
 			}
 		}
 		return id, nil
 	case Int:
-		return parseInt(lex.Next(), "", t.Pos), nil
+		return parseInt(p, p.Next(), "", t.Pos), nil
 	case Float:
-		lex.Next()
+		p.Next()
 		v, err := strconv.ParseFloat(t.Value, 64)
 		if err != nil {
 			return nil, participle.Errorf(t.Pos, "malformed float %s", t.Value)
 		}
 		return &ast.FloatLit{Pos: t.Pos, Raw: t.Value, Value: v}, nil
 	case String, RawString:
-		lex.Next()
+		p.Next()
 		return &ast.StringLit{Pos: t.Pos, Value: t.Value}, nil
 	case Keyword:
 		switch t.Value {
 		case "true", "false":
-			lex.Next()
+			p.Next()
 			return &ast.BoolLit{Pos: t.Pos, Value: t.Value == "true"}, nil
 		case "none":
-			lex.Next()
+			p.Next()
 			return &ast.NoneLit{Pos: t.Pos}, nil
 		case "some":
-			lex.Next()
-			if err := expect(lex, "("); err != nil {
+			p.Next()
+			if err := expect(p, "("); err != nil {
 				return nil, err
 			}
-			x, err := parseExprRequired(lex)
+			x, err := parseExprRequired(p)
 			if err != nil {
 				return nil, err
 			}
-			if err := expect(lex, ")"); err != nil {
+			if err := expect(p, ")"); err != nil {
 				return nil, err
 			}
 			return &ast.SomeExpr{Pos: t.Pos, X: x}, nil
 		case "select":
-			return parseSelect(lex)
+			return parseSelect(p)
 		case "match":
-			return parseMatch(lex)
+			return parseMatch(p)
 		case "fun":
-			return parseFuncLit(lex)
+			return parseFuncLit(p)
 		}
 	case Punct:
 		switch t.Value {
 		case "(":
-			lex.Next()
-			x, err := parseExprRequired(lex)
+			p.Next()
+			x, err := parseExprRequired(p)
 			if err != nil {
 				return nil, err
 			}
-			if err := expect(lex, ")"); err != nil {
+			if err := expect(p, ")"); err != nil {
 				return nil, err
 			}
 			return &ast.ParenExpr{Pos: t.Pos, X: x}, nil
 		case "[":
-			lex.Next()
-			elems, err := parseList(lex, "]", parseExprRequired)
+			p.Next()
+			elems, err := parseList(p, "]", parseExprRequired)
 			if err != nil {
 				return nil, err
 			}
 			return &ast.ListLit{Pos: t.Pos, Elems: elems}, nil
 		case "{":
-			lex.Next()
-			fields, err := parseList(lex, "}", parseFieldInit)
+			p.Next()
+			fields, err := parseList(p, "}", parseFieldInit)
 			if err != nil {
 				return nil, err
 			}
@@ -689,12 +817,12 @@ func parsePrimary(lex *cursor) (ast.Expr, error) {
 	return nil, unexpected(t, "expression")
 }
 
-func parseFieldInit(lex *cursor) (*ast.FieldInit, error) {
-	name, err := expectIdent(lex, "field name")
+func parseFieldInit(p *parser) (*ast.FieldInit, error) {
+	name, err := expectIdent(p, "field name")
 	if err != nil {
 		return nil, err
 	}
-	v, err := expectExpr(lex, ":")
+	v, err := expectExpr(p, ":")
 	if err != nil {
 		return nil, err
 	}
@@ -702,83 +830,83 @@ func parseFieldInit(lex *cursor) (*ast.FieldInit, error) {
 }
 
 // parseTypeArgs parses `<T, …>(args)` after a generic built-in's name.
-func parseTypeArgs(lex *cursor, fun *ast.Ident) (ast.Expr, error) {
-	targs, err := parseTypeArgList(lex)
+func parseTypeArgs(p *parser, fun *ast.Ident) (ast.Expr, error) {
+	targs, err := parseTypeArgList(p)
 	if err != nil {
 		return nil, err
 	}
-	t := lex.Peek()
+	t := p.Peek()
 	if t.Type != Punct || t.Value != "(" {
 		return nil, unexpected(t, `"(" after type arguments`)
 	}
-	lp := lex.Next().Pos
-	args, err := parseList(lex, ")", parseExprRequired)
+	lp := p.Next().Pos
+	args, err := parseList(p, ")", parseExprRequired)
 	if err != nil {
 		return nil, err
 	}
 	call := &ast.CallExpr{Pos: fun.Pos, Fun: fun, TypeArgs: targs, Lparen: lp, Args: args}
-	return parsePostfix(lex, call)
+	return parsePostfix(p, call)
 }
 
-func parseSelect(lex *cursor) (ast.Expr, error) {
-	pos := lex.Next().Pos
-	table, err := expectIdent(lex, "table name")
+func parseSelect(p *parser) (ast.Expr, error) {
+	pos := p.Next().Pos
+	table, err := expectIdent(p, "table name")
 	if err != nil {
 		return nil, err
 	}
 	sel := &ast.SelectExpr{Pos: pos, Table: table}
-	if t := lex.Peek(); t.Type == Keyword && t.Value == "where" {
-		lex.Next()
-		if sel.Where, err = parseExprRequired(lex); err != nil {
+	if t := p.Peek(); t.Type == Keyword && t.Value == "where" {
+		p.Next()
+		if sel.Where, err = parseExprRequired(p); err != nil {
 			return nil, err
 		}
 	}
 	return sel, nil
 }
 
-func parseMatch(lex *cursor) (ast.Expr, error) {
-	pos := lex.Next().Pos
-	x, err := parseExprRequired(lex)
+func parseMatch(p *parser) (ast.Expr, error) {
+	pos := p.Next().Pos
+	x, err := parseExprRequired(p)
 	if err != nil {
 		return nil, err
 	}
-	if err := expect(lex, "{"); err != nil {
+	if err := expect(p, "{"); err != nil {
 		return nil, err
 	}
-	arms, err := parseList(lex, "}", parseArm)
+	arms, err := parseList(p, "}", parseArm)
 	if err != nil {
 		return nil, err
 	}
 	return &ast.MatchExpr{Pos: pos, X: x, Arms: arms}, nil
 }
 
-func parseArm(lex *cursor) (*ast.MatchArm, error) {
-	t := lex.Peek()
+func parseArm(p *parser) (*ast.MatchArm, error) {
+	t := p.Peek()
 	arm := &ast.MatchArm{Pos: t.Pos}
 	switch {
 	case t.Type == Keyword && t.Value == "some":
-		lex.Next()
+		p.Next()
 		arm.Some = true
-		if err := expect(lex, "("); err != nil {
+		if err := expect(p, "("); err != nil {
 			return nil, err
 		}
-		bind, err := expectIdent(lex, "name")
+		bind, err := expectIdent(p, "name")
 		if err != nil {
 			return nil, err
 		}
 		arm.Bind = bind
-		if err := expect(lex, ")"); err != nil {
+		if err := expect(p, ")"); err != nil {
 			return nil, err
 		}
 	case t.Type == Keyword && t.Value == "none":
-		lex.Next()
+		p.Next()
 	default:
 		return nil, unexpected(t, `"some(name)" or "none"`)
 	}
-	if err := expect(lex, "=>"); err != nil {
+	if err := expect(p, "=>"); err != nil {
 		return nil, err
 	}
-	body, err := parseExprRequired(lex)
+	body, err := parseExprRequired(p)
 	if err != nil {
 		return nil, err
 	}

@@ -42,3 +42,15 @@ func TestParseInParallel(t *testing.T) {
 		t.Errorf("the file did not parse as intended:\n%.2000s", inTurn)
 	}
 }
+
+// A block still open at the end of the file is reported there, naming the
+// innermost block left open (issue 13). (Chunked test files cannot mark a
+// line after their last.)
+func TestUnclosedBlockAtEOF(t *testing.T) {
+	src := "client fun main() {\n  onClick(\"b\", fun() {\n    log(\"x\")\n  })\n"
+	_, errs := Parse("eof.prog", []byte(src))
+	want := "eof.prog:5:1: unexpected end of file, expected } to close the block opened at 1:19"
+	if len(errs) != 1 || errs[0].Error() != want {
+		t.Errorf("errors:\n%v\nwant:\n%s", errs, want)
+	}
+}

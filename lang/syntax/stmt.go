@@ -29,28 +29,28 @@ import (
 // parseStmt parses a statement. It answers participle.NextMatch when the
 // next token cannot begin a statement, which ends the statements of a
 // block.
-func parseStmt(lex *cursor) (ast.Stmt, error) {
-	t := lex.Peek()
+func parseStmt(p *parser) (ast.Stmt, error) {
+	t := p.Peek()
 	if t.Type == Keyword {
 		switch t.Value {
 		case "let", "var":
-			return parseBinding(lex)
+			return parseBinding(p)
 		case "if":
-			return parseIf(lex)
+			return parseIf(p)
 		case "while":
-			lex.Next()
-			cond, body, err := parseCondBlock(lex)
+			p.Next()
+			cond, body, err := parseCondBlock(p)
 			if err != nil {
 				return nil, err
 			}
 			return &ast.WhileStmt{Pos: t.Pos, Cond: cond, Body: body}, nil
 		case "for":
-			return parseFor(lex)
+			return parseFor(p)
 		case "return":
-			lex.Next()
+			p.Next()
 			s := &ast.ReturnStmt{Pos: t.Pos}
-			if startsExpr(lex.Peek()) {
-				v, err := parseBinary(lex, 1)
+			if startsExpr(p.Peek()) {
+				v, err := parseBinary(p, 1)
 				if err != nil {
 					return nil, err
 				}
@@ -58,38 +58,38 @@ func parseStmt(lex *cursor) (ast.Stmt, error) {
 			}
 			return s, nil
 		case "spawn":
-			lex.Next()
-			call, err := parseExprRequired(lex)
+			p.Next()
+			call, err := parseExprRequired(p)
 			if err != nil {
 				return nil, err
 			}
 			return &ast.SpawnStmt{Pos: t.Pos, Call: call}, nil
 		case "insert":
-			return parseInsert(lex)
+			return parseInsert(p)
 		case "update":
-			return parseUpdate(lex)
+			return parseUpdate(p)
 		case "delete":
-			lex.Next()
-			table, err := expectIdent(lex, "table name")
+			p.Next()
+			table, err := expectIdent(p, "table name")
 			if err != nil {
 				return nil, err
 			}
 			s := &ast.DeleteStmt{Pos: t.Pos, Table: table}
-			s.Where, err = parseWhere(lex)
+			s.Where, err = parseWhere(p)
 			return s, err
 		}
 	}
 	if !startsExpr(t) {
 		return nil, participle.NextMatch
 	}
-	x, err := parseBinary(lex, 1)
+	x, err := parseBinary(p, 1)
 	if err != nil {
 		return nil, err
 	}
 	s := &ast.ExprStmt{Pos: t.Pos, X: x}
-	if isPunct(lex.Peek(), "=") {
-		lex.Next()
-		if s.Value, err = parseExprRequired(lex); err != nil {
+	if isPunct(p.Peek(), "=") {
+		p.Next()
+		if s.Value, err = parseExprRequired(p); err != nil {
 			return nil, err
 		}
 	}
@@ -100,37 +100,42 @@ func isPunct(t *lexer.Token, v string) bool { return t.Type == Punct && t.Value 
 
 func isKeyword(t *lexer.Token, v string) bool { return t.Type == Keyword && t.Value == v }
 
-func init() { ast.ParseBlock = parseDeclBlock }
-
 // parseBlock parses a block inside a statement.
-func parseBlock(lex *cursor) (*ast.Block, error) {
+func parseBlock(p *parser) (*ast.Block, error) {
 	b := new(ast.Block)
-	if err := parseBlockInto(lex, b); err != nil {
+	if err := parseBlockInto(p, b); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
+// stmtOrEnd is what a block expects after each statement.
+const stmtOrEnd = `statement or "}"`
+
 // parseBlockInto parses a block into b. Like participle's parsers, it
 // answers participle.NextMatch when the next token is not a "{".
-func parseBlockInto(lex *cursor, b *ast.Block) error {
-	t := lex.Peek()
+func parseBlockInto(p *parser, b *ast.Block) error {
+	t := p.Peek()
 	if !isPunct(t, "{") {
 		return participle.NextMatch
 	}
-	lex.Next()
+	if err := p.enter(t); err != nil {
+		return err
+	}
+	defer p.leave()
+	p.Next()
 	b.Pos = t.Pos
 	for {
-		for isPunct(lex.Peek(), ";") {
-			lex.Next()
+		for isPunct(p.Peek(), ";") {
+			p.Next()
 		}
-		if isPunct(lex.Peek(), "}") {
-			lex.Next()
+		if isPunct(p.Peek(), "}") {
+			p.Next()
 			return nil
 		}
-		s, err := parseStmt(lex)
+		s, err := parseStmt(p)
 		if err == participle.NextMatch {
-			return unexpected(lex.Peek(), `statement or "}"`)
+			return unexpected(p.Peek(), stmtOrEnd)
 		}
 		if err != nil {
 			return err
@@ -140,29 +145,29 @@ func parseBlockInto(lex *cursor, b *ast.Block) error {
 }
 
 // parseCondBlock parses the `c { … }` of an if or while.
-func parseCondBlock(lex *cursor) (ast.Expr, *ast.Block, error) {
-	cond, err := parseExprRequired(lex)
+func parseCondBlock(p *parser) (ast.Expr, *ast.Block, error) {
+	cond, err := parseExprRequired(p)
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err := parseBlock(lex)
+	body, err := parseBlock(p)
 	return cond, body, err
 }
 
-func parseBinding(lex *cursor) (ast.Stmt, error) {
-	kw := lex.Next()
-	name, err := expectIdent(lex, "name")
+func parseBinding(p *parser) (ast.Stmt, error) {
+	kw := p.Next()
+	name, err := expectIdent(p, "name")
 	if err != nil {
 		return nil, err
 	}
 	var typ ast.TypeExpr
-	if isPunct(lex.Peek(), ":") {
-		lex.Next()
-		if typ, err = parseType(lex); err != nil {
+	if isPunct(p.Peek(), ":") {
+		p.Next()
+		if typ, err = parseType(p); err != nil {
 			return nil, err
 		}
 	}
-	v, err := expectExpr(lex, "=")
+	v, err := expectExpr(p, "=")
 	if err != nil {
 		return nil, err
 	}
@@ -178,36 +183,40 @@ func parseBinding(lex *cursor) (ast.Stmt, error) {
 //	     | "{" [Field {"," Field} [","]] "}"
 //	     | "fun" "(" [Type {"," Type} [","]] ")" [":" Type] .
 //	Field = Ident ":" Type .
-func parseType(lex *cursor) (ast.TypeExpr, error) {
-	t := lex.Peek()
+func parseType(p *parser) (ast.TypeExpr, error) {
+	t := p.Peek()
+	if err := p.enter(t); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	switch {
 	case t.Type == Ident:
-		lex.Next()
+		p.Next()
 		named := &ast.NamedType{Pos: t.Pos, Name: t.Value}
-		if isPunct(lex.Peek(), "<") {
+		if isPunct(p.Peek(), "<") {
 			var err error
-			if named.Args, err = parseTypeArgList(lex); err != nil {
+			if named.Args, err = parseTypeArgList(p); err != nil {
 				return nil, err
 			}
 		}
 		return named, nil
 	case isPunct(t, "{"):
-		lex.Next()
-		fields, err := parseList(lex, "}", parseField)
+		p.Next()
+		fields, err := parseList(p, "}", parseField)
 		if err != nil {
 			return nil, err
 		}
 		return &ast.RecordType{Pos: t.Pos, Fields: fields}, nil
 	case isKeyword(t, "fun"):
-		lex.Next()
-		if err := expect(lex, "("); err != nil {
+		p.Next()
+		if err := expect(p, "("); err != nil {
 			return nil, err
 		}
-		params, err := parseList(lex, ")", parseType)
+		params, err := parseList(p, ")", parseType)
 		if err != nil {
 			return nil, err
 		}
-		result, err := parseResult(lex)
+		result, err := parseResult(p)
 		if err != nil {
 			return nil, err
 		}
@@ -218,21 +227,21 @@ func parseType(lex *cursor) (ast.TypeExpr, error) {
 
 // parseTypeArgList parses `<Type, …>`, the type arguments of a generic
 // type or of a generic built-in's call.
-func parseTypeArgList(lex *cursor) ([]ast.TypeExpr, error) {
-	lex.Next() // <
+func parseTypeArgList(p *parser) ([]ast.TypeExpr, error) {
+	p.Next() // <
 	var args []ast.TypeExpr
 	for {
-		arg, err := parseType(lex)
+		arg, err := parseType(p)
 		if err != nil {
 			return nil, err
 		}
 		args = append(args, arg)
-		if !isPunct(lex.Peek(), ",") {
+		if !isPunct(p.Peek(), ",") {
 			break
 		}
-		lex.Next()
+		p.Next()
 	}
-	if err := expect(lex, ">"); err != nil {
+	if err := expect(p, ">"); err != nil {
 		return nil, err
 	}
 	return args, nil
@@ -240,24 +249,24 @@ func parseTypeArgList(lex *cursor) ([]ast.TypeExpr, error) {
 
 // parseResult parses the `: Type` result of a function type or lambda, if
 // there is one (nil if not).
-func parseResult(lex *cursor) (ast.TypeExpr, error) {
-	if !isPunct(lex.Peek(), ":") {
+func parseResult(p *parser) (ast.TypeExpr, error) {
+	if !isPunct(p.Peek(), ":") {
 		return nil, nil
 	}
-	lex.Next()
-	return parseType(lex)
+	p.Next()
+	return parseType(p)
 }
 
 // parseField parses `name: Type`, a record type's field.
-func parseField(lex *cursor) (*ast.Field, error) {
-	name, err := expectIdent(lex, "field name")
+func parseField(p *parser) (*ast.Field, error) {
+	name, err := expectIdent(p, "field name")
 	if err != nil {
 		return nil, err
 	}
-	if err := expect(lex, ":"); err != nil {
+	if err := expect(p, ":"); err != nil {
 		return nil, err
 	}
-	typ, err := parseType(lex)
+	typ, err := parseType(p)
 	if err != nil {
 		return nil, err
 	}
@@ -265,13 +274,13 @@ func parseField(lex *cursor) (*ast.Field, error) {
 }
 
 // parseFuncLit parses a lambda, `fun(x: T, …)[: T] { … }`.
-func parseFuncLit(lex *cursor) (ast.Expr, error) {
-	pos := lex.Next().Pos // fun
-	if err := expect(lex, "("); err != nil {
+func parseFuncLit(p *parser) (ast.Expr, error) {
+	pos := p.Next().Pos // fun
+	if err := expect(p, "("); err != nil {
 		return nil, err
 	}
-	params, err := parseList(lex, ")", func(lex *cursor) (*ast.Param, error) {
-		f, err := parseField(lex)
+	params, err := parseList(p, ")", func(p *parser) (*ast.Param, error) {
+		f, err := parseField(p)
 		if err != nil {
 			return nil, err
 		}
@@ -281,38 +290,43 @@ func parseFuncLit(lex *cursor) (ast.Expr, error) {
 		return nil, err
 	}
 	lit := &ast.FuncLit{Pos: pos, Params: params}
-	if lit.Result, err = parseResult(lex); err != nil {
+	if lit.Result, err = parseResult(p); err != nil {
 		return nil, err
 	}
-	if !isPunct(lex.Peek(), "{") {
-		return nil, unexpected(lex.Peek(), `"{"`)
+	if !isPunct(p.Peek(), "{") {
+		return nil, unexpected(p.Peek(), `"{"`)
 	}
-	if lit.Body, err = parseBlock(lex); err != nil {
+	if lit.Body, err = parseBlock(p); err != nil {
 		return nil, err
 	}
 	return lit, nil
 }
 
-func parseIf(lex *cursor) (*ast.IfStmt, error) {
-	pos := lex.Next().Pos
-	cond, then, err := parseCondBlock(lex)
+func parseIf(p *parser) (*ast.IfStmt, error) {
+	// An else-if chain nests: each if holds the next.
+	if err := p.enter(p.Peek()); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	pos := p.Next().Pos
+	cond, then, err := parseCondBlock(p)
 	if err != nil {
 		return nil, err
 	}
 	s := &ast.IfStmt{Pos: pos, Cond: cond, Then: then}
-	if !isKeyword(lex.Peek(), "else") {
+	if !isKeyword(p.Peek(), "else") {
 		return s, nil
 	}
-	lex.Next()
-	switch t := lex.Peek(); {
+	p.Next()
+	switch t := p.Peek(); {
 	case isKeyword(t, "if"):
-		elif, err := parseIf(lex)
+		elif, err := parseIf(p)
 		if err != nil {
 			return nil, err
 		}
 		s.Else = &ast.ElseIf{If: elif}
 	case isPunct(t, "{"):
-		b, err := parseBlock(lex)
+		b, err := parseBlock(p)
 		if err != nil {
 			return nil, err
 		}
@@ -323,72 +337,72 @@ func parseIf(lex *cursor) (*ast.IfStmt, error) {
 	return s, nil
 }
 
-func parseFor(lex *cursor) (ast.Stmt, error) {
-	pos := lex.Next().Pos
-	v, err := expectIdent(lex, "name")
+func parseFor(p *parser) (ast.Stmt, error) {
+	pos := p.Next().Pos
+	v, err := expectIdent(p, "name")
 	if err != nil {
 		return nil, err
 	}
-	if err := expect(lex, "in"); err != nil {
+	if err := expect(p, "in"); err != nil {
 		return nil, err
 	}
-	seq, body, err := parseCondBlock(lex)
+	seq, body, err := parseCondBlock(p)
 	if err != nil {
 		return nil, err
 	}
 	return &ast.ForStmt{Pos: pos, Var: v, Seq: seq, Body: body}, nil
 }
 
-func parseInsert(lex *cursor) (ast.Stmt, error) {
-	pos := lex.Next().Pos
-	table, err := expectIdent(lex, "table name")
+func parseInsert(p *parser) (ast.Stmt, error) {
+	pos := p.Next().Pos
+	table, err := expectIdent(p, "table name")
 	if err != nil {
 		return nil, err
 	}
-	if err := expect(lex, "{"); err != nil {
+	if err := expect(p, "{"); err != nil {
 		return nil, err
 	}
-	fields, err := parseList(lex, "}", parseFieldInit)
+	fields, err := parseList(p, "}", parseFieldInit)
 	if err != nil {
 		return nil, err
 	}
 	return &ast.InsertStmt{Pos: pos, Table: table, Fields: fields}, nil
 }
 
-func parseUpdate(lex *cursor) (ast.Stmt, error) {
-	pos := lex.Next().Pos
-	table, err := expectIdent(lex, "table name")
+func parseUpdate(p *parser) (ast.Stmt, error) {
+	pos := p.Next().Pos
+	table, err := expectIdent(p, "table name")
 	if err != nil {
 		return nil, err
 	}
-	if err := expect(lex, "set"); err != nil {
+	if err := expect(p, "set"); err != nil {
 		return nil, err
 	}
 	s := &ast.UpdateStmt{Pos: pos, Table: table}
 	for {
-		col, err := expectIdent(lex, "column name")
+		col, err := expectIdent(p, "column name")
 		if err != nil {
 			return nil, err
 		}
-		v, err := expectExpr(lex, "=")
+		v, err := expectExpr(p, "=")
 		if err != nil {
 			return nil, err
 		}
 		s.Sets = append(s.Sets, &ast.SetClause{Pos: col.Pos, Column: col, Value: v})
-		if !isPunct(lex.Peek(), ",") {
+		if !isPunct(p.Peek(), ",") {
 			break
 		}
-		lex.Next()
+		p.Next()
 	}
-	s.Where, err = parseWhere(lex)
+	s.Where, err = parseWhere(p)
 	return s, err
 }
 
 // parseWhere parses an optional `where e`.
-func parseWhere(lex *cursor) (ast.Expr, error) {
-	if !isKeyword(lex.Peek(), "where") {
+func parseWhere(p *parser) (ast.Expr, error) {
+	if !isKeyword(p.Peek(), "where") {
 		return nil, nil
 	}
-	lex.Next()
-	return parseExprRequired(lex)
+	p.Next()
+	return parseExprRequired(p)
 }

@@ -183,27 +183,61 @@ func Unalias(t Type) Type {
 }
 
 // Resolve returns t with every bound Var replaced by its binding, deeply.
-// Aliases are kept, so messages still print the names the user wrote.
+// Aliases are kept, so messages still print the names the user wrote. A
+// part of t with no bound Var in it is returned as it is, not copied: the
+// checker resolves the type of every expression, and a deep type would
+// otherwise be copied once for each expression that has it.
 func Resolve(t Type) Type {
 	switch u := Prune(t).(type) {
 	case *List:
-		return &List{Resolve(u.Elem)}
+		if e := Resolve(u.Elem); e != u.Elem {
+			return &List{e}
+		}
+		return u
 	case *Option:
-		return &Option{Resolve(u.Elem)}
+		if e := Resolve(u.Elem); e != u.Elem {
+			return &Option{e}
+		}
+		return u
 	case *Channel:
-		return &Channel{Resolve(u.Elem)}
+		if e := Resolve(u.Elem); e != u.Elem {
+			return &Channel{e}
+		}
+		return u
 	case *Record:
-		fs := make([]Field, len(u.Fields))
+		var fs []Field
 		for i, f := range u.Fields {
-			fs[i] = Field{f.Name, Resolve(f.Type)}
+			ft := Resolve(f.Type)
+			if ft != f.Type && fs == nil {
+				fs = append(make([]Field, 0, len(u.Fields)), u.Fields[:i]...)
+			}
+			if fs != nil {
+				fs = append(fs, Field{f.Name, ft})
+			}
+		}
+		if fs == nil {
+			return u
 		}
 		return &Record{fs}
 	case *Func:
-		ps := make([]Type, len(u.Params))
+		var ps []Type
 		for i, p := range u.Params {
-			ps[i] = Resolve(p)
+			pt := Resolve(p)
+			if pt != p && ps == nil {
+				ps = append(make([]Type, 0, len(u.Params)), u.Params[:i]...)
+			}
+			if ps != nil {
+				ps = append(ps, pt)
+			}
 		}
-		return &Func{ps, Resolve(u.Result)}
+		r := Resolve(u.Result)
+		if ps == nil && r == u.Result {
+			return u
+		}
+		if ps == nil {
+			ps = u.Params
+		}
+		return &Func{ps, r}
 	default:
 		return u
 	}

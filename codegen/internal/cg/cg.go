@@ -13,30 +13,52 @@ import (
 // Canonical returns a string that identifies a type structurally: aliases
 // followed, record fields sorted. Equal types give equal strings.
 func Canonical(t types.Type) string {
+	var b strings.Builder
+	canonical(&b, t)
+	return b.String()
+}
+
+// canonical writes t's canonical string to b: one buffer for the whole
+// type, as a string built per level would copy a deep type's inner part
+// once per level.
+func canonical(b *strings.Builder, t types.Type) {
 	switch u := types.Unalias(t).(type) {
 	case *types.List:
-		return "list<" + Canonical(u.Elem) + ">"
+		b.WriteString("list<")
+		canonical(b, u.Elem)
+		b.WriteString(">")
 	case *types.Option:
-		return "option<" + Canonical(u.Elem) + ">"
+		b.WriteString("option<")
+		canonical(b, u.Elem)
+		b.WriteString(">")
 	case *types.Channel:
-		return "channel<" + Canonical(u.Elem) + ">"
+		b.WriteString("channel<")
+		canonical(b, u.Elem)
+		b.WriteString(">")
 	case *types.Record:
-		fs := SortedFields(u)
-		parts := make([]string, len(fs))
-		for i, f := range fs {
-			parts[i] = f.Name + ":" + Canonical(f.Type)
+		b.WriteString("{")
+		for i, f := range SortedFields(u) {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(f.Name + ":")
+			canonical(b, f.Type)
 		}
-		return "{" + strings.Join(parts, ",") + "}"
+		b.WriteString("}")
 	case *types.Func:
-		ps := make([]string, len(u.Params))
+		b.WriteString("fun(")
 		for i, p := range u.Params {
-			ps[i] = Canonical(p)
+			if i > 0 {
+				b.WriteString(",")
+			}
+			canonical(b, p)
 		}
-		return "fun(" + strings.Join(ps, ",") + "):" + Canonical(u.Result)
+		b.WriteString("):")
+		canonical(b, u.Result)
 	case nil:
-		return "?"
+		b.WriteString("?")
 	default:
-		return u.String()
+		b.WriteString(u.String())
 	}
 }
 
