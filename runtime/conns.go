@@ -56,22 +56,6 @@ const (
 	maxRefusing = 16
 )
 
-// connDefaults fills in the connection settings a Config leaves at zero.
-func (c *Config) connDefaults() {
-	if c.BodyTimeout <= 0 {
-		c.BodyTimeout = defaultBodyTimeout
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = defaultIdleTimeout
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = defaultWriteTimeout
-	}
-	if c.MaxConns <= 0 {
-		c.MaxConns = defaultMaxConns()
-	}
-}
-
 // defaultMaxConns is the connection cap under the open-file limit: it
 // leaves room for the database's files and connections (a PostgreSQL
 // pool has up to 4 per core), the listener, the log, a profile and the

@@ -102,31 +102,47 @@ type hooks struct {
 	collected    func(c Client) // a collected client's rows are gone
 }
 
+// fillDefaults fills in what a Config leaves at zero.
+func (c *Config) fillDefaults() {
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = defaultMaxBody
+	}
+	if c.QueueMsgs <= 0 {
+		c.QueueMsgs = defaultQueueMsgs
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = defaultQueueBytes
+	}
+	if c.LeaveGrace <= 0 {
+		c.LeaveGrace = defaultLeaveGrace
+	}
+	if c.SessionRate == 0 {
+		c.SessionRate = defaultSessionRate
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = defaultBodyTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = defaultIdleTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = defaultWriteTimeout
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = defaultMaxConns()
+	}
+}
+
 // NewServer opens the database, makes the tables and forgets the clients
 // of a previous run (they are gone: their rows are deleted or nulled).
 func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
-	if cfg.Log == nil {
-		cfg.Log = slog.Default()
-	}
-	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = defaultMaxBody
-	}
-	if cfg.QueueMsgs <= 0 {
-		cfg.QueueMsgs = defaultQueueMsgs
-	}
-	if cfg.QueueBytes <= 0 {
-		cfg.QueueBytes = defaultQueueBytes
-	}
-	if cfg.SessionRate == 0 {
-		cfg.SessionRate = defaultSessionRate
-	}
-	cfg.connDefaults()
+	cfg.fillDefaults()
 	hosts, err := newHostPolicy(cfg.AllowHosts, cfg.PushOrigin)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.LeaveGrace <= 0 {
-		cfg.LeaveGrace = defaultLeaveGrace
 	}
 	db, err := openDB(ctx, cfg.DB, p.Tables, cfg.Log)
 	if err != nil {
