@@ -135,13 +135,13 @@ func (g *gen) match(m *ast.MatchExpr) string {
 			none = a
 		}
 	}
-	rt := g.typ(m.Type())
-	bind := "_"
+	// opt is reserved (see goReserved), so it hides no Prog name the arms use.
+	bind := ""
 	if g.used[some.Bind.Obj] {
-		bind = ident(some.Bind.Name)
+		bind = ident(some.Bind.Name) + " := opt.V\n"
 	}
-	return fmt.Sprintf("func() %s {\nif o := %s; o.Some {\n%s := o.V\nreturn %s\n}\nreturn %s\n}()",
-		rt, g.expr(m.X), bind, g.expr(some.Body), g.expr(none.Body))
+	return fmt.Sprintf("func() %s {\nif opt := %s; opt.Some {\n%sreturn %s\n}\nreturn %s\n}()",
+		g.typ(m.Type()), g.expr(m.X), bind, g.expr(some.Body), g.expr(none.Body))
 }
 
 // pred is a where clause as a Go predicate over a table's rows.

@@ -115,7 +115,7 @@ func init() {
 		any bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64
 		rune string uint uint8 uint16 uint32 uint64 uintptr true false iota nil
 		append cap clear close complex copy delete imag len make max min new panic print println real recover
-		rt ctx row json time embed main init program bundle bundleMap`) {
+		rt ctx row opt json time embed main init program bundle bundleMap`) {
 		goReserved[w] = true
 	}
 }
