@@ -57,14 +57,19 @@ func SourceRoot() (string, error) {
 	return "", errors.New("cannot find the compiler's source, which holds the runtime: build prog from a clone of its repository (go run ./cmd/prog, or go install ./cmd/prog without -trimpath)")
 }
 
+// ModulePath is the module path of every generated server. It does not
+// name the program: a file name may hold what a module path may not (a
+// space, "é", or "con", which Windows reserves).
+const ModulePath = "prog.generated/server"
+
 // Module returns the go.mod and go.sum of a generated module: it requires
 // this compiler's module, replaced by its source.
-func Module(name string) (gomod, gosum []byte, err error) {
+func Module() (gomod, gosum []byte, err error) {
 	root, err := SourceRoot()
 	if err != nil {
 		return nil, nil, err
 	}
-	gomod = fmt.Appendf(nil, "module prog.generated/%s\n\ngo 1.26\n\nrequire github.com/prog-lang/prog v0.0.0\n\nreplace github.com/prog-lang/prog => %s\n", name, root)
+	gomod = fmt.Appendf(nil, "module %s\n\ngo 1.26\n\nrequire github.com/prog-lang/prog v0.0.0\n\nreplace github.com/prog-lang/prog => %q\n", ModulePath, root)
 	gosum, err = os.ReadFile(filepath.Join(root, "go.sum"))
 	return gomod, gosum, err
 }
@@ -77,7 +82,7 @@ func Build(out *Output, bin string) error {
 	if err != nil {
 		return errors.New("prog build needs the Go toolchain (https://go.dev/dl/), and no `go` command is on PATH")
 	}
-	gomod, gosum, err := Module(out.Name)
+	gomod, gosum, err := Module()
 	if err != nil {
 		return err
 	}

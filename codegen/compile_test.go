@@ -45,7 +45,7 @@ func TestCleanChecksCompile(t *testing.T) {
 		}
 	}
 	mod := t.TempDir()
-	gomod, gosum, err := codegen.Module("all")
+	gomod, gosum, err := codegen.Module()
 	if err != nil {
 		t.Fatal(err)
 	}

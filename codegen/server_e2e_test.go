@@ -1,8 +1,11 @@
 package codegen_test
 
 import (
+	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,5 +34,36 @@ func TestServerArithmetic(t *testing.T) {
 		if got := pullCall(t, client, base, sid, key, i+1, c.fn, `[]`); !strings.Contains(got, c.want) {
 			t.Errorf("%s answered %s, want %s", c.fn, got, c.want)
 		}
+	}
+}
+
+// A program's name is its file name, which may hold what neither a Go
+// module path nor a URL path takes as it is: the server builds, and its
+// page and bundle are reached from / as a browser follows the links.
+func TestFileNameWithSpaceAndHash(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "my chat#1.prog")
+	if err := os.WriteFile(file, []byte("page `<p>hi</p>`\nserver fun hi(): string { return \"hi\" }\nclient fun main() { log(hi()) }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, file)
+	base := strings.TrimSuffix(url, "my chat#1")
+	resp, err := http.Get(base) // follows the redirect to the page
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`<script src="/([^"]+)"`).FindSubmatch(b)
+	if resp.StatusCode != 200 || m == nil || !strings.Contains(string(b), "<p>hi</p>") {
+		t.Fatalf("GET / then its redirect: %d %s", resp.StatusCode, b)
+	}
+	resp, err = http.Get(base + string(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(js), "sourceMappingURL=my%20chat%231.") {
+		t.Fatalf("GET the bundle /%s: %d %.300s", m[1], resp.StatusCode, js)
 	}
 }
