@@ -6,14 +6,17 @@
 package codegen
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"strings"
 
 	"github.com/prog-lang/prog/codegen/gosrv"
@@ -57,6 +60,9 @@ func SourceRoot() (string, error) {
 	return "", errors.New("cannot find the compiler's source, which holds the runtime: build prog from a clone of its repository (go run ./cmd/prog, or go install ./cmd/prog without -trimpath)")
 }
 
+// module is this compiler's module, which holds the runtime.
+const module = "github.com/prog-lang/prog"
+
 // ModulePath is the module path of every generated server. It does not
 // name the program: a file name may hold what a module path may not (a
 // space, "é", or "con", which Windows reserves).
@@ -69,14 +75,29 @@ func Module() (gomod, gosum []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	gomod = fmt.Appendf(nil, "module %s\n\ngo 1.26\n\nrequire github.com/prog-lang/prog v0.0.0\n\nreplace github.com/prog-lang/prog => %q\n", ModulePath, root)
+	gomod = fmt.Appendf(nil, "module %s\n\ngo 1.26\n\nrequire %s v0.0.0\n\nreplace %s => %q\n", ModulePath, module, module, root)
 	gosum, err = os.ReadFile(filepath.Join(root, "go.sum"))
 	return gomod, gosum, err
 }
 
+// goBuild is the go command that builds a generated server, less -o. Its
+// flags are part of the key of Build's cache.
+var goBuild = []string{"build", "-mod=mod", "-trimpath"}
+
+// goEnvKey are the go env variables that change what go build makes of
+// the same source: the toolchain, the target and its variants, the
+// experiments, and flags from the environment. Their values are part of
+// the key of Build's cache.
+var goEnvKey = []string{
+	"GOVERSION", "GOROOT", "GOOS", "GOARCH", "GO386", "GOAMD64", "GOARM", "GOARM64",
+	"GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM", "GOEXPERIMENT", "GOFIPS140",
+	"GOFLAGS", "CGO_ENABLED",
+}
+
 // Build writes the server binary for out to bin. Builds are cached by
-// the hash of what they are built from, so a second build of the same
-// program only copies the binary.
+// the hash of everything they are built from (the generated files, the
+// runtime's source, the Go toolchain and target, the flags), so a second
+// build of the same program only copies the binary.
 func Build(out *Output, bin string) error {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -87,6 +108,11 @@ func Build(out *Output, bin string) error {
 		return err
 	}
 	root, _ := SourceRoot()
+	env := append(os.Environ(), "CGO_ENABLED=0")
+	goenv, err := goEnv(gobin, root, env)
+	if err != nil {
+		return err
+	}
 	files := map[string][]byte{
 		"main.go": out.Go, "bundle.js": out.Bundle, "bundle.js.map": out.BundleMap,
 		"go.mod": gomod, "go.sum": gosum,
@@ -96,10 +122,20 @@ func Build(out *Output, bin string) error {
 		h.Write([]byte(n))
 		h.Write(files[n])
 	}
-	// The runtime's own source is part of what is built.
+	for _, k := range goEnvKey {
+		fmt.Fprintf(h, "%s=%q\n", k, goenv[k])
+	}
+	fmt.Fprintf(h, "%q\n", goBuild)
+	// The runtime's own source is part of what is built, and its go.mod
+	// says which versions of its dependencies.
 	if err := hashDir(h, filepath.Join(root, "runtime")); err != nil {
 		return err
 	}
+	rootMod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return err
+	}
+	h.Write(rootMod)
 	sum := hex.EncodeToString(h.Sum(nil))[:16]
 	cache, err := os.UserCacheDir()
 	if err != nil {
@@ -123,9 +159,9 @@ func Build(out *Output, bin string) error {
 				return err
 			}
 		}
-		cmd := exec.Command(gobin, "build", "-mod=mod", "-trimpath", "-o", out.Name, ".")
+		cmd := exec.Command(gobin, slices.Concat(goBuild, []string{"-o", out.Name, "."})...)
 		cmd.Dir = work
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		cmd.Env = env
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build of the generated server failed (a compiler bug; the source is in %s):\n%s", work, msg)
 		}
@@ -135,6 +171,25 @@ func Build(out *Output, bin string) error {
 		os.RemoveAll(work)
 	}
 	return copyFile(cached, bin)
+}
+
+// goEnv returns the values of goEnvKey as the go command in dir sees
+// them with env.
+func goEnv(gobin, dir string, env []string) (map[string]string, error) {
+	cmd := exec.Command(gobin, slices.Concat([]string{"env", "-json"}, goEnvKey)...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env failed (prog build needs Go 1.26 or newer): %v\n%s", err, stderr.Bytes())
+	}
+	vars := map[string]string{}
+	if err := json.Unmarshal(b, &vars); err != nil {
+		return nil, fmt.Errorf("go env -json: %v", err)
+	}
+	return vars, nil
 }
 
 func hashDir(h interface{ Write([]byte) (int, error) }, dir string) error {
