@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,9 +81,11 @@ func Module() (gomod, gosum []byte, err error) {
 	return gomod, gosum, err
 }
 
-// goBuild is the go command that builds a generated server, less -o. Its
-// flags are part of the key of Build's cache.
-var goBuild = []string{"build", "-mod=mod", "-trimpath"}
+// goBuild is the go command that builds a generated server, less -o.
+// -v names each package as its compilation starts: Build watches for
+// packages from outside this module (see buildLog). -v changes nothing
+// in the binary; the other flags are part of the key of Build's cache.
+var goBuild = []string{"build", "-v", "-mod=mod", "-trimpath"}
 
 // goEnvKey are the go env variables that change what go build makes of
 // the same source: the toolchain, the target and its variants, the
@@ -97,8 +100,11 @@ var goEnvKey = []string{
 // Build writes the server binary for out to bin. Builds are cached by
 // the hash of everything they are built from (the generated files, the
 // runtime's source, the Go toolchain and target, the flags), so a second
-// build of the same program only copies the binary.
-func Build(out *Output, bin string) error {
+// build of the same program only copies the binary. When the Go build
+// cache lacks the standard library or the runtime's dependencies for the
+// target, as on a machine's first build, the build takes a minute or
+// more: Build says so on progress (when not nil) as that work starts.
+func Build(out *Output, bin string, progress io.Writer) error {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		return errors.New("prog build needs the Go toolchain (https://go.dev/dl/), and no `go` command is on PATH")
@@ -159,11 +165,18 @@ func Build(out *Output, bin string) error {
 				return err
 			}
 		}
+		log := &buildLog{progress: progress, note: fmt.Sprintf(
+			"building %s: the first build for %s/%s compiles Go's standard library and the server's dependencies, a minute or more\n",
+			out.Name, goenv["GOOS"], goenv["GOARCH"])}
 		cmd := exec.Command(gobin, slices.Concat(goBuild, []string{"-o", out.Name, "."})...)
 		cmd.Dir = work
 		cmd.Env = env
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build of the generated server failed (a compiler bug; the source is in %s):\n%s", work, msg)
+		cmd.Stdout, cmd.Stderr = log, log
+		if err := cmd.Run(); err != nil {
+			if log.compileErrors() {
+				return fmt.Errorf("go build of the generated server failed (a compiler bug; the source is in %s):\n%s", work, log.output())
+			}
+			return fmt.Errorf("go build of the generated server failed (the source is in %s): %v\n%s", work, err, log.output())
 		}
 		if err := os.Rename(filepath.Join(work, out.Name), cached); err != nil {
 			return err
@@ -191,6 +204,68 @@ func goEnv(gobin, dir string, env []string) (map[string]string, error) {
 	}
 	return vars, nil
 }
+
+// buildLog is the output of go build -v. It keeps everything but the
+// names of packages for an error message, and writes note to progress
+// when a package from outside this compiler's module starts compiling
+// (or a module is downloaded): the standard library or a dependency is
+// not in the Go build cache, so the build will be long. A warm build
+// compiles only the generated package (and the runtime, when it has
+// changed), and says nothing.
+type buildLog struct {
+	progress io.Writer
+	note     string
+	noted    bool
+	out      bytes.Buffer // the output but package names
+	line     []byte       // a line not yet ended
+}
+
+func (l *buildLog) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			l.line = append(l.line, b...)
+			break
+		}
+		l.line = append(l.line, b[:i+1]...)
+		b = b[i+1:]
+		l.take(string(l.line))
+		l.line = l.line[:0]
+	}
+	return n, nil
+}
+
+func (l *buildLog) take(line string) {
+	pkg := strings.TrimSuffix(line, "\n")
+	if pkg == "" || strings.ContainsAny(pkg, " \t:#") {
+		// Not a package name: an error, or go: downloading.
+		if strings.HasPrefix(pkg, "go: downloading ") {
+			l.say()
+		}
+		l.out.WriteString(line)
+		return
+	}
+	if pkg != ModulePath && pkg != module && !strings.HasPrefix(pkg, module+"/") {
+		l.say()
+	}
+}
+
+func (l *buildLog) say() {
+	if !l.noted && l.progress != nil {
+		io.WriteString(l.progress, l.note)
+	}
+	l.noted = true
+}
+
+// compileErrors reports whether go build found errors in the generated
+// package, where the compiler is to blame (and not the machine: a full
+// disk, a module that cannot be downloaded).
+func (l *buildLog) compileErrors() bool {
+	return strings.Contains(l.out.String(), "# "+ModulePath+"\n")
+}
+
+func (l *buildLog) output() []byte { return append(l.out.Bytes(), l.line...) }
 
 func hashDir(h interface{ Write([]byte) (int, error) }, dir string) error {
 	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {

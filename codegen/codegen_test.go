@@ -17,7 +17,7 @@ import (
 func TestBuildWithoutGo(t *testing.T) {
 	out := gen(t, "hi", "hi.prog", []byte("client fun main() { log(\"hi\") }\n"))
 	t.Setenv("PATH", t.TempDir())
-	err := codegen.Build(out, filepath.Join(t.TempDir(), "hi"))
+	err := codegen.Build(out, filepath.Join(t.TempDir(), "hi"), nil)
 	if err == nil || !strings.Contains(err.Error(), "needs the Go toolchain") {
 		t.Errorf("Build without go on PATH: %v", err)
 	}
@@ -50,7 +50,7 @@ func TestConcurrentBuilds(t *testing.T) {
 	dir := t.TempDir()
 	errs := make(chan error, 3)
 	for i := range 3 {
-		go func() { errs <- codegen.Build(out, filepath.Join(dir, fmt.Sprint("same", i))) }()
+		go func() { errs <- codegen.Build(out, filepath.Join(dir, fmt.Sprint("same", i)), nil) }()
 	}
 	for range 3 {
 		if err := <-errs; err != nil {
@@ -85,7 +85,7 @@ func TestBuildCacheKeysOnTarget(t *testing.T) {
 	for i, arch := range []string{goruntime.GOARCH, other, goruntime.GOARCH} {
 		t.Setenv("GOARCH", arch)
 		bin := filepath.Join(dir, fmt.Sprint("target", i))
-		if err := codegen.Build(out, bin); err != nil {
+		if err := codegen.Build(out, bin, nil); err != nil {
 			t.Fatal(err)
 		}
 		f, err := elf.Open(bin)
