@@ -162,10 +162,12 @@ func (g *gen) match(m *ast.MatchExpr) string {
 	// opt is reserved (see goReserved), so it hides no Prog name the arms use.
 	bind := ""
 	if g.used[some.Bind.Obj] {
-		bind = ident(some.Bind.Name) + " := opt.V\n"
+		bind = lineDirective(some.Bind.Pos) + ident(some.Bind.Name) + " := opt.V\n"
 	}
-	return fmt.Sprintf("func() %s {\nif opt := %s; opt.Some {\n%sreturn %s\n}\nreturn %s\n}()",
-		g.typ(m.Type()), g.expr(m.X), bind, g.expr(some.Body), g.expr(none.Body))
+	return fmt.Sprintf("func() %s {\n%sif opt := %s; opt.Some {\n%s%sreturn %s\n}\n%sreturn %s\n}()",
+		g.typ(m.Type()), lineDirective(m.X.Position()), g.expr(m.X),
+		bind, lineDirective(some.Body.Position()), g.expr(some.Body),
+		lineDirective(none.Body.Position()), g.expr(none.Body))
 }
 
 // pred is a where clause as a Go predicate over a table's rows.

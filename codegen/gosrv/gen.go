@@ -11,7 +11,8 @@
 // constant expressions exactly, and reject 1.0 / 0.0, where Prog computes
 // IEEE doubles at run time on both halves.
 // Table statements become parameterised SQL; a where clause is a Go
-// predicate over the rows.
+// predicate over the rows. Line directives map the Go back to the .prog
+// file (line.go), so that Go's errors and panics name the program's lines.
 package gosrv
 
 import (
@@ -100,7 +101,7 @@ func Generate(name string, prog *check.Program, sp *split.Result) ([]byte, error
 	if err != nil {
 		return out.Bytes(), fmt.Errorf("generated Go does not parse (a compiler bug): %v", err)
 	}
-	return src, nil
+	return compact(src), nil
 }
 
 type gen struct {
@@ -224,9 +225,11 @@ func (g *gen) program(name string) {
 		g.p("\tEvery: []rt.Every{\n")
 		for _, t := range every {
 			e := t.(*ast.EveryDecl)
+			g.line(e.Pos)
 			g.p("\t\t{Pos: %q, Period: %d * time.Millisecond, Run: func(ctx *rt.Ctx) {\n", logPos(e.Pos), e.Millis)
 			g.body(e, e.Body)
 			g.p("}},\n")
+			g.generated()
 		}
 		g.p("\t},\n")
 	}
@@ -234,12 +237,14 @@ func (g *gen) program(name string) {
 		g.p("\tLeave: []rt.Leave{\n")
 		for _, t := range leave {
 			o := t.(*ast.OnDecl)
+			g.line(o.Pos)
 			g.p("\t\t{Pos: %q, Run: func(ctx *rt.Ctx, %s rt.Client) {\n", logPos(o.Pos), ident(o.Params[0].Name.Name))
 			g.body(o, o.Body)
 			if !g.used[o.Params[0].Name.Obj] {
 				g.p("_ = %s\n", ident(o.Params[0].Name.Name))
 			}
 			g.p("}},\n")
+			g.generated()
 		}
 		g.p("\t},\n")
 	}
@@ -305,10 +310,14 @@ func prefixJoin(xs []string) string {
 }
 
 func (g *gen) funcDecl(d *ast.FuncDecl) {
-	g.p("// %s is fun %s at %s:%d.\n", ident(d.Name.Name), d.Name.Name, filepath.Base(d.Pos.Filename), d.Pos.Line)
+	// The directive says where the function comes from; a doc comment
+	// above it would not stay there under gofmt.
+	g.line(d.Pos)
 	g.p("func %s(ctx *rt.Ctx%s)%s {\n", ident(d.Name.Name), g.paramList(d.Params, d.Type.Params), g.result(d.Type.Result))
 	g.body(d, d.Body)
-	g.p("}\n\n")
+	g.p("}\n")
+	g.generated()
+	g.p("\n")
 }
 
 func (g *gen) paramList(ps []*ast.Param, ts []types.Type) string {
@@ -364,6 +373,7 @@ func (g *gen) unuse(decl *ast.Ident, scope ast.Node) {
 
 func (g *gen) block(b *ast.Block) {
 	for _, s := range b.Stmts {
+		g.line(s.Position())
 		g.stmt(s)
 	}
 }
@@ -445,7 +455,7 @@ func (g *gen) ifStmt(s *ast.IfStmt) {
 		return
 	}
 	if s.Else.If != nil {
-		g.p(" else ")
+		g.p(" else /*line %s*/ ", linePos(s.Else.If.Pos))
 		g.ifStmt(s.Else.If)
 		return
 	}
