@@ -21,6 +21,7 @@ import (
 	"go/format"
 	"maps"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -119,7 +120,9 @@ type gen struct {
 
 func (g *gen) p(format string, args ...any) { fmt.Fprintf(g.out, format, args...) }
 
-// goReserved are names a Prog identifier may not keep in Go.
+// goReserved are names a Prog identifier may not keep in Go: Go's
+// keywords and predeclared names, and the names the generated code gives
+// its own things where Prog names are in scope.
 var goReserved = map[string]bool{}
 
 func init() {
@@ -128,14 +131,23 @@ func init() {
 		any bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64
 		rune string uint uint8 uint16 uint32 uint64 uintptr true false iota nil
 		append cap clear close complex copy delete imag len make max min new panic print println real recover
-		rt ctx row opt f64 json math time embed main init program bundle bundleMap`) {
+		rt ctx row opt f64 args err json math time embed main init program bundle bundleMap`) {
 		goReserved[w] = true
 	}
 }
 
-// ident is the Go name of a Prog name.
+// generatedName matches the other names the generated code makes: table
+// scanners (scan_T), record types (Rec, Rec1, TScore for type Score), the
+// parameters of a function used as a value (p0) and the arguments of a
+// remote call (a0).
+var generatedName = regexp.MustCompile(`^(scan_.*|T[A-Z].*|Rec[0-9]*|[ap][0-9]+)$`)
+
+// ident is the Go name of a Prog name: the name itself, or the name and
+// "_" when Go or the generated code has the name, or when the name ends
+// in "_". That last rule keeps distinct Prog names distinct in Go: len
+// and len_ become len_ and len__.
 func ident(name string) string {
-	if goReserved[name] || strings.HasPrefix(name, "scan_") || strings.HasPrefix(name, "T") && len(name) > 1 && name[1] >= 'A' && name[1] <= 'Z' {
+	if goReserved[name] || generatedName.MatchString(name) || strings.HasSuffix(name, "_") {
 		return name + "_"
 	}
 	return name
