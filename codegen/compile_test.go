@@ -2,10 +2,18 @@ package codegen_test
 
 import (
 	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,70 +83,49 @@ func TestCleanChecksCompile(t *testing.T) {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("generated servers do not compile:\n%s", msg)
 	}
+	typeCheck32(t, mod)
 	t.Logf("%d programs compiled", n)
 }
 
-// A Go build error and a panic's stack in a generated server name the
-// .prog line the Go came from, and main.go's own line for the
-// generator's code. chat's generated Go is broken on purpose in post
-// (chat.prog:17) and in scan_subscribers, then built whole with a
-// second file that calls post with no call context: a nil dereference
-// inside the runtime.
-func TestGoErrorsNameProgLines(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go build")
-	}
-	file := filepath.Join("..", "testdata", "golden", "chat.prog")
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := gen(t, "chat", file, src)
-	mod := t.TempDir()
-	gomod, gosum, err := codegen.Module()
-	if err != nil {
-		t.Fatal(err)
-	}
-	panicGo := "package main\n\nimport \"os\"\n\nfunc init() {\n\tif len(os.Args) > 1 && os.Args[1] == \"panic\" {\n\t\tpost(nil, \"hi\")\n\t}\n}\n"
-	files := map[string][]byte{"go.mod": gomod, "go.sum": gosum, "bundle.js": out.Bundle, "bundle.js.map": out.BundleMap, "panic.go": []byte(panicGo)}
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(mod, name), b, 0o644); err != nil {
+// typeCheck32 type-checks the generated main.go of each package of module
+// mod as for a 32-bit target (linux/386), whose int has 32 bits: a server
+// must build for every target Go has. The imports are read from the
+// export data of this machine's build, which declares the same API.
+func typeCheck32(t *testing.T, mod string) {
+	fset := token.NewFileSet()
+	var files []*ast.File
+	imports := map[string]bool{}
+	dirs, _ := filepath.Glob(filepath.Join(mod, "p*"))
+	for _, dir := range dirs {
+		f, err := parser.ParseFile(fset, filepath.Join(dir, "main.go"), nil, 0)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	goBuild := func(mainGo string) ([]byte, error) {
-		if err := os.WriteFile(filepath.Join(mod, "main.go"), []byte(mainGo), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("go", "build", "-mod=mod", "-trimpath", "-o", "chat", ".")
-		cmd.Dir = mod
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		return cmd.CombinedOutput()
-	}
-
-	good := string(out.Go)
-	send, scan := "rt.Send(ctx, s.Ch, text)", "q.Scan(&id, &r.Who, &r.Ch)"
-	if !strings.Contains(good, send) || !strings.Contains(good, scan) {
-		t.Fatalf("chat's Go has no %s or no %s:\n%s", send, scan, good)
-	}
-	broken := strings.Replace(good, send, "rt.Send(ctx, s.Ch, nope)", 1)
-	broken = strings.Replace(broken, scan, "q.Scan(&id, &r.Who, &r.Ch, nope2)", 1)
-	scanLine := 1 + strings.Count(broken[:strings.Index(broken, "nope2")], "\n")
-	msg, err := goBuild(broken)
-	if err == nil {
-		t.Fatal("broken Go built")
-	}
-	for _, want := range []string{"chat.prog:17: undefined: nope\n", fmt.Sprintf("main.go:%d: undefined: nope2\n", scanLine)} {
-		if !strings.Contains(string(msg), want) {
-			t.Errorf("go build said\n%s\nwant a line %q", msg, want)
+		files = append(files, f)
+		for _, imp := range f.Imports {
+			imports[strings.Trim(imp.Path.Value, `"`)] = true
 		}
 	}
-
-	if msg, err := goBuild(good); err != nil {
-		t.Fatalf("go build: %v\n%s", err, msg)
+	args := []string{"list", "-mod=mod", "-export", "-f", "{{.ImportPath}}={{.Export}}"}
+	cmd := exec.Command("go", append(args, slices.Sorted(maps.Keys(imports))...)...)
+	cmd.Dir = mod
+	cmd.Stderr = os.Stderr
+	list, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
 	}
-	msg, err = exec.Command(filepath.Join(mod, "chat"), "panic").CombinedOutput()
-	if err == nil || !regexp.MustCompile(`(?m)^main\.post\(.*\)\n\t(.*/)?chat\.prog:17 `).Match(msg) {
-		t.Errorf("chat panic: %v, and the stack does not name chat.prog:17 for post:\n%s", err, msg)
+	export := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(list)), "\n") {
+		path, file, _ := strings.Cut(l, "=")
+		export[path] = file
+	}
+	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) { return os.Open(export[path]) })
+	for _, f := range files {
+		var errs []string
+		conf := types.Config{Importer: imp, Sizes: types.SizesFor("gc", "386"), Error: func(err error) { errs = append(errs, err.Error()) }}
+		conf.Check("main", fset, []*ast.File{f}, nil)
+		if len(errs) > 0 {
+			t.Errorf("%s does not compile for linux/386:\n%s", fset.File(f.Pos()).Name(), strings.Join(errs, "\n"))
+		}
 	}
 }
