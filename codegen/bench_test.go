@@ -66,7 +66,7 @@ func BenchmarkBuildChat(b *testing.B) {
 	out := generate(b, "chat")
 	goSrc := out.Go
 	out.Go = append(append([]byte{}, goSrc...), "\n// warm-up\n"...)
-	if err := codegen.Build(out, filepath.Join(dir, "chat")); err != nil {
+	if err := codegen.Build(out, filepath.Join(dir, "chat"), nil); err != nil {
 		b.Fatal(err)
 	}
 	i := 0
@@ -75,7 +75,7 @@ func BenchmarkBuildChat(b *testing.B) {
 		i++
 		o := generate(b, "chat")
 		o.Go = append(append([]byte{}, goSrc...), fmt.Sprintf("\n// %d %d\n", start.UnixNano(), i)...)
-		if err := codegen.Build(o, filepath.Join(dir, "chat")); err != nil {
+		if err := codegen.Build(o, filepath.Join(dir, "chat"), nil); err != nil {
 			b.Fatal(err)
 		}
 	}

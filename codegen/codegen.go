@@ -6,14 +6,18 @@
 package codegen
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"strings"
 
 	"github.com/prog-lang/prog/codegen/gosrv"
@@ -57,31 +61,64 @@ func SourceRoot() (string, error) {
 	return "", errors.New("cannot find the compiler's source, which holds the runtime: build prog from a clone of its repository (go run ./cmd/prog, or go install ./cmd/prog without -trimpath)")
 }
 
+// module is this compiler's module, which holds the runtime.
+const module = "github.com/prog-lang/prog"
+
+// ModulePath is the module path of every generated server. It does not
+// name the program: a file name may hold what a module path may not (a
+// space, "é", or "con", which Windows reserves).
+const ModulePath = "prog.generated/server"
+
 // Module returns the go.mod and go.sum of a generated module: it requires
 // this compiler's module, replaced by its source.
-func Module(name string) (gomod, gosum []byte, err error) {
+func Module() (gomod, gosum []byte, err error) {
 	root, err := SourceRoot()
 	if err != nil {
 		return nil, nil, err
 	}
-	gomod = fmt.Appendf(nil, "module prog.generated/%s\n\ngo 1.26\n\nrequire github.com/prog-lang/prog v0.0.0\n\nreplace github.com/prog-lang/prog => %s\n", name, root)
+	gomod = fmt.Appendf(nil, "module %s\n\ngo 1.26\n\nrequire %s v0.0.0\n\nreplace %s => %q\n", ModulePath, module, module, root)
 	gosum, err = os.ReadFile(filepath.Join(root, "go.sum"))
 	return gomod, gosum, err
 }
 
+// goBuild is the go command that builds a generated server, less -o.
+// -v names each package as its compilation starts: Build watches for
+// packages from outside this module (see buildLog). -v changes nothing
+// in the binary; the other flags are part of the key of Build's cache.
+var goBuild = []string{"build", "-v", "-mod=mod", "-trimpath"}
+
+// goEnvKey are the go env variables that change what go build makes of
+// the same source: the toolchain, the target and its variants, the
+// experiments, and flags from the environment. Their values are part of
+// the key of Build's cache.
+var goEnvKey = []string{
+	"GOVERSION", "GOROOT", "GOOS", "GOARCH", "GO386", "GOAMD64", "GOARM", "GOARM64",
+	"GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM", "GOEXPERIMENT", "GOFIPS140",
+	"GOFLAGS", "CGO_ENABLED",
+}
+
 // Build writes the server binary for out to bin. Builds are cached by
-// the hash of what they are built from, so a second build of the same
-// program only copies the binary.
-func Build(out *Output, bin string) error {
+// the hash of everything they are built from (the generated files, the
+// runtime's source, the Go toolchain and target, the flags), so a second
+// build of the same program only copies the binary. When the Go build
+// cache lacks the standard library or the runtime's dependencies for the
+// target, as on a machine's first build, the build takes a minute or
+// more: Build says so on progress (when not nil) as that work starts.
+func Build(out *Output, bin string, progress io.Writer) error {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		return errors.New("prog build needs the Go toolchain (https://go.dev/dl/), and no `go` command is on PATH")
 	}
-	gomod, gosum, err := Module(out.Name)
+	gomod, gosum, err := Module()
 	if err != nil {
 		return err
 	}
 	root, _ := SourceRoot()
+	env := append(os.Environ(), "CGO_ENABLED=0")
+	goenv, err := goEnv(gobin, root, env)
+	if err != nil {
+		return err
+	}
 	files := map[string][]byte{
 		"main.go": out.Go, "bundle.js": out.Bundle, "bundle.js.map": out.BundleMap,
 		"go.mod": gomod, "go.sum": gosum,
@@ -91,10 +128,20 @@ func Build(out *Output, bin string) error {
 		h.Write([]byte(n))
 		h.Write(files[n])
 	}
-	// The runtime's own source is part of what is built.
+	for _, k := range goEnvKey {
+		fmt.Fprintf(h, "%s=%q\n", k, goenv[k])
+	}
+	fmt.Fprintf(h, "%q\n", goBuild)
+	// The runtime's own source is part of what is built, and its go.mod
+	// says which versions of its dependencies.
 	if err := hashDir(h, filepath.Join(root, "runtime")); err != nil {
 		return err
 	}
+	rootMod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return err
+	}
+	h.Write(rootMod)
 	sum := hex.EncodeToString(h.Sum(nil))[:16]
 	cache, err := os.UserCacheDir()
 	if err != nil {
@@ -118,11 +165,18 @@ func Build(out *Output, bin string) error {
 				return err
 			}
 		}
-		cmd := exec.Command(gobin, "build", "-mod=mod", "-trimpath", "-o", out.Name, ".")
+		log := &buildLog{progress: progress, note: fmt.Sprintf(
+			"building %s: the first build for %s/%s compiles Go's standard library and the server's dependencies, a minute or more\n",
+			out.Name, goenv["GOOS"], goenv["GOARCH"])}
+		cmd := exec.Command(gobin, slices.Concat(goBuild, []string{"-o", out.Name, "."})...)
 		cmd.Dir = work
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build of the generated server failed (a compiler bug; the source is in %s):\n%s", work, msg)
+		cmd.Env = env
+		cmd.Stdout, cmd.Stderr = log, log
+		if err := cmd.Run(); err != nil {
+			if log.compileErrors() {
+				return fmt.Errorf("go build of the generated server failed (a compiler bug; the source is in %s):\n%s", work, log.output())
+			}
+			return fmt.Errorf("go build of the generated server failed (the source is in %s): %v\n%s", work, err, log.output())
 		}
 		if err := os.Rename(filepath.Join(work, out.Name), cached); err != nil {
 			return err
@@ -131,6 +185,87 @@ func Build(out *Output, bin string) error {
 	}
 	return copyFile(cached, bin)
 }
+
+// goEnv returns the values of goEnvKey as the go command in dir sees
+// them with env.
+func goEnv(gobin, dir string, env []string) (map[string]string, error) {
+	cmd := exec.Command(gobin, slices.Concat([]string{"env", "-json"}, goEnvKey)...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env failed (prog build needs Go 1.26 or newer): %v\n%s", err, stderr.Bytes())
+	}
+	vars := map[string]string{}
+	if err := json.Unmarshal(b, &vars); err != nil {
+		return nil, fmt.Errorf("go env -json: %v", err)
+	}
+	return vars, nil
+}
+
+// buildLog is the output of go build -v. It keeps everything but the
+// names of packages for an error message, and writes note to progress
+// when a package from outside this compiler's module starts compiling
+// (or a module is downloaded): the standard library or a dependency is
+// not in the Go build cache, so the build will be long. A warm build
+// compiles only the generated package (and the runtime, when it has
+// changed), and says nothing.
+type buildLog struct {
+	progress io.Writer
+	note     string
+	noted    bool
+	out      bytes.Buffer // the output but package names
+	line     []byte       // a line not yet ended
+}
+
+func (l *buildLog) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			l.line = append(l.line, b...)
+			break
+		}
+		l.line = append(l.line, b[:i+1]...)
+		b = b[i+1:]
+		l.take(string(l.line))
+		l.line = l.line[:0]
+	}
+	return n, nil
+}
+
+func (l *buildLog) take(line string) {
+	pkg := strings.TrimSuffix(line, "\n")
+	if pkg == "" || strings.ContainsAny(pkg, " \t:#") {
+		// Not a package name: an error, or go: downloading.
+		if strings.HasPrefix(pkg, "go: downloading ") {
+			l.say()
+		}
+		l.out.WriteString(line)
+		return
+	}
+	if pkg != ModulePath && pkg != module && !strings.HasPrefix(pkg, module+"/") {
+		l.say()
+	}
+}
+
+func (l *buildLog) say() {
+	if !l.noted && l.progress != nil {
+		io.WriteString(l.progress, l.note)
+	}
+	l.noted = true
+}
+
+// compileErrors reports whether go build found errors in the generated
+// package, where the compiler is to blame (and not the machine: a full
+// disk, a module that cannot be downloaded).
+func (l *buildLog) compileErrors() bool {
+	return strings.Contains(l.out.String(), "# "+ModulePath+"\n")
+}
+
+func (l *buildLog) output() []byte { return append(l.out.Bytes(), l.line...) }
 
 func hashDir(h interface{ Write([]byte) (int, error) }, dir string) error {
 	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {

@@ -2,10 +2,12 @@ package codegen_test
 
 import (
 	"bytes"
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 
@@ -15,7 +17,7 @@ import (
 func TestBuildWithoutGo(t *testing.T) {
 	out := gen(t, "hi", "hi.prog", []byte("client fun main() { log(\"hi\") }\n"))
 	t.Setenv("PATH", t.TempDir())
-	err := codegen.Build(out, filepath.Join(t.TempDir(), "hi"))
+	err := codegen.Build(out, filepath.Join(t.TempDir(), "hi"), nil)
 	if err == nil || !strings.Contains(err.Error(), "needs the Go toolchain") {
 		t.Errorf("Build without go on PATH: %v", err)
 	}
@@ -48,7 +50,7 @@ func TestConcurrentBuilds(t *testing.T) {
 	dir := t.TempDir()
 	errs := make(chan error, 3)
 	for i := range 3 {
-		go func() { errs <- codegen.Build(out, filepath.Join(dir, fmt.Sprint("same", i))) }()
+		go func() { errs <- codegen.Build(out, filepath.Join(dir, fmt.Sprint("same", i)), nil) }()
 	}
 	for range 3 {
 		if err := <-errs; err != nil {
@@ -62,6 +64,37 @@ func TestConcurrentBuilds(t *testing.T) {
 	for i := 1; i < 3; i++ {
 		if b, err := os.ReadFile(filepath.Join(dir, fmt.Sprint("same", i))); err != nil || !bytes.Equal(b, first) {
 			t.Errorf("build %d differs from build 0 (%v)", i, err)
+		}
+	}
+}
+
+// The build cache keys on the target: after a build for the host, a build
+// of the same program for another GOARCH is a binary for that GOARCH
+// (the cache once answered with the host's), and then the host's again.
+func TestBuildCacheKeysOnTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles a server")
+	}
+	other := map[string]string{"amd64": "arm64", "arm64": "amd64"}[goruntime.GOARCH]
+	if goruntime.GOOS != "linux" || other == "" {
+		t.Skip("checks ELF binaries of linux/amd64 and linux/arm64")
+	}
+	machine := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
+	out := gen(t, "target", "target.prog", []byte("client fun main() { log(\"target\") }\n"))
+	dir := t.TempDir()
+	for i, arch := range []string{goruntime.GOARCH, other, goruntime.GOARCH} {
+		t.Setenv("GOARCH", arch)
+		bin := filepath.Join(dir, fmt.Sprint("target", i))
+		if err := codegen.Build(out, bin, nil); err != nil {
+			t.Fatal(err)
+		}
+		f, err := elf.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if f.Machine != machine[arch] {
+			t.Errorf("build %d with GOARCH=%s made a binary for %v", i, arch, f.Machine)
 		}
 	}
 }

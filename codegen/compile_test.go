@@ -2,10 +2,18 @@ package codegen_test
 
 import (
 	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,7 +53,7 @@ func TestCleanChecksCompile(t *testing.T) {
 		}
 	}
 	mod := t.TempDir()
-	gomod, gosum, err := codegen.Module("all")
+	gomod, gosum, err := codegen.Module()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,5 +83,49 @@ func TestCleanChecksCompile(t *testing.T) {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("generated servers do not compile:\n%s", msg)
 	}
+	typeCheck32(t, mod)
 	t.Logf("%d programs compiled", n)
+}
+
+// typeCheck32 type-checks the generated main.go of each package of module
+// mod as for a 32-bit target (linux/386), whose int has 32 bits: a server
+// must build for every target Go has. The imports are read from the
+// export data of this machine's build, which declares the same API.
+func typeCheck32(t *testing.T, mod string) {
+	fset := token.NewFileSet()
+	var files []*ast.File
+	imports := map[string]bool{}
+	dirs, _ := filepath.Glob(filepath.Join(mod, "p*"))
+	for _, dir := range dirs {
+		f, err := parser.ParseFile(fset, filepath.Join(dir, "main.go"), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+		for _, imp := range f.Imports {
+			imports[strings.Trim(imp.Path.Value, `"`)] = true
+		}
+	}
+	args := []string{"list", "-mod=mod", "-export", "-f", "{{.ImportPath}}={{.Export}}"}
+	cmd := exec.Command("go", append(args, slices.Sorted(maps.Keys(imports))...)...)
+	cmd.Dir = mod
+	cmd.Stderr = os.Stderr
+	list, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	export := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(list)), "\n") {
+		path, file, _ := strings.Cut(l, "=")
+		export[path] = file
+	}
+	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) { return os.Open(export[path]) })
+	for _, f := range files {
+		var errs []string
+		conf := types.Config{Importer: imp, Sizes: types.SizesFor("gc", "386"), Error: func(err error) { errs = append(errs, err.Error()) }}
+		conf.Check("main", fset, []*ast.File{f}, nil)
+		if len(errs) > 0 {
+			t.Errorf("%s does not compile for linux/386:\n%s", fset.File(f.Pos()).Name(), strings.Join(errs, "\n"))
+		}
+	}
 }

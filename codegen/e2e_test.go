@@ -76,7 +76,7 @@ func build(t *testing.T, name string) string {
 			return
 		}
 		br.bin = filepath.Join(binDir, name)
-		br.err = codegen.Build(out, br.bin)
+		br.err = codegen.Build(out, br.bin, nil)
 	})
 	if br.err != nil {
 		t.Fatalf("build %s: %v", name, br.err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +24,8 @@ import (
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/"+s.prog.Name, http.StatusFound)
+		// The name is a file name: it may hold a space, "#" or "?".
+		http.Redirect(w, r, "/"+url.PathEscape(s.prog.Name), http.StatusFound)
 	})
 	mux.HandleFunc("GET /{file}", s.serveFile)
 	mux.HandleFunc("GET /push/{sid}", s.push)
@@ -85,7 +87,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		w.Write(s.prog.Bundle)
-		io.WriteString(w, "\n//# sourceMappingURL="+s.bundle[1:]+".map\n")
+		io.WriteString(w, "\n//# sourceMappingURL="+url.PathEscape(s.bundle[1:])+".map\n")
 	case "favicon.ico":
 		w.WriteHeader(http.StatusNoContent) // none, and no error in the console
 	case s.bundle[1:] + ".map":
@@ -137,7 +139,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.PushOrigin != "" {
 		fmt.Fprintf(&b, "<meta name=\"prog-push\" content=\"%s\">\n", html.EscapeString(s.cfg.PushOrigin))
 	}
-	fmt.Fprintf(&b, "<title>%s</title>\n<script src=\"%s\" defer></script>\n</head><body>\n", html.EscapeString(s.prog.Name), s.bundle)
+	fmt.Fprintf(&b, "<title>%s</title>\n<script src=\"%s\" defer></script>\n</head><body>\n", html.EscapeString(s.prog.Name), html.EscapeString("/"+url.PathEscape(s.bundle[1:])))
 	b.WriteString(s.prog.Page)
 	b.WriteString("\n</body></html>\n")
 	io.WriteString(w, b.String())

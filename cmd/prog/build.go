@@ -52,7 +52,7 @@ func newBuild() *cobra.Command {
 			if out == "" {
 				out = o.Name
 			}
-			return codegen.Build(o, out)
+			return codegen.Build(o, out, cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "the binary to write (default: the program's name)")
@@ -83,7 +83,7 @@ The database defaults to NAME.db beside the .prog file.`,
 			}
 			defer os.RemoveAll(dir)
 			bin := filepath.Join(dir, o.Name)
-			if err := codegen.Build(o, bin); err != nil {
+			if err := codegen.Build(o, bin, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
 			flags := args[1:]

@@ -18,11 +18,7 @@ func (g *gen) expr(e ast.Expr) string {
 	case *ast.IntLit:
 		return strconv.FormatInt(e.Value, 10)
 	case *ast.FloatLit:
-		s := strconv.FormatFloat(e.Value, 'g', -1, 64)
-		if !strings.ContainsAny(s, ".eEIN") {
-			s += ".0"
-		}
-		return s
+		return g.float(e.Value)
 	case *ast.StringLit:
 		return strconv.Quote(e.Value)
 	case *ast.BoolLit:
@@ -94,6 +90,28 @@ func (g *gen) ident(id *ast.Ident) string {
 	return ident(id.Name)
 }
 
+// f64Func is written into a program that has float literals. Prog
+// computes floats at run time as IEEE doubles on both halves (LANGUAGE.md),
+// while Go folds constant expressions exactly and rejects those that
+// divide by zero or overflow: a float literal is therefore never a Go
+// constant, but the value of a call. (The compiler still folds the call
+// away, with float64 arithmetic.)
+const f64Func = `// f64 makes a float literal a float64 value, so that Go's exact constant
+// arithmetic never applies: Prog computes floats at run time.
+func f64(f float64) float64 { return f }
+
+`
+
+// float is a float value as Go source: a call of f64, never a constant.
+func (g *gen) float(f float64) string {
+	g.floats = true
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eEIN") {
+		s += ".0"
+	}
+	return "f64(" + s + ")"
+}
+
 var intOps = map[string]string{"+": "rt.Add", "-": "rt.Sub", "*": "rt.Mul", "/": "rt.Div", "%": "rt.Mod"}
 
 func (g *gen) binary(e *ast.BinaryExpr) string {
@@ -101,6 +119,12 @@ func (g *gen) binary(e *ast.BinaryExpr) string {
 	t := types.Unalias(e.X.Type())
 	if f, ok := intOps[e.Op]; ok && t == types.Int {
 		return fmt.Sprintf("%s(%s, %s)", f, x, y)
+	}
+	if e.Op == "%" && t == types.Float {
+		// JavaScript's % on numbers, as math.Mod: the sign of x, NaN for
+		// a zero y or an infinite x.
+		g.imports["math"] = true
+		return fmt.Sprintf("math.Mod(%s, %s)", x, y)
 	}
 	if (e.Op == "==" || e.Op == "!=") && !cg.IsBasic(t) {
 		eq := fmt.Sprintf("rt.Equal(%s, %s)", x, y)
@@ -135,13 +159,15 @@ func (g *gen) match(m *ast.MatchExpr) string {
 			none = a
 		}
 	}
-	rt := g.typ(m.Type())
-	bind := "_"
+	// opt is reserved (see goReserved), so it hides no Prog name the arms use.
+	bind := ""
 	if g.used[some.Bind.Obj] {
-		bind = ident(some.Bind.Name)
+		bind = lineDirective(some.Bind.Pos) + ident(some.Bind.Name) + " := opt.V\n"
 	}
-	return fmt.Sprintf("func() %s {\nif o := %s; o.Some {\n%s := o.V\nreturn %s\n}\nreturn %s\n}()",
-		rt, g.expr(m.X), bind, g.expr(some.Body), g.expr(none.Body))
+	return fmt.Sprintf("func() %s {\n%sif opt := %s; opt.Some {\n%s%sreturn %s\n}\n%sreturn %s\n}()",
+		g.typ(m.Type()), lineDirective(m.X.Position()), g.expr(m.X),
+		bind, lineDirective(some.Body.Position()), g.expr(some.Body),
+		lineDirective(none.Body.Position()), g.expr(none.Body))
 }
 
 // pred is a where clause as a Go predicate over a table's rows.
@@ -196,6 +222,10 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 		if argT(0) == types.String {
 			return "rt.ParseFloat(" + a[0] + ")"
 		}
+		if lit, ok := unparen(c.Args[0]).(*ast.IntLit); ok {
+			// float64(1) would be a Go constant: see float.
+			return g.float(float64(lit.Value))
+		}
 		return "float64(" + a[0] + ")"
 	case "split":
 		return fmt.Sprintf("rt.Split(%s, %s)", a[0], a[1])
@@ -214,3 +244,14 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 }
 
 type bytesBuffer struct{ bytes.Buffer }
+
+// unparen returns e without the parentheses around it.
+func unparen(e ast.Expr) ast.Expr {
+	for {
+		p, ok := e.(*ast.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.X
+	}
+}

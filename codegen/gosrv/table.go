@@ -24,12 +24,22 @@ func (g *gen) scanner(t *ast.TableDecl) {
 	g.p("q.Scan(%s)\nreturn id, r\n})\n}\n\n", strings.Join(dsts, ", "))
 }
 
+// arg is a value for a query's parameters, which are of type any: an int
+// literal there would be a Go int, too small for int64's range on 32-bit
+// targets, so it is converted to int64.
+func (g *gen) arg(e ast.Expr) string {
+	if _, ok := unparen(e).(*ast.IntLit); ok {
+		return "int64(" + g.expr(e) + ")"
+	}
+	return g.expr(e)
+}
+
 func (g *gen) insert(s *ast.InsertStmt) {
 	var cols, marks, vals []string
 	for _, f := range s.Fields {
 		cols = append(cols, quote(f.Name.Name))
 		marks = append(marks, "?")
-		vals = append(vals, g.expr(f.Value))
+		vals = append(vals, g.arg(f.Value))
 	}
 	g.p("ctx.Exec(`INSERT INTO %s (%s) VALUES (%s)`%s)\n", quote(s.Table.Name),
 		strings.Join(cols, ", "), strings.Join(marks, ", "), prefixJoin(vals))
@@ -40,7 +50,7 @@ func (g *gen) update(s *ast.UpdateStmt) {
 	var sets, vals []string
 	for _, c := range s.Sets {
 		sets = append(sets, quote(c.Column.Name)+" = ?")
-		vals = append(vals, g.expr(c.Value))
+		vals = append(vals, g.arg(c.Value))
 	}
 	where := "nil"
 	if s.Where != nil {

@@ -268,7 +268,7 @@ func Build(file, dir string) (string, error) {
 		return "", err
 	}
 	bin := filepath.Join(dir, out.Name)
-	return bin, codegen.Build(out, bin)
+	return bin, codegen.Build(out, bin, os.Stderr)
 }
 
 // CPU returns the processor time a process has used so far, user and
