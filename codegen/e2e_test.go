@@ -461,8 +461,8 @@ func TestHalvesAgreeOnEdges(t *testing.T) {
 	url := serve(t, filepath.Join("..", "testdata", "e2e", "halves.prog"))
 	a := browser(t)()
 	want := []struct{ name, want string }{
-		{"shadowing", "2 1 3 5 1"}, // let x = x + 1 in a block; a loop variable and a match binding shadow too
-		{"closures", "ab0101"},     // a match binding captured in loops, in a body or a condition: one per turn
+		{"shadowing", "2 1 3 5 1 6"}, // let x = x + 1 in a block and over a parameter; a loop variable and a match binding shadow too
+		{"closures", "ab0101"},       // a match binding captured in loops, in a body or a condition: one per turn
 		{"nested", "some(none) none some(some(3)) false true | some(none) none some(none) x"},
 		{"order", "true true false true true true"},      // by code point: U+E000 < U+10000
 		{"proto", "p 7 t true false"},                    // record fields __proto__, constructor, toString

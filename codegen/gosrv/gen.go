@@ -239,7 +239,7 @@ func (g *gen) program(name string) {
 			e := t.(*ast.EveryDecl)
 			g.line(e.Pos)
 			g.p("\t\t{Pos: %q, Period: %d * time.Millisecond, Run: func(ctx *rt.Ctx) {\n", logPos(e.Pos), e.Millis)
-			g.body(e, e.Body)
+			g.body(e, e.Body, nil)
 			g.p("}},\n")
 			g.generated()
 		}
@@ -251,7 +251,7 @@ func (g *gen) program(name string) {
 			o := t.(*ast.OnDecl)
 			g.line(o.Pos)
 			g.p("\t\t{Pos: %q, Run: func(ctx *rt.Ctx, %s rt.Client) {\n", logPos(o.Pos), ident(o.Params[0].Name.Name))
-			g.body(o, o.Body)
+			g.body(o, o.Body, o.Params)
 			if !g.used[o.Params[0].Name.Obj] {
 				g.p("_ = %s\n", ident(o.Params[0].Name.Name))
 			}
@@ -326,7 +326,7 @@ func (g *gen) funcDecl(d *ast.FuncDecl) {
 	// above it would not stay there under gofmt.
 	g.line(d.Pos)
 	g.p("func %s(ctx *rt.Ctx%s)%s {\n", ident(d.Name.Name), g.paramList(d.Params, d.Type.Params), g.result(d.Type.Result))
-	g.body(d, d.Body)
+	g.body(d, d.Body, d.Params)
 	g.p("}\n")
 	g.generated()
 	g.p("\n")
@@ -342,7 +342,7 @@ func (g *gen) paramList(ps []*ast.Param, ts []types.Type) string {
 
 // body writes a function or task body, first finding which locals are
 // used (Go rejects unused ones).
-func (g *gen) body(fn ast.Node, b *ast.Block) {
+func (g *gen) body(fn ast.Node, b *ast.Block, params []*ast.Param) {
 	g.used = map[*ast.Object]bool{}
 	ast.Inspect(fn, func(n ast.Node) bool {
 		if id, ok := n.(*ast.Ident); ok && id.Obj != nil {
@@ -366,7 +366,34 @@ func (g *gen) body(fn ast.Node, b *ast.Block) {
 		}
 		return true
 	})
+	g.paramsBlock(params, b)
+}
+
+// paramsBlock writes the body of a function with params. A Prog body is a
+// scope inside its parameters' (`let x = x + 1` may redeclare a parameter
+// x), where Go's parameters and body share one: the body then goes in a
+// block of its own, in which x := x + 1 reads the parameter.
+func (g *gen) paramsBlock(params []*ast.Param, b *ast.Block) {
+	redeclared := false
+	for _, s := range b.Stmts {
+		var name *ast.Ident
+		switch s := s.(type) {
+		case *ast.LetStmt:
+			name = s.Name
+		case *ast.VarStmt:
+			name = s.Name
+		}
+		for _, p := range params {
+			redeclared = redeclared || name != nil && name.Name == p.Name.Name
+		}
+	}
+	if !redeclared {
+		g.block(b)
+		return
+	}
+	g.p("{\n")
 	g.block(b)
+	g.p("}\n")
 }
 
 // unuse marks a declared local unused unless some other Ident uses it.
