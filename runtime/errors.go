@@ -39,7 +39,7 @@ func pageError(err error) string {
 	switch {
 	case errors.As(err, &e):
 		return e.Msg
-	case unavailable(err):
+	case dbUnavailable(err):
 		return "the database is unavailable; try again later"
 	}
 	var db *dbError

@@ -419,20 +419,22 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, `the body must be {"key":"…"}, the session's key`)
 		return
 	}
+	id := r.PathValue("sid")
 	s.mu.Lock()
-	ss := s.sessions[r.PathValue("sid")]
+	ss := s.sessions[id]
+	ok := ss != nil && ss.keyOK(req.Key)
+	if ok {
+		// Straight to the collector: it need not look at every session.
+		ss.mu.Lock()
+		s.departed = append(s.departed, s.removeLocked(id, ss, "the page was closed"))
+		ss.mu.Unlock()
+	}
 	s.mu.Unlock()
-	if ss != nil && !ss.keyOK(req.Key) {
+	switch {
+	case ss != nil && !ok:
 		writeJSONError(w, http.StatusForbidden, "wrong session key")
 		return
-	}
-	if ss != nil {
-		ss.mu.Lock()
-		if ss.ended == "" {
-			ss.ended = "the page was closed"
-		}
-		ss.wakeLocked()
-		ss.mu.Unlock()
+	case ok:
 		select {
 		case s.collectNow <- struct{}{}:
 		default: // the collector is about to run

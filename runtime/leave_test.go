@@ -448,3 +448,59 @@ func TestCallAfterConnectionsDied(t *testing.T) {
 		t.Errorf("%d rows, want 2: the call ran %d times", n, n-1)
 	}
 }
+
+// An on leave whose commit fails for want of the database may have
+// committed: it does not run again, and the client's rows still go once
+// the database answers.
+func TestOnLeaveAmbiguousCommitRunsOnce(t *testing.T) {
+	proxy, db := newDBProxy(t, pgtestDB(t))
+	var runs atomic.Int64
+	collected := make(chan Client, 1)
+	f := newFixture(t, Config{DB: db}, func(s *Server) {
+		s.hooks.collected = func(c Client) { collected <- c }
+		s.prog.Leave = []Leave{{Pos: "test.prog:9:1", Run: func(x *Ctx, c Client) {
+			runs.Add(1)
+			x.Exec(`INSERT INTO "left" ("who") VALUES (?)`, int64(c))
+			proxy.cut() // the database goes as the handler ends: its commit fails
+		}}}
+	})
+	f.manual(t)
+	a := f.open(t)
+	a.call(t, "subscribe")
+	f.age()
+	f.srv.collect()
+	proxy.restore()
+	f.srv.collect()
+	select {
+	case <-collected:
+	default:
+		t.Fatal("the client was not collected once the database answered")
+	}
+	if n := runs.Load(); n != 1 {
+		t.Errorf("on leave ran %d times, want once", n)
+	}
+	if n := f.count(t, "subscribers"); n != 0 {
+		t.Errorf("%d subscriber rows left", n)
+	}
+}
+
+// A collection that fails for a reason other than the database's absence
+// is logged and given up, not tried every second for ever.
+func TestCollectionFailureIsGivenUp(t *testing.T) {
+	var log syncLog
+	f := newFixture(t, Config{Log: log.logger()})
+	f.manual(t)
+	a := f.open(t)
+	a.call(t, "subscribe")
+	if _, err := f.srv.db.Exec(`DROP TABLE "watch"`); err != nil {
+		t.Fatal(err)
+	}
+	f.age()
+	f.srv.collect()
+	if n := len(f.srv.leaving); n != 0 {
+		t.Errorf("%d clients kept for another try", n)
+	}
+	if got := log.lines("collecting a client failed"); len(got) != 1 {
+		t.Errorf("log lines about the failure: %q", got)
+	}
+}

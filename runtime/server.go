@@ -76,6 +76,7 @@ type Server struct {
 	collectNow chan struct{}
 	collectMu  sync.Mutex
 	leaving    []*leaving
+	departed   []*leaving // pages that said they closed, for the collector; under mu
 	collectLog errorLog
 	leaveLogs  []errorLog // one for each on leave handler
 
@@ -200,21 +201,21 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 func (s *Server) Start() {
 	for _, e := range s.prog.Every {
 		log := &errorLog{}
-		s.goTask(e.Period, nil, func() {
+		s.goTask(e.Period, func() {
 			_, err := s.run(s.ctx, nil, func(x *Ctx) any { e.Run(x); return nil })
 			if err != nil && s.ctx.Err() == nil {
 				log.log(s.log, "task failed", "task", "every "+e.Period.String(), "pos", e.Pos, "err", err)
 			}
-		})
+		}, nil, nil)
 	}
 	period := min(max(min(s.cfg.ClientTimeout, s.cfg.LeaveGrace)/4, 10*time.Millisecond), time.Second)
-	s.goTask(period, s.collectNow, s.collect)
-	s.goTask(sweepPeriod, nil, func() { s.newSessions.sweep(time.Now()) })
+	s.goTask(period, s.collect, s.collectNow, func() { s.collectSome(false) })
+	s.goTask(sweepPeriod, func() { s.newSessions.sweep(time.Now()) }, nil, nil)
 }
 
-// goTask runs f every period, and at once when wake has a value, until
+// goTask runs f every period, and onWake when wake has a value, until
 // Halt.
-func (s *Server) goTask(period time.Duration, wake <-chan struct{}, f func()) {
+func (s *Server) goTask(period time.Duration, f func(), wake <-chan struct{}, onWake func()) {
 	s.tasks.Add(1)
 	go func() {
 		defer s.tasks.Done()
@@ -225,9 +226,10 @@ func (s *Server) goTask(period time.Duration, wake <-chan struct{}, f func()) {
 			case <-s.quit:
 				return
 			case <-t.C:
+				f()
 			case <-wake:
+				onWake()
 			}
-			f()
 		}
 	}()
 }
@@ -426,39 +428,61 @@ type leaving struct {
 // client timeout, a push request closed by the page and not renewed within
 // the leave grace, a page that said it closed) or fell behind, and
 // collects their clients: on leave runs, then their rows go.
-func (s *Server) collect() {
+func (s *Server) collect() { s.collectSome(true) }
+
+// collectSome collects the pages that said they closed, and when full is
+// set every other page that went away (a scan of every session, which the
+// collector makes on its ticks, not each time a page closes).
+func (s *Server) collectSome(full bool) {
 	s.collectMu.Lock()
 	defer s.collectMu.Unlock()
-	s.leaving = append(s.leaving, s.expire(s.now())...)
+	for _, l := range s.expire(s.now(), full) {
+		s.log.Info("client collected", "client", l.ss.client, "reason", l.reason)
+		s.leaving = append(s.leaving, l)
+	}
 	kept := s.leaving[:0]
 	for i, l := range s.leaving {
 		err := s.forgetClient(l)
-		if err == nil {
+		switch {
+		case err == nil:
+		case s.ctx.Err() != nil: // shutting down: what is left waits
+			kept = append(kept, s.leaving[i:]...)
+		case dbUnavailable(err):
+			// The rest would fail the same way: they wait for the next run.
+			kept = append(kept, s.leaving[i:]...)
+			s.collectLog.log(s.log, "collecting clients: the database is unavailable; trying again", "clients", len(kept), "err", err)
+		default:
+			// Not the database's absence: trying again would fail again.
+			s.collectLog.log(s.log, "collecting a client failed; its rows stay", "client", l.ss.client, "err", err)
 			continue
 		}
-		kept = append(kept, l)
-		if s.ctx.Err() != nil { // shutting down
-			kept = append(kept, s.leaving[i+1:]...)
+		if err != nil {
 			break
 		}
-		if unavailable(err) {
-			// The rest would fail the same way: they wait for the next run.
-			kept = append(kept, s.leaving[i+1:]...)
-			s.collectLog.log(s.log, "collecting clients: the database is unavailable; trying again", "clients", len(kept), "err", err)
-			break
-		}
-		s.collectLog.log(s.log, "collecting a client", "client", l.ss.client, "err", err)
 	}
 	clear(s.leaving[len(kept):])
 	s.leaving = kept
 }
 
+// dbUnavailable reports whether err is a database failure that says the
+// database is unavailable; a program's runtime error never is, whatever
+// its text.
+func dbUnavailable(err error) bool {
+	var db *dbError
+	return errors.As(err, &db) && unavailable(db.err)
+}
+
 // expire takes the sessions to collect out of the server, so that no new
-// call or push finds them and no send reaches them.
-func (s *Server) expire(now time.Time) []*leaving {
-	var gone []*leaving
+// call or push finds them and no send reaches them: those whose page said
+// it closed, and, on a full scan, every session whose page went away.
+func (s *Server) expire(now time.Time, full bool) []*leaving {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	gone := s.departed
+	s.departed = nil
+	if !full {
+		return gone
+	}
 	for id, ss := range s.sessions {
 		ss.mu.Lock()
 		reason := ss.ended
@@ -470,17 +494,24 @@ func (s *Server) expire(now time.Time) []*leaving {
 			reason = "the page closed its push request and made no new one within the leave grace"
 		}
 		if reason != "" {
-			ss.gone = true
-			ss.queue = nil
-			gone = append(gone, &leaving{ss: ss, reason: reason})
-			delete(s.sessions, id)
-			for _, c := range ss.chans {
-				delete(s.owners, c)
-			}
+			gone = append(gone, s.removeLocked(id, ss, reason))
 		}
 		ss.mu.Unlock()
 	}
 	return gone
+}
+
+// removeLocked takes session ss, with id, out of the server for the
+// collector. s.mu and ss.mu are held.
+func (s *Server) removeLocked(id string, ss *session, reason string) *leaving {
+	ss.gone = true
+	ss.queue = nil
+	ss.wakeLocked()
+	delete(s.sessions, id)
+	for _, c := range ss.chans {
+		delete(s.owners, c)
+	}
+	return &leaving{ss: ss, reason: reason}
 }
 
 // forgetClient runs what is left of l's collection. A runtime error in an
@@ -488,13 +519,16 @@ func (s *Server) expire(now time.Time) []*leaving {
 // unavailable database makes it stop, to go on later.
 func (s *Server) forgetClient(l *leaving) error {
 	c := l.ss.client
-	if l.next == 0 {
-		s.log.Info("client collected", "client", c, "reason", l.reason)
-	}
 	for ; l.next < len(s.prog.Leave); l.next++ {
 		h := s.prog.Leave[l.next]
 		_, err := s.run(s.ctx, nil, func(x *Ctx) any { h.Run(x, c); return nil })
-		if err != nil && (unavailable(err) || s.ctx.Err() != nil) {
+		var db *dbError
+		if errors.As(err, &db) && db.commit {
+			// It may have committed: running it again could do it twice.
+			s.leaveLogs[l.next].log(s.log, "on leave's commit failed; it may have run, and does not run again", "pos", h.Pos, "client", c, "err", err)
+			continue
+		}
+		if err != nil && (dbUnavailable(err) || s.ctx.Err() != nil) {
 			return err
 		}
 		if err != nil {
