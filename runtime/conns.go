@@ -314,12 +314,13 @@ func (g *connGuard) connContext(ctx context.Context, c net.Conn) context.Context
 	return context.WithValue(ctx, connKey{}, gc)
 }
 
-// busyAnswer is what a connection turned away at the cap reads.
-func busyAnswer() string {
+// busyAnswer is what a connection turned away at the cap reads (made
+// once; never written to).
+var busyAnswer = func() string {
 	body := `{"err":"the server is busy: too many connections; try again shortly"}` + "\n"
 	return "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n" +
 		"X-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
-}
+}()
 
 // refuseLocked answers c 503 and closes it, in a goroutine the guard
 // owns: it reads what c sent until c closes (closing with unread bytes
@@ -335,7 +336,7 @@ func (g *connGuard) refuseLocked(c net.Conn) {
 	go func() {
 		defer g.wg.Done()
 		c.SetDeadline(time.Now().Add(refuseTimeout))
-		if _, err := io.WriteString(c, busyAnswer()); err == nil {
+		if _, err := io.WriteString(c, busyAnswer); err == nil {
 			if cw, ok := c.(interface{ CloseWrite() error }); ok {
 				cw.CloseWrite()
 			}

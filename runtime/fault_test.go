@@ -31,11 +31,13 @@ const (
 )
 
 // rawPush sends a push request on a connection of its own and cuts it as
-// fault says. It returns the body for pushWhole and pushLost.
+// fault says. It returns the body for pushWhole and pushLost (nil, with an
+// error of the test, if the request failed: it may run on any goroutine).
 func rawPush(t *testing.T, addr string, p *page, ack int64, fault pushFault, rng *rand.Rand) []byte {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return nil
 	}
 	defer conn.Close()
 	fmt.Fprintf(conn, "GET /push/%s?ack=%d HTTP/1.1\r\nHost: %s\r\nProg-Key: %s\r\nConnection: close\r\n\r\n", p.sid, ack, addr, p.key)
@@ -50,12 +52,14 @@ func rawPush(t *testing.T, addr string, p *page, ack int64, fault pushFault, rng
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatalf("push: %v", err)
+		t.Errorf("push: %v", err)
+		return nil
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("push: %d %s %v", resp.StatusCode, body, err)
+		t.Errorf("push: %d %s %v", resp.StatusCode, body, err)
+		return nil
 	}
 	return body
 }
@@ -85,12 +89,7 @@ func TestFaultInjection(t *testing.T) {
 	n := *faultMsgs
 	waits := make(chan struct{}, 1)
 	f := newFixture(t, Config{PollTimeout: 200 * time.Millisecond}, func(s *Server) {
-		s.hooks.pollWaits = func() {
-			select {
-			case waits <- struct{}{}:
-			default:
-			}
-		}
+		s.hooks.pollWaits = notify(waits)
 	})
 	addr := strings.TrimPrefix(f.http.URL, "http://")
 	recv, send := f.open(t), f.open(t)
@@ -152,10 +151,7 @@ func TestFaultInjection(t *testing.T) {
 			default:
 			}
 			older := make(chan []byte, 1)
-			go func() {
-				defer close(older) // a nil answer if rawPush fails the test
-				older <- rawPush(t, addr, recv, ack, pushWhole, rand.New(rand.NewPCG(5, 6)))
-			}()
+			go func() { older <- rawPush(t, addr, recv, ack, pushWhole, rand.New(rand.NewPCG(5, 6))) }()
 			select {
 			case <-waits: // the server holds it: the newer one overlaps
 				bodies = append(bodies, rawPush(t, addr, recv, ack, pushWhole, rng), <-older)

@@ -211,10 +211,7 @@ func (s *Server) pushOriginAllowed(origin, sid string) bool {
 	if h == "" {
 		return false
 	}
-	s.mu.Lock()
-	ss := s.sessions[sid]
-	s.mu.Unlock()
-	if ss != nil {
+	if ss := s.lookup(sid); ss != nil {
 		return h == ss.host
 	}
 	return s.pageHosts.has(h)

@@ -45,7 +45,10 @@ func (s *Server) Handler() http.Handler {
 		if r.ContentLength != 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions) {
 			// Refused at once: a push request that waited for
 			// messages with its body unread would hold the
-			// connection for nothing.
+			// connection for nothing. Connection: close, or
+			// net/http would read the body (up to 256 KiB) before
+			// it answered.
+			w.Header().Set("Connection", "close")
 			writeJSONError(w, http.StatusBadRequest, "a "+r.Method+" request must not have a body")
 			return
 		}
@@ -145,12 +148,17 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, b.String())
 }
 
+// lookup returns the session with id, or nil.
+func (s *Server) lookup(id string) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[id]
+}
+
 // session finds the request's session and checks its key, or answers
 // with 410 (unknown, collected or ended) or 403 (wrong key) and returns nil.
 func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
-	s.mu.Lock()
-	ss := s.sessions[r.PathValue("sid")]
-	s.mu.Unlock()
+	ss := s.lookup(r.PathValue("sid"))
 	if ss == nil {
 		writeJSONError(w, http.StatusGone, "session expired")
 		return nil
@@ -254,7 +262,7 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 		case <-wake:
 		case <-timer.C:
 			expired = true
-		case <-s.done:
+		case <-s.ctx.Done(): // shutting down
 			expired = true
 		case <-r.Context().Done():
 			// The page went away, or its network did: unless it polls

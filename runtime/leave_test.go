@@ -258,7 +258,7 @@ func TestCutPushCollectsAfterGrace(t *testing.T) {
 	waits, ends := make(chan struct{}, 16), make(chan bool, 16)
 	f := newFixture(t, Config{ClientTimeout: time.Hour, LeaveGrace: grace, PollTimeout: time.Hour}, func(s *Server) {
 		s.now = clk.now
-		s.hooks.pollWaits = func() { waits <- struct{}{} }
+		s.hooks.pollWaits = notify(waits)
 		s.hooks.pollEnds = func(cut bool) { ends <- cut }
 	})
 	f.manual(t)

@@ -92,6 +92,11 @@ func Run(p *Program, args []string) error {
 	}
 	if len(allowHosts) == 0 {
 		allowHosts = defaultAllowHosts(ln.Addr())
+		if a, ok := ln.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+			// Reachable at 127.0.0.1 too: a page whose name points
+			// there (DNS rebinding) would be answered.
+			log.Warn("listening on every address without --allow-host: any host name is answered, also from a browser on this machine; name the server's hosts with --allow-host", "addr", ln.Addr().String())
+		}
 	}
 	srv, err := NewServer(ctx, p, Config{
 		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout, LeaveGrace: *leaveGrace,

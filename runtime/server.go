@@ -33,8 +33,8 @@ type Config struct {
 	WriteTimeout time.Duration // an answer must be written within this long beyond the poll timeout
 	IdleTimeout  time.Duration // an idle keep-alive connection is closed after this long
 	MaxConns     int           // the open connections at most; 0: from the open-file limit
-	AllowHosts   []string      // the Host names answered (see newHostPolicy); empty: any
-	SessionRate  int           // new sessions a minute from one address (IPv6: one /64); < 0: no limit
+	AllowHosts   []string      // the Host names answered (see newHostPolicy); empty: any (Run gives loopback names on loopback)
+	SessionRate  int           // new sessions a minute from one address (IPv6: one /64); 0: the default (600); < 0: no limit
 }
 
 // The defaults of the bounds a Config leaves at zero.
@@ -62,12 +62,11 @@ type Server struct {
 	gapWait  time.Duration // how long a call waits for smaller ids
 	retries  atomic.Int64  // transactions run again after failing to serialize
 
-	done     chan struct{} // closed at shutdown: push requests answer at once
 	stopped  sync.Once
 	quit     chan struct{} // closed to stop the tasks and the collector
 	quitOnce sync.Once
 	tasks    sync.WaitGroup
-	ctx      context.Context // the tasks' and the collector's; ended by Halt
+	ctx      context.Context // the tasks', the collector's and the push requests'; ended by Halt
 	cancel   context.CancelFunc
 
 	// The collector: collectNow asks it to run at once (a page said it
@@ -162,7 +161,6 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 		sessions: map[string]*session{},
 		owners:   map[int64]*session{},
 		gapWait:  gapWait,
-		done:     make(chan struct{}),
 		quit:     make(chan struct{}),
 
 		collectNow: make(chan struct{}, 1),
@@ -241,20 +239,15 @@ const errorLogEvery = 10 * time.Second
 // collector) at most once every interval, counting the lines it held back:
 // a task that fails every 10 ms must not flood the log.
 type errorLog struct {
-	every time.Duration // errorLogEvery when zero
-	mu    sync.Mutex
-	last  time.Time
-	held  int
+	mu   sync.Mutex
+	last time.Time
+	held int
 }
 
 func (l *errorLog) log(log *slog.Logger, msg string, args ...any) {
 	l.mu.Lock()
 	now := time.Now()
-	every := l.every
-	if every == 0 {
-		every = errorLogEvery
-	}
-	if !l.last.IsZero() && now.Sub(l.last) < every {
+	if !l.last.IsZero() && now.Sub(l.last) < errorLogEvery {
 		l.held++
 		l.mu.Unlock()
 		return
@@ -271,10 +264,9 @@ func (l *errorLog) log(log *slog.Logger, msg string, args ...any) {
 // Halt stops the tasks and answers the open push requests at once; remote
 // calls still run. Shutdown calls it before waiting for the handlers.
 func (s *Server) Halt() {
-	s.stopped.Do(func() {
-		close(s.done)
-		s.cancel() // a task waiting on the database gives up
-	})
+	// Push requests answer at once; a task waiting on the database
+	// gives up.
+	s.stopped.Do(s.cancel)
 	s.stopTasks()
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -116,37 +117,38 @@ func toDriver(v any) (driver.Value, error) {
 // compares false with everything.
 const sqliteNaN = "NaN"
 
-// sqliteValue is v as SQLite stores it: a NaN (plain, or in an option) as
-// sqliteNaN, and anything else as it is, for database/sql to convert as
-// it always does (generated code passes an untyped constant such as 0 as
-// a Go int). Every value a call gives SQLite passes here (Ctx.args).
-func sqliteValue(v any) (any, error) {
-	dv := v
-	if valuer, ok := v.(driver.Valuer); ok {
-		var err error
-		if dv, err = valuer.Value(); err != nil {
-			return nil, err
-		}
+// isNaN reports whether v, a statement's argument, is a NaN, plain or in
+// an option.
+func isNaN(v any) bool {
+	if o, ok := v.(optional); ok {
+		v, _ = o.optional()
 	}
-	if f, ok := dv.(float64); ok && math.IsNaN(f) {
-		return sqliteNaN, nil
-	}
-	return v, nil
+	f, ok := v.(float64)
+	return ok && math.IsNaN(f)
 }
 
 // args returns a statement's arguments as the call's database stores
-// them; a value no column can hold is a database error.
+// them: on SQLite a NaN, plain or in an option, as sqliteNaN, and
+// anything else as it is, for database/sql to convert as it always does
+// (generated code passes an untyped constant such as 0 as a Go int).
+// Every value a call gives the database passes here; most statements
+// have no NaN, and their arguments are not copied.
 func (x *Ctx) args(args []any) []any {
 	if x.srv.db.postgres {
 		return args
 	}
-	out := make([]any, len(args))
+	var out []any
 	for i, a := range args {
-		v, err := sqliteValue(a)
-		if err != nil {
-			failDB(err)
+		if !isNaN(a) {
+			continue
 		}
-		out[i] = v
+		if out == nil {
+			out = slices.Clone(args)
+		}
+		out[i] = sqliteNaN
+	}
+	if out == nil {
+		return args
 	}
 	return out
 }
@@ -290,9 +292,9 @@ func equal(a, b reflect.Value) bool {
 		}
 		return true
 	case reflect.Struct:
-		if o, ok := a.Interface().(interface{ optional() (any, bool) }); ok {
+		if o, ok := a.Interface().(optional); ok {
 			av, as := o.optional()
-			bv, bs := b.Interface().(interface{ optional() (any, bool) }).optional()
+			bv, bs := b.Interface().(optional).optional()
 			return as == bs && (!as || Equal(av, bv))
 		}
 		for i := range a.NumField() {
