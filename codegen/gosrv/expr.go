@@ -141,7 +141,7 @@ func (g *gen) match(m *ast.MatchExpr) string {
 		bind = ident(some.Bind.Name)
 	}
 	return fmt.Sprintf("func() %s {\nif o := %s; o.Some {\n%s := o.V\nreturn %s\n}\nreturn %s\n}()",
-		rt, g.expr(m.X), bind, g.expr(some.Body), g.expr(none.Body))
+		rt, headerSafe(g.expr(m.X)), bind, g.expr(some.Body), g.expr(none.Body))
 }
 
 // pred is a where clause as a Go predicate over a table's rows.

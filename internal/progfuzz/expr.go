@@ -2,6 +2,7 @@ package progfuzz
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -178,11 +179,11 @@ func (g *gen) compound(t *typ, d int, det bool) (string, bool) {
 			u = t
 		}
 		o := g.expr(optionOf(u), d, true)
-		mark := g.push()
-		b := g.declare(u, false)
-		some := g.expr(t, d, det)
-		g.pop(mark)
-		return fmt.Sprintf("match %s { some(%s) => %s, none => %s }", o, b.name, some, g.expr(t, d, det)), true
+		b, some, ok := g.someArm(u, t, d, det)
+		if !ok {
+			return "", false
+		}
+		return fmt.Sprintf("match %s { some(%s) => %s, none => %s }", o, b, some, g.expr(t, d, det)), true
 	case 3: // index
 		if t.kind == kFunc {
 			return "", false
@@ -215,6 +216,27 @@ func (g *gen) compound(t *typ, d int, det bool) (string, bool) {
 		return g.literal(t, d+1, det), true
 	}
 	return g.typed(t, d, det)
+}
+
+// someArm is the binding (of type u) and the body (of type t) of a
+// match's some arm. Unless the config allows unused bindings, the body
+// uses the binding; ok is false when it cannot.
+func (g *gen) someArm(u, t *typ, d int, det bool) (bind, arm string, ok bool) {
+	mark := g.push()
+	defer g.pop(mark)
+	if g.cfg.UnusedBindings {
+		b := g.declare(u, false)
+		return b.name, g.expr(t, d, det), true
+	}
+	b := g.declareFresh(u, false)
+	arm = g.expr(t, d, det)
+	if regexp.MustCompile(`\b` + b.name + `\b`).MatchString(arm) {
+		return b.name, arm, true
+	}
+	if u.equal(t) {
+		return b.name, b.name, true
+	}
+	return "", "", false
 }
 
 func (g *gen) args(ps []*typ, d int) string {

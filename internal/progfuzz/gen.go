@@ -40,6 +40,8 @@ type Config struct {
 	// or JavaScript, or that the generated code uses itself, for
 	// variables and record fields.
 	OddNames bool
+	// UnusedBindings lets a match's some arm leave its binding unused.
+	UnusedBindings bool
 }
 
 // Program is one generated program: declarations whose names all start
@@ -436,12 +438,9 @@ func (g *gen) closuresInLoop(b *strings.Builder, indent int) {
 		if g.chance(0.5) {
 			o = "some(" + x.name + ")"
 		}
-		m := g.push()
-		bind := g.declare(et, false)
-		arm := g.expr(et, 1, false)
-		g.pop(m)
+		bind, arm, _ := g.someArm(et, et, 1, false)
 		y := g.declareFresh(et, false)
-		fmt.Fprintf(b, "%s  let %s: %s = match %s { some(%s) => %s, none => %s }\n", in, y.name, et, o, bind.name, arm, x.name)
+		fmt.Fprintf(b, "%s  let %s: %s = match %s { some(%s) => %s, none => %s }\n", in, y.name, et, o, bind, arm, x.name)
 	}
 	fmt.Fprintf(b, "%s  %s = append(%s, fun(): %s { return %s })\n", in, fs.name, fs.name, t, g.lambdaBody(t))
 	g.loops--
