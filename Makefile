@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./runtime -run '^$$' -fuzz FuzzProtocol -fuzztime $(FUZZTIME)
 	$(GO) test ./runtime -run '^$$' -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
+	$(MAKE) difftest DIFFTIME=$(FUZZTIME)
 
 # Benchmarks print figures; they are never run by `make test`.
 # progbench runs Prog, the floor and socket.io side by side (socket.io is

@@ -89,6 +89,9 @@ func TestDifftest(t *testing.T) {
 			seed++
 		}
 		name := fmt.Sprintf("diff%d", ps[0].Seed)
+		// If the batch does not build, the test stops: its source stays.
+		os.MkdirAll(*diffOut, 0o755)
+		os.WriteFile(filepath.Join(*diffOut, "batch.prog"), []byte(progfuzz.Batch(ps)), 0o644)
 		bad := runBatch(t, tab, name, ps)
 		forgetBuild(name)
 		builds++

@@ -340,15 +340,11 @@ func (g *gen) body(fn ast.Node, b *ast.Block) {
 // Being assigned is no use: Go rejects a variable that is only set.
 func (g *gen) unuse(decl *ast.Ident, scope ast.Node) {
 	uses := 0
-	ast.Inspect(scope, func(n ast.Node) bool {
+	var count func(n ast.Node) bool
+	count = func(n ast.Node) bool {
 		if s, ok := n.(*ast.ExprStmt); ok && s.Value != nil {
 			if id, ok := s.X.(*ast.Ident); ok && id.Obj == decl.Obj {
-				ast.Inspect(s.Value, func(n ast.Node) bool {
-					if id, ok := n.(*ast.Ident); ok && id.Obj == decl.Obj {
-						uses++
-					}
-					return true
-				})
+				ast.Inspect(s.Value, count) // the value, not the target
 				return false
 			}
 		}
@@ -356,7 +352,8 @@ func (g *gen) unuse(decl *ast.Ident, scope ast.Node) {
 			uses++
 		}
 		return true
-	})
+	}
+	ast.Inspect(scope, count)
 	if uses == 0 {
 		delete(g.used, decl.Obj)
 	}
