@@ -7,7 +7,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 3m
 GOBIN       := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build test deps lint unit race fuzz bench clean
+.PHONY: all build test deps lint unit race fuzz difftest bench clean
 
 all: build
 
@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./runtime -run '^$$' -fuzz FuzzProtocol -fuzztime $(FUZZTIME)
 	$(GO) test ./runtime -run '^$$' -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
+	$(MAKE) difftest DIFFTIME=$(FUZZTIME)
 
 # Benchmarks print figures; they are never run by `make test`.
 # progbench runs Prog, the floor and socket.io side by side (socket.io is
@@ -71,3 +72,13 @@ bench: build
 
 clean:
 	rm -rf bin
+
+# The differential tester (issue 13) on new seeds for DIFFTIME: random
+# programs run on both halves, in the built server and in Chromium. It
+# prints how many ran; programs on which the halves disagree are written
+# to DIFFOUT. `make test` runs its fixed corpus.
+DIFFTIME ?= 5m
+DIFFOUT  ?= $(CURDIR)/bin/difftest
+difftest:
+	$(GO) test ./codegen -run '^TestDifftest$$' -count=1 -timeout 0 -v \
+		-difftest.time $(DIFFTIME) -difftest.out $(DIFFOUT) | grep -v '^=== RUN'

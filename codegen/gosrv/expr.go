@@ -165,7 +165,7 @@ func (g *gen) match(m *ast.MatchExpr) string {
 		bind = lineDirective(some.Bind.Pos) + ident(some.Bind.Name) + " := opt.V\n"
 	}
 	return fmt.Sprintf("func() %s {\n%sif opt := %s; opt.Some {\n%s%sreturn %s\n}\n%sreturn %s\n}()",
-		g.typ(m.Type()), lineDirective(m.X.Position()), g.expr(m.X),
+		g.typ(m.Type()), lineDirective(m.X.Position()), headerSafe(g.expr(m.X)),
 		bind, lineDirective(some.Body.Position()), g.expr(some.Body),
 		lineDirective(none.Body.Position()), g.expr(none.Body))
 }

@@ -397,14 +397,23 @@ func (g *gen) paramsBlock(params []*ast.Param, b *ast.Block) {
 }
 
 // unuse marks a declared local unused unless some other Ident uses it.
+// Being assigned is no use: Go rejects a variable that is only set.
 func (g *gen) unuse(decl *ast.Ident, scope ast.Node) {
 	uses := 0
-	ast.Inspect(scope, func(n ast.Node) bool {
+	var count func(n ast.Node) bool
+	count = func(n ast.Node) bool {
+		if s, ok := n.(*ast.ExprStmt); ok && s.Value != nil {
+			if id, ok := s.X.(*ast.Ident); ok && id.Obj == decl.Obj {
+				ast.Inspect(s.Value, count) // the value, not the target
+				return false
+			}
+		}
 		if id, ok := n.(*ast.Ident); ok && id != decl && id.Obj == decl.Obj {
 			uses++
 		}
 		return true
-	})
+	}
+	ast.Inspect(scope, count)
 	if uses == 0 {
 		delete(g.used, decl.Obj)
 	}
@@ -437,15 +446,15 @@ func (g *gen) stmt(s ast.Stmt) {
 			// Go sees that a bare for never ends, as Prog's return check does.
 			g.p("for {\n")
 		} else {
-			g.p("for %s {\n", g.expr(s.Cond))
+			g.p("for %s {\n", g.header(s.Cond))
 		}
 		g.block(s.Body)
 		g.p("}\n")
 	case *ast.ForStmt:
 		if g.used[s.Var.Obj] {
-			g.p("for _, %s := range %s {\n", ident(s.Var.Name), g.expr(s.Seq))
+			g.p("for _, %s := range %s {\n", ident(s.Var.Name), g.header(s.Seq))
 		} else {
-			g.p("for range %s {\n", g.expr(s.Seq))
+			g.p("for range %s {\n", g.header(s.Seq))
 		}
 		g.block(s.Body)
 		g.p("}\n")
@@ -486,8 +495,37 @@ func (g *gen) binding(name *ast.Ident, v ast.Expr) {
 	}
 }
 
+// header is an expression before a block's brace (an if's or a for's):
+// Go takes the brace of a composite literal there, as in
+// `if T{A: true}.A {`, for the block's, unless the literal is inside
+// parentheses or brackets. Such an expression is put in parentheses.
+func (g *gen) header(e ast.Expr) string { return headerSafe(g.expr(e)) }
+
+func headerSafe(s string) string {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"': // a string literal, as strconv.Quote writes it
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+		case '(', '[':
+			depth++
+		case ')', ']':
+			depth--
+		case '{':
+			if depth == 0 {
+				return "(" + s + ")"
+			}
+		}
+	}
+	return s
+}
+
 func (g *gen) ifStmt(s *ast.IfStmt) {
-	g.p("if %s {\n", g.expr(s.Cond))
+	g.p("if %s {\n", g.header(s.Cond))
 	g.block(s.Then)
 	g.p("}")
 	if s.Else == nil {

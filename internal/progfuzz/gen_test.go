@@ -1,0 +1,71 @@
+package progfuzz
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/stdlib"
+)
+
+// Every generated program checks clean: a checker error is a bug in the
+// generator (or in the checker).
+func TestProgramsCheck(t *testing.T) {
+	n := 500
+	if testing.Short() {
+		n = 50
+	}
+	for _, cfg := range []Config{{}, {FloatConstants: true, FloatMod: true, OddNames: true}} {
+		for seed := range uint64(n) {
+			p := Generate(seed, fmt.Sprintf("p%d_", seed), cfg)
+			src := Batch([]*Program{p})
+			if _, errs := lang.Load("gen.prog", []byte(src)); len(errs) > 0 {
+				t.Fatalf("seed %d (%+v): %v\n%s", seed, cfg, errs.Err(), numbered(src))
+			}
+		}
+	}
+}
+
+func TestSameSeedSameProgram(t *testing.T) {
+	for seed := range uint64(20) {
+		a, b := Generate(seed, "p_", Config{}), Generate(seed, "p_", Config{})
+		if a.Source != b.Source {
+			t.Fatalf("seed %d wrote two programs", seed)
+		}
+	}
+	if Generate(1, "p_", Config{}).Source == Generate(2, "p_", Config{}).Source {
+		t.Error("seeds 1 and 2 wrote the same program")
+	}
+}
+
+func TestBatchChecks(t *testing.T) {
+	var ps []*Program
+	for seed := range uint64(20) {
+		ps = append(ps, Generate(seed, fmt.Sprintf("p%d_", seed), Config{}))
+	}
+	u, errs := lang.Load("batch.prog", []byte(Batch(ps)))
+	if len(errs) > 0 {
+		t.Fatal(errs.Err())
+	}
+	for _, p := range ps {
+		for _, f := range u.Split.Funcs {
+			if f.Name == p.Main && f.Loc != stdlib.Both {
+				t.Errorf("%s runs on the %v only", p.Main, f.Loc)
+			}
+		}
+	}
+}
+
+func numbered(src string) string {
+	out := ""
+	line := 1
+	out += fmt.Sprintf("%4d ", line)
+	for _, c := range src {
+		out += string(c)
+		if c == '\n' {
+			line++
+			out += fmt.Sprintf("%4d ", line)
+		}
+	}
+	return out
+}
