@@ -40,11 +40,10 @@ var (
 	diffOut   = flag.String("difftest.out", filepath.Join(os.TempDir(), "prog-difftest"), "where the differential tester writes the programs on which the halves disagree")
 )
 
-// diffConfig is what the generator writes today. Float constants (0.1 +
-// 0.2, -0.0, 1.0 / 0.0) and float % wait for the server half to compute
-// floats at run time (issue 13, branch i13-build); odd names (Go and
-// JavaScript keywords, names the generators use) for the same branch.
-var diffConfig = progfuzz.Config{}
+// diffConfig is what the generator writes: everything, now that the
+// server half computes floats at run time and no name of a program meets
+// one of the generated code's.
+var diffConfig = progfuzz.Config{FloatConstants: true, FloatMod: true, OddNames: true, UnusedBindings: true}
 
 // corpusSeeds are the seeds make test runs.
 const corpusSeeds = 250
