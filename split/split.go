@@ -95,7 +95,7 @@ type call struct {
 // fewer needs, there are only fewer errors (each is a unit that needs a
 // side it may not have), so a type error never causes one here.
 func Split(prog *check.Program) (*Result, diag.List) {
-	s := &splitter{res: &Result{byNode: map[ast.Node]*Func{}}, problems: map[*ast.FuncDecl]string{}}
+	s := &splitter{info: prog.Info, res: &Result{byNode: map[ast.Node]*Func{}}, problems: map[*ast.FuncDecl]string{}}
 	for _, d := range prog.File.Decls {
 		if prog.Erroneous[d] {
 			continue
@@ -130,6 +130,7 @@ func Split(prog *check.Program) (*Result, diag.List) {
 }
 
 type splitter struct {
+	info     *check.Info
 	res      *Result
 	main     *Func // main when not annotated: client, but not declared so
 	errs     diag.List
@@ -147,16 +148,16 @@ func (s *splitter) collect(f *Func, n ast.Node) {
 	ast.Inspect(n, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.CallExpr:
-			if n.Builtin != nil {
-				switch n.Builtin.Loc {
+			if b := s.info.Builtins[n].Builtin; b != nil {
+				switch b.Loc {
 				case stdlib.Server:
-					f.serverUses = append(f.serverUses, use{n.Pos, n.Builtin.Name, ""})
+					f.serverUses = append(f.serverUses, use{n.Pos, b.Name, ""})
 				case stdlib.Client:
-					f.clientUses = append(f.clientUses, use{n.Pos, n.Builtin.Name, ""})
+					f.clientUses = append(f.clientUses, use{n.Pos, b.Name, ""})
 				}
 			}
-			if id, ok := n.Fun.(*ast.Ident); ok && id.Obj != nil && id.Obj.Kind == ast.FuncObj {
-				f.calls = append(f.calls, call{n.Pos, id.Obj.Func, n})
+			if id, ok := n.Fun.(*ast.Ident); ok && s.funcObj(id) != nil {
+				f.calls = append(f.calls, call{n.Pos, s.funcObj(id).Func, n})
 				// The callee's name is not a reference: visit the arguments only.
 				for _, a := range n.Args {
 					s.collect(f, a)
@@ -164,8 +165,8 @@ func (s *splitter) collect(f *Func, n ast.Node) {
 				return false
 			}
 		case *ast.Ident:
-			if n.Obj != nil && n.Obj.Kind == ast.FuncObj {
-				f.calls = append(f.calls, call{n.Pos, n.Obj.Func, nil})
+			if obj := s.funcObj(n); obj != nil {
+				f.calls = append(f.calls, call{n.Pos, obj.Func, nil})
 			}
 		case *ast.SelectExpr:
 			f.serverUses = append(f.serverUses, use{n.Pos, "select", ""})
@@ -180,6 +181,15 @@ func (s *splitter) collect(f *Func, n ast.Node) {
 		}
 		return true
 	})
+}
+
+// funcObj returns the function id refers to, or nil if it refers to no
+// top-level function (or declares one).
+func (s *splitter) funcObj(id *ast.Ident) *check.Object {
+	if obj := s.info.Uses[id]; obj != nil && obj.Kind == check.FuncObj {
+		return obj
+	}
+	return nil
 }
 
 // problem says why fn cannot be called remotely, or "" if it can: its

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prog-lang/prog/codegen/internal/cg"
 	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/types"
 )
 
@@ -24,13 +25,13 @@ func (g *gen) expr(e ast.Expr) string {
 	case *ast.BoolLit:
 		return strconv.FormatBool(e.Value)
 	case *ast.NoneLit:
-		return g.typ(e.Type()) + "{}"
+		return g.typ(g.info.Types[e]) + "{}"
 	case *ast.SomeExpr:
-		return fmt.Sprintf("rt.Some[%s](%s)", g.typ(e.X.Type()), g.expr(e.X))
+		return fmt.Sprintf("rt.Some[%s](%s)", g.typ(g.info.Types[e.X]), g.expr(e.X))
 	case *ast.ListLit:
-		return g.typ(e.Type()) + "{" + strings.Join(g.exprs(e.Elems), ", ") + "}"
+		return g.typ(g.info.Types[e]) + "{" + strings.Join(g.exprs(e.Elems), ", ") + "}"
 	case *ast.RecordLit:
-		rec := g.recs.of(types.Unalias(e.Type()).(*types.Record))
+		rec := g.recs.of(types.Unalias(g.info.Types[e]).(*types.Record))
 		var parts []string
 		for _, f := range e.Fields {
 			parts = append(parts, rec.goName[f.Name.Name]+": "+g.expr(f.Value))
@@ -41,12 +42,12 @@ func (g *gen) expr(e ast.Expr) string {
 	case *ast.ParenExpr:
 		return "(" + g.expr(e.X) + ")"
 	case *ast.FieldExpr:
-		rec := g.recs.of(types.Unalias(e.X.Type()).(*types.Record))
+		rec := g.recs.of(types.Unalias(g.info.Types[e.X]).(*types.Record))
 		return g.expr(e.X) + "." + rec.goName[e.Name.Name]
 	case *ast.IndexExpr:
 		return fmt.Sprintf("rt.Index(%s, %s)", g.expr(e.X), g.expr(e.Index))
 	case *ast.UnaryExpr:
-		if e.Op == "-" && types.Unalias(e.Type()) == types.Int {
+		if e.Op == "-" && types.Unalias(g.info.Types[e]) == types.Int {
 			return "rt.Neg(" + g.expr(e.X) + ")"
 		}
 		return e.Op + g.expr(e.X)
@@ -68,12 +69,12 @@ func (g *gen) expr(e ast.Expr) string {
 }
 
 func (g *gen) ident(id *ast.Ident) string {
-	obj := id.Obj
+	obj := g.info.Uses[id]
 	switch obj.Kind {
-	case ast.ColumnObj:
+	case check.ColumnObj:
 		rec := g.recs.of(obj.Table.Row)
 		return "row." + rec.goName[id.Name]
-	case ast.FuncObj:
+	case check.FuncObj:
 		// A function as a value: a closure over the call's ctx.
 		ft := obj.Func.Type
 		var ps, args []string
@@ -116,7 +117,7 @@ var intOps = map[string]string{"+": "rt.Add", "-": "rt.Sub", "*": "rt.Mul", "/":
 
 func (g *gen) binary(e *ast.BinaryExpr) string {
 	x, y := g.expr(e.X), g.expr(e.Y)
-	t := types.Unalias(e.X.Type())
+	t := types.Unalias(g.info.Types[e.X])
 	if f, ok := intOps[e.Op]; ok && t == types.Int {
 		return fmt.Sprintf("%s(%s, %s)", f, x, y)
 	}
@@ -137,7 +138,7 @@ func (g *gen) binary(e *ast.BinaryExpr) string {
 }
 
 func (g *gen) funcLit(f *ast.FuncLit) string {
-	ft := types.Unalias(f.Type()).(*types.Func)
+	ft := types.Unalias(g.info.Types[f]).(*types.Func)
 	saved := g.out
 	var b strings.Builder
 	fmt.Fprintf(&b, "func(%s)%s {\n", strings.TrimPrefix(g.paramList(f.Params, ft.Params), ", "), g.result(ft.Result))
@@ -161,11 +162,11 @@ func (g *gen) match(m *ast.MatchExpr) string {
 	}
 	// opt is reserved (see goReserved), so it hides no Prog name the arms use.
 	bind := ""
-	if g.used[some.Bind.Obj] {
+	if g.info.Defs[some.Bind].Used {
 		bind = lineDirective(some.Bind.Pos) + ident(some.Bind.Name) + " := opt.V\n"
 	}
 	return fmt.Sprintf("func() %s {\n%sif opt := %s; opt.Some {\n%s%sreturn %s\n}\n%sreturn %s\n}()",
-		g.typ(m.Type()), lineDirective(m.X.Position()), g.expr(m.X),
+		g.typ(g.info.Types[m]), lineDirective(m.X.Position()), g.expr(m.X),
 		bind, lineDirective(some.Body.Position()), g.expr(some.Body),
 		lineDirective(none.Body.Position()), g.expr(none.Body))
 }
@@ -177,22 +178,25 @@ func (g *gen) pred(t *ast.TableDecl, where ast.Expr) string {
 
 func (g *gen) call(c *ast.CallExpr) string {
 	args := g.exprs(c.Args)
-	if c.Builtin != nil {
-		return g.builtin(c, args)
+	if b, ok := g.info.Builtins[c]; ok {
+		return g.builtin(c, b, args)
 	}
-	if id, ok := c.Fun.(*ast.Ident); ok && id.Obj.Kind == ast.FuncObj {
+	if id, ok := c.Fun.(*ast.Ident); ok && g.info.Uses[id].Kind == check.FuncObj {
 		return fmt.Sprintf("%s(ctx%s)", ident(id.Name), prefixJoin(args))
 	}
 	return fmt.Sprintf("%s(%s)", g.expr(c.Fun), strings.Join(args, ", "))
 }
 
-func (g *gen) builtin(c *ast.CallExpr, a []string) string {
-	argT := func(i int) types.Type { return types.Unalias(c.Args[i].Type()) }
-	switch c.Builtin.Name {
+// builtin is a call of a built-in. Where it has overloads, the one the
+// checker chose says which code to write: by the type of its first
+// parameter.
+func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, a []string) string {
+	first := func() types.Type { return b.Overload.Params[0] }
+	switch b.Builtin.Name {
 	case "self":
 		return "ctx.Self()"
 	case "channel":
-		return fmt.Sprintf("rt.NewChan[%s](ctx)", g.typ(types.Unalias(c.Type()).(*types.Channel).Elem))
+		return fmt.Sprintf("rt.NewChan[%s](ctx)", g.typ(types.Unalias(g.info.Types[c]).(*types.Channel).Elem))
 	case "send":
 		return fmt.Sprintf("rt.Send(ctx, %s, %s)", a[0], a[1])
 	case "now":
@@ -204,7 +208,7 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 	case "length":
 		return "int64(len(" + a[0] + "))"
 	case "str":
-		switch argT(0) {
+		switch first() {
 		case types.Int:
 			return "rt.StrInt(" + a[0] + ")"
 		case types.Float:
@@ -214,12 +218,12 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 		}
 		return a[0]
 	case "toInt":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return "rt.ParseInt(" + a[0] + ")"
 		}
 		return "rt.Trunc(" + a[0] + ")"
 	case "toFloat":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return "rt.ParseFloat(" + a[0] + ")"
 		}
 		if lit, ok := unparen(c.Args[0]).(*ast.IntLit); ok {
@@ -232,7 +236,7 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 	case "join":
 		return fmt.Sprintf("rt.Join(%s, %s)", a[0], a[1])
 	case "contains":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return fmt.Sprintf("rt.ContainsString(%s, %s)", a[0], a[1])
 		}
 		return fmt.Sprintf("rt.Contains(%s, %s)", a[0], a[1])
@@ -240,7 +244,7 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 		return fmt.Sprintf("rt.Append(%s, %s)", a[0], a[1])
 	}
 	// Client-only built-ins never reach the server: the split sees to it.
-	panic("gosrv: built-in " + c.Builtin.Name + " on the server")
+	panic("gosrv: built-in " + b.Builtin.Name + " on the server")
 }
 
 type bytesBuffer struct{ bytes.Buffer }

@@ -7,6 +7,7 @@ import (
 	"github.com/prog-lang/prog/codegen/internal/cg"
 	"github.com/prog-lang/prog/codegen/jsclient/js"
 	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/types"
 	"github.com/prog-lang/prog/stdlib"
 )
@@ -35,7 +36,7 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 	case *ast.NoneLit:
 		return &js.Lit{Loc: loc, Text: "null"}
 	case *ast.SomeExpr:
-		if boxed(e.X.Type()) {
+		if boxed(g.info.Types[e.X]) {
 			return &js.Array{Loc: loc, Elems: []js.Expr{g.expr(e.X)}}
 		}
 		return g.expr(e.X)
@@ -56,7 +57,7 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 	case *ast.IndexExpr:
 		return &js.Call{Loc: loc, Fun: rt("index"), Args: []js.Expr{g.expr(e.X), g.expr(e.Index)}}
 	case *ast.UnaryExpr:
-		if e.Op == "-" && types.Unalias(e.Type()) == types.Int {
+		if e.Op == "-" && types.Unalias(g.info.Types[e]) == types.Int {
 			return &js.Call{Loc: loc, Fun: rt("ineg"), Args: []js.Expr{g.expr(e.X)}}
 		}
 		return &js.Unary{Loc: loc, Op: e.Op, X: g.expr(e.X)}
@@ -75,7 +76,7 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 func (g *gen) binary(e *ast.BinaryExpr) js.Expr {
 	loc := g.at(e.Pos)
 	x, y := g.expr(e.X), g.expr(e.Y)
-	t := types.Unalias(e.X.Type())
+	t := types.Unalias(g.info.Types[e.X])
 	if f, ok := intOps[e.Op]; ok && t == types.Int {
 		return &js.Call{Loc: loc, Fun: rt(f), Args: []js.Expr{x, y}}
 	}
@@ -100,10 +101,11 @@ func (g *gen) binary(e *ast.BinaryExpr) js.Expr {
 
 func (g *gen) ident(id *ast.Ident) js.Expr {
 	loc := g.at(id.Pos)
-	if id.Obj.Kind != ast.FuncObj {
-		return &js.Name{Loc: loc, Name: g.names[id.Obj]}
+	obj := g.info.ObjectOf(id) // main's name, or a use
+	if obj.Kind != check.FuncObj {
+		return &js.Name{Loc: loc, Name: g.names[obj]}
 	}
-	d := id.Obj.Func
+	d := obj.Func
 	if g.loc[d] == stdlib.Server {
 		// A function that makes the remote call.
 		return &js.Call{Loc: loc, Fun: rt("remote"), Args: []js.Expr{&js.Str{Value: d.Name.Name}, g.decoder(d.Type.Result)}}
@@ -140,7 +142,7 @@ func (g *gen) match(m *ast.MatchExpr) js.Expr {
 	*g.hoisted = append(*g.hoisted, v)
 	bind := func() js.Expr { return &js.Name{Loc: g.at(some.Bind.Pos), Name: v} }
 	someBody := g.expr(some.Body)
-	if opt, ok := types.Unalias(m.X.Type()).(*types.Option); ok && boxed(opt.Elem) {
+	if opt, ok := types.Unalias(g.info.Types[m.X]).(*types.Option); ok && boxed(opt.Elem) {
 		unbox := &js.Assign{Target: bind(), Value: &js.Index{X: bind(), Index: &js.Lit{Text: "0"}}}
 		someBody = &js.Seq{List: []js.Expr{unbox, someBody}}
 	}
@@ -153,11 +155,11 @@ func awaited(loc js.Loc, x js.Expr) js.Expr { return &js.Await{Loc: loc, X: x} }
 func (g *gen) call(c *ast.CallExpr) js.Expr {
 	loc := g.at(c.Pos)
 	args := g.exprs(c.Args)
-	if c.Builtin != nil {
-		return g.builtin(c, loc, args)
+	if b, ok := g.info.Builtins[c]; ok {
+		return g.builtin(c, b, loc, args)
 	}
-	if id, ok := c.Fun.(*ast.Ident); ok && id.Obj.Kind == ast.FuncObj {
-		d := id.Obj.Func
+	if id, ok := c.Fun.(*ast.Ident); ok && g.isFunc(id) {
+		d := g.info.Uses[id].Func
 		if g.loc[d] == stdlib.Server {
 			return awaited(loc, &js.Call{Loc: loc, Fun: rt("call"),
 				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(d.Type.Result)}})
@@ -171,17 +173,20 @@ func (g *gen) call(c *ast.CallExpr) js.Expr {
 	return awaited(loc, &js.Call{Loc: loc, Fun: g.expr(c.Fun), Args: args})
 }
 
-func (g *gen) builtin(c *ast.CallExpr, loc js.Loc, a []js.Expr) js.Expr {
-	argT := func(i int) types.Type { return types.Unalias(c.Args[i].Type()) }
+// builtin is a call of a built-in. Where it has overloads, the one the
+// checker chose says which code to write: by the type of its first
+// parameter.
+func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, loc js.Loc, a []js.Expr) js.Expr {
+	first := func() types.Type { return b.Overload.Params[0] }
 	named := func(f string) js.Expr { return &js.Call{Loc: loc, Fun: rt(f), Args: a} }
 	global := func(f string) js.Expr { return &js.Call{Loc: loc, Fun: &js.Name{Name: f}, Args: a} }
-	switch name := c.Builtin.Name; name {
+	switch name := b.Builtin.Name; name {
 	case "recv":
-		return awaited(loc, &js.Call{Loc: loc, Fun: rt("recv"), Args: []js.Expr{a[0], g.decoder(c.Type())}})
+		return awaited(loc, &js.Call{Loc: loc, Fun: rt("recv"), Args: []js.Expr{a[0], g.decoder(g.info.Types[c])}})
 	case "sleep":
 		return awaited(loc, named("sleep"))
 	case "str":
-		switch argT(0) {
+		switch first() {
 		case types.Float:
 			return named("strFloat")
 		case types.String:
@@ -189,17 +194,17 @@ func (g *gen) builtin(c *ast.CallExpr, loc js.Loc, a []js.Expr) js.Expr {
 		}
 		return global("String")
 	case "toInt":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return named("parseInt")
 		}
 		return named("trunc")
 	case "toFloat":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return named("parseFloat")
 		}
 		return global("Number")
 	case "contains":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return &js.Call{Loc: loc, Fun: &js.Dot{X: a[0], Name: "includes"}, Args: a[1:]}
 		}
 		return named("contains")

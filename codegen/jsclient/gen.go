@@ -34,8 +34,8 @@ import (
 // Generate returns the client module of a program, with a source map
 // (inline, which esbuild reads) whose source is the .prog file.
 func Generate(filename string, src []byte, prog *check.Program, sp *split.Result) []byte {
-	g := &gen{lines: js.NewLines(src), loc: map[*ast.FuncDecl]stdlib.Location{},
-		async: map[*ast.FuncDecl]bool{}, funcNames: map[*ast.FuncDecl]string{}, names: map[*ast.Object]string{},
+	g := &gen{lines: js.NewLines(src), info: prog.Info, loc: map[*ast.FuncDecl]stdlib.Location{},
+		async: map[*ast.FuncDecl]bool{}, funcNames: map[*ast.FuncDecl]string{}, names: map[*check.Object]string{},
 		decoders: map[string]string{}}
 	g.scope = moduleScope()
 	var client []*ast.FuncDecl
@@ -68,11 +68,12 @@ func Generate(filename string, src []byte, prog *check.Program, sp *split.Result
 
 type gen struct {
 	lines *js.Lines
+	info  *check.Info
 	loc   map[*ast.FuncDecl]stdlib.Location
 	async map[*ast.FuncDecl]bool
 
 	funcNames map[*ast.FuncDecl]string // each function's JavaScript name
-	names     map[*ast.Object]string   // each local's JavaScript name
+	names     map[*check.Object]string // each local's JavaScript name
 	scope     *scope                   // the innermost JavaScript scope
 
 	// hoisted collects the match bindings of the statement being
@@ -102,23 +103,28 @@ func (g *gen) waits(n ast.Node) bool {
 		if _, ok := m.(*ast.FuncLit); ok && m != n {
 			return false // a lambda waits on its own
 		}
-		if id, ok := m.(*ast.Ident); ok && id.Obj != nil && id.Obj.Kind == ast.FuncObj && g.loc[id.Obj.Func] == stdlib.Server {
+		if id, ok := m.(*ast.Ident); ok && g.isFunc(id) && g.loc[g.info.Uses[id].Func] == stdlib.Server {
 			found = true // a remote call, or a stub that makes one
 		}
 		c, ok := m.(*ast.CallExpr)
 		if !ok {
 			return true
 		}
-		switch {
-		case c.Builtin != nil:
-			found = c.Builtin.Name == "recv" || c.Builtin.Name == "sleep"
-		default:
+		if b, ok := g.info.Builtins[c]; ok {
+			found = b.Builtin.Name == "recv" || b.Builtin.Name == "sleep"
+		} else {
 			id, ok := c.Fun.(*ast.Ident)
-			found = !ok || id.Obj.Kind != ast.FuncObj || g.async[id.Obj.Func]
+			found = !ok || !g.isFunc(id) || g.async[g.info.Uses[id].Func]
 		}
 		return !found
 	})
 	return found
+}
+
+// isFunc reports whether id refers to a top-level function.
+func (g *gen) isFunc(id *ast.Ident) bool {
+	obj := g.info.Uses[id]
+	return obj != nil && obj.Kind == check.FuncObj
 }
 
 func (g *gen) findAsync(fs []*ast.FuncDecl) {

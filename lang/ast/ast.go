@@ -6,10 +6,13 @@
 // types inside bodies are built by the syntax package's hand-written
 // parser, by the same grammar. Every node has a position.
 //
-// Later passes annotate the tree in place, as go.starlark.net's resolver
-// does: the checker sets Ident.Obj (what a name refers to), every Expr's
-// type, the resolved types of declarations, and which overload a built-in
-// call chose. The parser leaves those annotations zero.
+// What later passes decide about the tree is theirs to record, beside it,
+// as go/types' Info is: the checker records what each name refers to,
+// each expression's type and which overload a built-in call chose in a
+// check.Info keyed by the tree's nodes. The checker still sets the
+// resolved types of declarations in place (FuncDecl.Type, TableDecl.Row,
+// EveryDecl.Millis, and the table a statement or select names); the
+// parser leaves those zero.
 package ast
 
 import (
@@ -55,9 +58,6 @@ func (f *File) Position() Pos { return Pos{Filename: f.Name, Line: 1, Column: 1}
 type Ident struct {
 	Pos  Pos
 	Name string `parser:"@Ident"`
-
-	Obj *Object // set by the checker
-	typed
 }
 
 // ---- Declarations ----

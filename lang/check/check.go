@@ -5,8 +5,10 @@
 // in any order, and resolves type declarations, table rows and function
 // signatures. The second checks each body: functions, lambdas and tasks.
 //
-// Checking annotates the tree in place: Ident.Obj, each Expr's type,
-// FuncDecl.Type, TableDecl.Row, and the built-in overload of each call.
+// Checking records what it decides in an Info, side tables keyed by the
+// tree's nodes (each expression's type, each name's object, the built-in
+// overload of each call), and annotates declarations in place:
+// FuncDecl.Type, TableDecl.Row.
 // Types are inferred inside a body by unification (package types); at the
 // end of a body every binding must have a known type, or the checker asks
 // for an annotation.
@@ -38,6 +40,9 @@ type Program struct {
 
 	TypeNames map[string]*types.Named
 
+	// Info is what the checker decided about the file's bodies.
+	Info *Info
+
 	// Erroneous holds the declarations in which checking found an error.
 	// The split leaves out the functions and tasks among them: where code
 	// runs is decided on the declarations that check clean, so its errors
@@ -49,14 +54,20 @@ type Program struct {
 // there are errors, annotated as far as checking got.
 func Check(file *ast.File) (*Program, diag.List) {
 	c := &checker{
-		prog:      &Program{File: file, TypeNames: map[string]*types.Named{}, Erroneous: map[ast.Decl]bool{}},
+		prog: &Program{File: file, TypeNames: map[string]*types.Named{}, Erroneous: map[ast.Decl]bool{},
+			Info: &Info{
+				Defs:     map[*ast.Ident]*Object{},
+				Uses:     map[*ast.Ident]*Object{},
+				Builtins: map[*ast.CallExpr]BuiltinCall{},
+			}},
 		typeDecls: map[string]*ast.TypeDecl{},
 		resolving: map[string]bool{},
 		depths:    map[types.Type]int{},
 		cut:       map[*types.Named]bool{},
-		funcs:     map[string]*ast.Object{},
+		funcs:     map[string]*Object{},
 		tables:    map[string]*ast.TableDecl{},
 	}
+	c.info = c.prog.Info
 	c.collect()
 	c.signatures()
 	for _, d := range file.Decls {
@@ -70,12 +81,20 @@ func Check(file *ast.File) (*Program, diag.List) {
 			c.funcBody(d, d.Params, types.Unit, d.Body)
 		}
 	}
+	// One map of the right size, filled once: recording each type as it
+	// is found would grow the map step by step, a good part of the
+	// checker's time.
+	c.info.Types = make(map[ast.Expr]types.Type, len(c.typed))
+	for _, x := range c.typed {
+		c.info.Types[x.e] = x.t
+	}
 	return c.prog, c.errs
 }
 
 type checker struct {
 	errs diag.List
 	prog *Program
+	info *Info // prog.Info
 	u    types.Unifier
 	decl ast.Decl // the declaration being checked, which an error marks
 
@@ -83,11 +102,14 @@ type checker struct {
 	resolving map[string]bool       // type names being resolved, to find cycles
 	depths    map[types.Type]int    // how deeply each composite type nests (typeDepth)
 	cut       map[*types.Named]bool // type names nested too deeply, now invalid
-	funcs     map[string]*ast.Object
+	funcs     map[string]*Object
 	tables    map[string]*ast.TableDecl
 
 	// The body being checked.
 	fn *funcState
+	// typed holds the expressions of finished bodies and their resolved
+	// types, for Info.Types.
+	typed []typedExpr
 }
 
 // funcState is the state of one function, lambda or task body.
@@ -98,16 +120,22 @@ type funcState struct {
 	// outer is the enclosing body, for a lambda; its scopes stay visible.
 	outer *funcState
 	// Bindings and expressions whose types are resolved when the
-	// outermost body is finished.
-	bindings []*ast.Ident
-	exprs    []ast.Expr
+	// outermost body is finished, and recorded in Info.Types then.
+	bindings []*Object
+	exprs    []typedExpr
+}
+
+// typedExpr is an expression and the type inferred for it so far.
+type typedExpr struct {
+	e ast.Expr
+	t types.Type
 }
 
 // scope is one block of local names. A scope with a table is the column
 // scope of a where or set clause.
 type scope struct {
 	parent *scope
-	names  map[string]*ast.Object
+	names  map[string]*Object
 	table  *ast.TableDecl
 }
 
@@ -156,8 +184,8 @@ func (c *checker) collect() {
 			// A function may take a built-in's name (rooms.prog declares
 			// join); in this program the name then means the function.
 			if declare(d.Name, "function") {
-				obj := &ast.Object{Kind: ast.FuncObj, Name: d.Name.Name, Pos: d.Name.Pos, Func: d}
-				d.Name.Obj = obj
+				obj := &Object{Kind: FuncObj, Name: d.Name.Name, Pos: d.Name.Pos, Func: d}
+				c.info.Defs[d.Name] = obj
 				c.funcs[d.Name.Name] = obj
 				c.prog.Funcs = append(c.prog.Funcs, d)
 			}
@@ -443,8 +471,8 @@ func (c *checker) funcSignature(d *ast.FuncDecl) {
 		f.Params = append(f.Params, c.typ(p.Type))
 	}
 	d.Type = f
-	if d.Name.Obj != nil {
-		d.Name.Obj.Type = f
+	if obj := c.info.Defs[d.Name]; obj != nil {
+		obj.Type = f
 	}
 }
 

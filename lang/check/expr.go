@@ -13,11 +13,11 @@ import (
 
 var exprString = ast.ExprString
 
-// expr infers the type of e, records it on e, and returns it.
+// expr infers the type of e and returns it. The type is recorded in
+// Info.Types when the outermost body is finished (see finish).
 func (c *checker) expr(e ast.Expr) types.Type {
 	t := c.expr1(e)
-	e.SetType(t)
-	c.fn.exprs = append(c.fn.exprs, e)
+	c.fn.exprs = append(c.fn.exprs, typedExpr{e, t})
 	return t
 }
 
@@ -126,18 +126,23 @@ func (c *checker) listLit(e *ast.ListLit) types.Type {
 	return &types.List{Elem: elem}
 }
 
-// resolve finds what a name refers to and records it on the Ident.
-func (c *checker) resolve(id *ast.Ident) *ast.Object {
-	if id.Obj != nil {
-		return id.Obj
+// resolve finds what a name refers to and records it in Info.Uses. A
+// local it finds is used.
+func (c *checker) resolve(id *ast.Ident) *Object {
+	if obj := c.info.Uses[id]; obj != nil {
+		return obj
 	}
-	id.Obj = c.lookup(id)
-	return id.Obj
+	obj := c.lookup(id)
+	c.info.Uses[id] = obj
+	if obj.IsLocal() {
+		obj.Used = true
+	}
+	return obj
 }
 
-var bad = &ast.Object{Kind: ast.BadObj, Type: types.Invalid}
+var bad = &Object{Kind: BadObj, Type: types.Invalid}
 
-func (c *checker) lookup(id *ast.Ident) *ast.Object {
+func (c *checker) lookup(id *ast.Ident) *Object {
 	for s := c.fn.scope; s != nil; s = s.parent {
 		if s.table == nil {
 			if obj := s.names[id.Name]; obj != nil {
@@ -156,13 +161,13 @@ func (c *checker) lookup(id *ast.Ident) *ast.Object {
 				return bad
 			}
 		}
-		return &ast.Object{Kind: ast.ColumnObj, Name: col.Name, Type: col.Type, Table: s.table}
+		return &Object{Kind: ColumnObj, Name: col.Name, Type: col.Type, Table: s.table}
 	}
 	if obj := c.funcs[id.Name]; obj != nil {
 		return obj
 	}
 	if b := stdlib.Lookup(id.Name); b != nil {
-		return &ast.Object{Kind: ast.BuiltinObj, Name: b.Name, Builtin: b}
+		return &Object{Kind: BuiltinObj, Name: b.Name, Builtin: b}
 	}
 	switch {
 	case c.tables[id.Name] != nil:
@@ -179,7 +184,7 @@ func (c *checker) lookup(id *ast.Ident) *ast.Object {
 
 func (c *checker) ident(id *ast.Ident) types.Type {
 	obj := c.resolve(id)
-	if obj.Kind == ast.BuiltinObj {
+	if obj.Kind == BuiltinObj {
 		c.errorf(id.Pos, "built-in %s must be called; it cannot be used as a value", id.Name)
 		return types.Invalid
 	}
@@ -188,7 +193,7 @@ func (c *checker) ident(id *ast.Ident) types.Type {
 
 func (c *checker) call(e *ast.CallExpr) types.Type {
 	if id, ok := e.Fun.(*ast.Ident); ok {
-		if obj := c.resolve(id); obj.Kind == ast.BuiltinObj {
+		if obj := c.resolve(id); obj.Kind == BuiltinObj {
 			return c.builtinCall(e, id, obj.Builtin)
 		}
 	}
@@ -235,7 +240,7 @@ func (c *checker) arity(e *ast.CallExpr, name string, want int, sig fmt.Stringer
 }
 
 func (c *checker) builtinCall(e *ast.CallExpr, id *ast.Ident, b *stdlib.Builtin) types.Type {
-	e.Builtin = b
+	c.info.Builtins[e] = BuiltinCall{Builtin: b}
 	var explicit map[*types.Param]types.Type
 	if len(e.TypeArgs) > 0 {
 		if len(e.TypeArgs) != len(b.TypeParams) {
@@ -267,7 +272,7 @@ func (c *checker) builtinCall(e *ast.CallExpr, id *ast.Ident, b *stdlib.Builtin)
 		}
 	}
 	sig := c.u.Instantiate(generic, explicit).(*types.Func)
-	e.Sig = sig
+	c.info.Builtins[e] = BuiltinCall{Builtin: b, Overload: generic, Sig: sig}
 	for i, a := range e.Args {
 		if c.u.Unify(args[i], sig.Params[i]) {
 			continue
@@ -338,7 +343,6 @@ func (c *checker) field(e *ast.FieldExpr) types.Type {
 	switch r := types.Unalias(xt).(type) {
 	case *types.Record:
 		if f, ok := r.Field(e.Name.Name); ok {
-			e.Name.SetType(f.Type)
 			return f.Type
 		}
 		c.errorf(e.Name.Pos, "%s (%s) has no field %s", exprString(e.X), xt, e.Name.Name)
@@ -433,7 +437,7 @@ func (c *checker) match(e *ast.MatchExpr) types.Type {
 		var t types.Type
 		if arm.Some {
 			c.push()
-			c.declare(arm.Bind, ast.LetObj, elem)
+			c.declare(arm.Bind, LetObj, elem)
 			t = c.expr(arm.Body)
 			c.pop()
 		} else {

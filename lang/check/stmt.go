@@ -17,7 +17,7 @@ func (c *checker) funcBody(node ast.Node, params []*ast.Param, result types.Type
 	c.push()
 	for _, p := range params {
 		t := c.typ(p.Type)
-		c.declare(p.Name, ast.ParamObj, t)
+		c.declare(p.Name, ParamObj, t)
 	}
 	c.block(body)
 	c.pop()
@@ -35,7 +35,7 @@ func (c *checker) funcBody(node ast.Node, params []*ast.Param, result types.Type
 
 // finish settles the types of a top-level body: every binding must be
 // known, and what nothing constrains (the element of an unused `[]`)
-// becomes unit.
+// becomes unit. The expressions and their types go to c.typed.
 //
 // A type nested deeper than ast.MaxNesting (see typeDepth) is an error
 // once per body, at the first binding (or else expression) that has it;
@@ -52,27 +52,27 @@ func (c *checker) finish(fs *funcState) {
 		}
 		return true
 	}
-	for _, id := range fs.bindings {
-		if tooDeep(id.Pos, id.Name, id.Obj.Type) {
-			id.Obj.Type = types.Invalid
-			id.SetType(types.Invalid)
+	for _, obj := range fs.bindings {
+		if tooDeep(obj.Pos, obj.Name, obj.Type) {
+			obj.Type = types.Invalid
 			continue
 		}
-		if t := id.Obj.Type; types.HasVar(t) {
-			c.errorf(id.Pos, "cannot infer the type of %s (%s): add a type annotation", id.Name, t)
+		if t := obj.Type; types.HasVar(t) {
+			c.errorf(obj.Pos, "cannot infer the type of %s (%s): add a type annotation", obj.Name, t)
 			types.Default(t)
 		}
-		id.Obj.Type = types.Resolve(id.Obj.Type)
-		id.SetType(id.Obj.Type)
+		obj.Type = types.Resolve(obj.Type)
 	}
-	for _, e := range fs.exprs {
-		if tooDeep(e.Position(), exprString(e), e.Type()) {
-			e.SetType(types.Invalid)
+	for i := range fs.exprs {
+		x := &fs.exprs[i]
+		if tooDeep(x.e.Position(), exprString(x.e), x.t) {
+			x.t = types.Invalid
 			continue
 		}
-		types.Default(e.Type())
-		e.SetType(types.Resolve(e.Type()))
+		types.Default(x.t)
+		x.t = types.Resolve(x.t)
 	}
+	c.typed = append(c.typed, fs.exprs...)
 }
 
 func describe(n ast.Node) string {
@@ -114,22 +114,21 @@ func ifTerminates(s *ast.IfStmt) bool {
 }
 
 func (c *checker) push() {
-	c.fn.scope = &scope{parent: c.fn.scope, names: map[string]*ast.Object{}}
+	c.fn.scope = &scope{parent: c.fn.scope, names: map[string]*Object{}}
 }
 
 func (c *checker) pop() { c.fn.scope = c.fn.scope.parent }
 
 // declare adds a local to the innermost scope.
-func (c *checker) declare(id *ast.Ident, kind ast.ObjKind, t types.Type) *ast.Object {
-	obj := &ast.Object{Kind: kind, Name: id.Name, Pos: id.Pos, Type: t, Scope: c.fn.node}
+func (c *checker) declare(id *ast.Ident, kind ObjKind, t types.Type) *Object {
+	obj := &Object{Kind: kind, Name: id.Name, Pos: id.Pos, Type: t, Scope: c.fn.node}
 	if prev, ok := c.fn.scope.names[id.Name]; ok {
 		c.errorf(id.Pos, "%s redeclared in this block (first declared at %s)", id.Name, diag.LineCol(prev.Pos))
 	}
 	c.fn.scope.names[id.Name] = obj
-	id.Obj = obj
-	id.SetType(t)
-	if kind != ast.ParamObj {
-		c.fn.bindings = append(c.fn.bindings, id)
+	c.info.Defs[id] = obj
+	if kind != ParamObj {
+		c.fn.bindings = append(c.fn.bindings, obj)
 	}
 	return obj
 }
@@ -145,9 +144,9 @@ func (c *checker) block(b *ast.Block) {
 func (c *checker) stmt(s ast.Stmt) {
 	switch s := s.(type) {
 	case *ast.LetStmt:
-		c.binding(s.Name, s.Type, s.Value, ast.LetObj)
+		c.binding(s.Name, s.Type, s.Value, LetObj)
 	case *ast.VarStmt:
-		c.binding(s.Name, s.Type, s.Value, ast.VarObj)
+		c.binding(s.Name, s.Type, s.Value, VarObj)
 	case *ast.IfStmt:
 		c.ifStmt(s)
 	case *ast.WhileStmt:
@@ -166,7 +165,7 @@ func (c *checker) stmt(s ast.Stmt) {
 			c.errorf(s.Seq.Position(), "cannot range over %s: for … in needs a list", t)
 		}
 		c.push()
-		c.declare(s.Var, ast.LetObj, elem)
+		c.declare(s.Var, LetObj, elem)
 		c.block(s.Body)
 		c.pop()
 	case *ast.ReturnStmt:
@@ -197,7 +196,7 @@ func (c *checker) stmt(s ast.Stmt) {
 	}
 }
 
-func (c *checker) binding(name *ast.Ident, te ast.TypeExpr, value ast.Expr, kind ast.ObjKind) {
+func (c *checker) binding(name *ast.Ident, te ast.TypeExpr, value ast.Expr, kind ObjKind) {
 	var t types.Type
 	if te != nil {
 		t = c.typ(te)
@@ -254,7 +253,7 @@ func (c *checker) assignment(s *ast.ExprStmt) {
 		return
 	}
 	t := c.expr(id)
-	if obj := id.Obj; obj != nil && obj.Kind != ast.VarObj && obj.Kind != ast.BadObj {
+	if obj := c.info.Uses[id]; obj != nil && obj.Kind != VarObj && obj.Kind != BadObj {
 		c.expr(s.Value)
 		c.errorf(id.Pos, "cannot assign to %s: it is a %s, not a variable declared with var", id.Name, obj.Kind)
 		return
@@ -337,7 +336,7 @@ func (c *checker) update(s *ast.UpdateStmt) {
 			c.errorf(set.Column.Pos, "table %s has no column %s", d.Name.Name, set.Column.Name)
 			continue
 		}
-		set.Column.Obj = &ast.Object{Kind: ast.ColumnObj, Name: col.Name, Type: col.Type, Table: d}
+		c.info.Uses[set.Column] = &Object{Kind: ColumnObj, Name: col.Name, Type: col.Type, Table: d}
 		c.withColumns(d, func() { c.assign(set.Value, col.Type, "for column "+col.Name) })
 	}
 	c.where(d, s.Where)

@@ -1,0 +1,101 @@
+package check
+
+import (
+	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/lang/types"
+	"github.com/prog-lang/prog/stdlib"
+)
+
+// Info is what the checker decided about a file, in side tables keyed by
+// the nodes of its tree, as go/types' Info is: the tree itself holds only
+// syntax and positions. Later stages (split, the code generators) read
+// these facts and do not derive them again.
+type Info struct {
+	// Types is the type of each expression the checker reached,
+	// resolved: inference is finished, and what nothing constrained is
+	// unit. An Ident that declares a name is not an expression here; its
+	// object's Type is its type.
+	Types map[ast.Expr]types.Type
+
+	// Defs is the object each declaring Ident declares: a function's
+	// name, a parameter, a let, var, for or match binding.
+	Defs map[*ast.Ident]*Object
+
+	// Uses is the object each other Ident refers to: locals, functions,
+	// built-ins (the callee of a built-in call) and table columns (in a
+	// where clause, and the column of each set clause). A name that is
+	// undefined refers to an object of kind BadObj.
+	Uses map[*ast.Ident]*Object
+
+	// Builtins holds, for each call of a built-in, the built-in and the
+	// overload chosen, instantiated for the call.
+	Builtins map[*ast.CallExpr]BuiltinCall
+}
+
+// BuiltinCall is the checker's reading of a call of a built-in.
+type BuiltinCall struct {
+	Builtin *stdlib.Builtin
+	// Overload is the signature chosen, one of Builtin.Sigs as written
+	// there (its type parameters not instantiated): the code generators
+	// pick their code by it. Nil when the call had an error.
+	Overload *types.Func
+	// Sig is the signature chosen among Builtin.Sigs, its type
+	// parameters instantiated for this call; nil when the call had an
+	// error.
+	Sig *types.Func
+}
+
+// TypeOf returns the type of e, or nil if the checker did not reach it.
+func (info *Info) TypeOf(e ast.Expr) types.Type { return info.Types[e] }
+
+// ObjectOf returns the object id declares or refers to, or nil.
+func (info *Info) ObjectOf(id *ast.Ident) *Object {
+	if obj := info.Defs[id]; obj != nil {
+		return obj
+	}
+	return info.Uses[id]
+}
+
+// ObjKind says what sort of thing a name refers to.
+type ObjKind int
+
+const (
+	BadObj     ObjKind = iota // an undefined name, already reported
+	LetObj                    // an immutable local: let, for, match binding
+	VarObj                    // a mutable local: var
+	ParamObj                  // a function or task parameter
+	FuncObj                   // a top-level function
+	BuiltinObj                // a built-in function
+	ColumnObj                 // a table column, in a where or set clause
+)
+
+var objKindNames = [...]string{"undefined", "constant", "variable", "parameter", "function", "built-in", "column"}
+
+func (k ObjKind) String() string { return objKindNames[k] }
+
+// An Object is what a name refers to. Each declaration has one Object,
+// shared by every Ident that uses it.
+type Object struct {
+	Kind ObjKind
+	Name string
+	Pos  ast.Pos // where it is declared; zero for built-ins
+	Type types.Type
+
+	Func    *ast.FuncDecl   // FuncObj
+	Builtin *stdlib.Builtin // BuiltinObj
+	Table   *ast.TableDecl  // ColumnObj
+
+	// Scope is the function or task whose body declares the local; nil for
+	// globals. The split uses it to tell a closure's captured variables.
+	Scope ast.Node
+
+	// Used reports, for a local, whether some Ident other than its
+	// declaration refers to it (an assignment counts). Go rejects a local
+	// that is never used: the server's generator says so with _ = x.
+	Used bool
+}
+
+// IsLocal reports whether the object is declared inside a body.
+func (o *Object) IsLocal() bool {
+	return o.Kind == LetObj || o.Kind == VarObj || o.Kind == ParamObj
+}
