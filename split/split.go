@@ -17,6 +17,10 @@
 // the location it had (so what its callers need stays what it was), and
 // the fixpoint leaves it alone from then on.
 //
+// Last, the split finds which code of the client half waits (wait.go):
+// the functions and lambdas the client makes async, and the calls it
+// awaits.
+//
 // The result is plain data, read by codegen and printed by
 // `prog check --explain`.
 package split
@@ -68,6 +72,10 @@ type Result struct {
 	Funcs  []*Func // in source order
 	Remote []*RemoteCall
 	byNode map[ast.Node]*Func
+
+	// Which code of the client half waits (wait.go).
+	waits  map[ast.Node]bool
+	awaits map[*ast.CallExpr]bool
 }
 
 // Of returns the unit of a top-level function or task.
@@ -126,6 +134,7 @@ func Split(prog *check.Program) (*Result, diag.List) {
 	s.infer()
 	s.report()
 	s.remote()
+	s.waiting()
 	return s.res, s.errs
 }
 

@@ -117,7 +117,7 @@ func (g *gen) funcLit(f *ast.FuncLit) js.Expr {
 	g.push()
 	defer g.pop()
 	params := g.params(f.Params)
-	return &js.Arrow{Loc: g.at(f.Pos), Async: g.waits(f), Params: params, Body: g.block(f.Body)}
+	return &js.Arrow{Loc: g.at(f.Pos), Async: g.split.Waits(f), Params: params, Body: g.block(f.Body)}
 }
 
 // match is a conditional expression that binds the some arm's name, which
@@ -152,7 +152,16 @@ func (g *gen) match(m *ast.MatchExpr) js.Expr {
 
 func awaited(loc js.Loc, x js.Expr) js.Expr { return &js.Await{Loc: loc, X: x} }
 
+// call is a call, awaited where the split says it waits.
 func (g *gen) call(c *ast.CallExpr) js.Expr {
+	x := g.call1(c)
+	if g.split.Awaits(c) {
+		return awaited(g.at(c.Pos), x)
+	}
+	return x
+}
+
+func (g *gen) call1(c *ast.CallExpr) js.Expr {
 	loc := g.at(c.Pos)
 	args := g.exprs(c.Args)
 	if b, ok := g.info.Builtins[c]; ok {
@@ -161,16 +170,12 @@ func (g *gen) call(c *ast.CallExpr) js.Expr {
 	if id, ok := c.Fun.(*ast.Ident); ok && g.isFunc(id) {
 		d := g.info.Uses[id].Func
 		if g.loc[d] == stdlib.Server {
-			return awaited(loc, &js.Call{Loc: loc, Fun: rt("call"),
-				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(d.Type.Result)}})
+			return &js.Call{Loc: loc, Fun: rt("call"),
+				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(d.Type.Result)}}
 		}
-		x := &js.Call{Loc: loc, Fun: &js.Name{Loc: loc, Name: g.funcNames[d]}, Args: args}
-		if g.async[d] {
-			return awaited(loc, x)
-		}
-		return x
+		return &js.Call{Loc: loc, Fun: &js.Name{Loc: loc, Name: g.funcNames[d]}, Args: args}
 	}
-	return awaited(loc, &js.Call{Loc: loc, Fun: g.expr(c.Fun), Args: args})
+	return &js.Call{Loc: loc, Fun: g.expr(c.Fun), Args: args}
 }
 
 // builtin is a call of a built-in. Where it has overloads, the one the
@@ -182,9 +187,7 @@ func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, loc js.Loc, a []js.E
 	global := func(f string) js.Expr { return &js.Call{Loc: loc, Fun: &js.Name{Name: f}, Args: a} }
 	switch name := b.Builtin.Name; name {
 	case "recv":
-		return awaited(loc, &js.Call{Loc: loc, Fun: rt("recv"), Args: []js.Expr{a[0], g.decoder(g.info.Types[c])}})
-	case "sleep":
-		return awaited(loc, named("sleep"))
+		return &js.Call{Loc: loc, Fun: rt("recv"), Args: []js.Expr{a[0], g.decoder(g.info.Types[c])}}
 	case "str":
 		switch first() {
 		case types.Float:
