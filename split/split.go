@@ -126,7 +126,7 @@ func Split(prog *check.Program) (*Result, diag.List) {
 			}
 			s.add(f, d.Body)
 		case *ast.EveryDecl:
-			s.add(&Func{Name: fmt.Sprintf("every %d", d.Millis), Node: d, Loc: stdlib.Server, Fixed: true}, d.Body)
+			s.add(&Func{Name: fmt.Sprintf("every %d", prog.Info.Periods[d]), Node: d, Loc: stdlib.Server, Fixed: true}, d.Body)
 		case *ast.OnDecl:
 			s.add(&Func{Name: "on " + d.Event.Name, Node: d, Loc: stdlib.Server, Fixed: true}, d.Body)
 		}
@@ -208,8 +208,8 @@ func (s *splitter) problem(fn *ast.FuncDecl) string {
 		return p
 	}
 	p := ""
-	if fn.Type != nil {
-		for i, pt := range fn.Type.Params {
+	if sig := s.info.Signature(fn); sig != nil {
+		for i, pt := range sig.Params {
 			if bad := ToServer(pt); bad != "" {
 				p = fmt.Sprintf("its parameter %s has type %s, and %s never crosses from client to server",
 					fn.Params[i].Name.Name, pt, bad)
@@ -217,8 +217,8 @@ func (s *splitter) problem(fn *ast.FuncDecl) string {
 			}
 		}
 		if p == "" {
-			if bad := ToClient(fn.Type.Result); bad != "" {
-				p = fmt.Sprintf("its result has type %s, and %s never crosses from server to client", fn.Type.Result, bad)
+			if bad := ToClient(sig.Result); bad != "" {
+				p = fmt.Sprintf("its result has type %s, and %s never crosses from server to client", sig.Result, bad)
 			}
 		}
 	}

@@ -63,7 +63,7 @@ func (g *gen) expr(e ast.Expr) string {
 		if e.Where == nil {
 			return fmt.Sprintf("rt.All(ctx, scan_%s)", e.Table.Name)
 		}
-		return fmt.Sprintf("rt.Where(ctx, scan_%s, %s)", e.Table.Name, g.pred(e.Decl, e.Where))
+		return fmt.Sprintf("rt.Where(ctx, scan_%s, %s)", e.Table.Name, g.pred(g.info.TableOf(e.Table), e.Where))
 	}
 	panic(fmt.Sprintf("gosrv: unexpected expression %T", e))
 }
@@ -72,11 +72,11 @@ func (g *gen) ident(id *ast.Ident) string {
 	obj := g.info.Uses[id]
 	switch obj.Kind {
 	case check.ColumnObj:
-		rec := g.recs.of(obj.Table.Row)
+		rec := g.recs.of(g.info.Rows[obj.Table])
 		return "row." + rec.goName[id.Name]
 	case check.FuncObj:
 		// A function as a value: a closure over the call's ctx.
-		ft := obj.Func.Type
+		ft := obj.Type.(*types.Func)
 		var ps, args []string
 		for i, p := range ft.Params {
 			ps = append(ps, fmt.Sprintf("p%d %s", i, g.typ(p)))
@@ -173,7 +173,7 @@ func (g *gen) match(m *ast.MatchExpr) string {
 
 // pred is a where clause as a Go predicate over a table's rows.
 func (g *gen) pred(t *ast.TableDecl, where ast.Expr) string {
-	return fmt.Sprintf("func(row %s) bool { return %s }", g.recs.of(t.Row).name, g.expr(where))
+	return fmt.Sprintf("func(row %s) bool { return %s }", g.recs.of(g.info.Rows[t]).name, g.expr(where))
 }
 
 func (g *gen) call(c *ast.CallExpr) string {

@@ -208,7 +208,7 @@ func (g *gen) program(name string) {
 	g.p("\tTables: []*rt.Table{\n")
 	for _, t := range g.prog.Tables {
 		g.p("\t\t{Name: %q, Columns: []rt.Column{", t.Name.Name)
-		for i, f := range t.Row.Fields {
+		for i, f := range g.info.Rows[t].Fields {
 			if i > 0 {
 				g.p(", ")
 			}
@@ -238,7 +238,7 @@ func (g *gen) program(name string) {
 		for _, t := range every {
 			e := t.(*ast.EveryDecl)
 			g.line(e.Pos)
-			g.p("\t\t{Pos: %q, Period: %d * time.Millisecond, Run: func(ctx *rt.Ctx) {\n", logPos(e.Pos), e.Millis)
+			g.p("\t\t{Pos: %q, Period: %d * time.Millisecond, Run: func(ctx *rt.Ctx) {\n", logPos(e.Pos), g.info.Periods[e])
 			g.paramsBlock(nil, e.Body)
 			g.p("}},\n")
 			g.generated()
@@ -296,17 +296,18 @@ func columnKind(t types.Type) (kind string, null bool) {
 // remoteEntry registers d for remote calls, with typed argument decoding.
 func (g *gen) remoteEntry(d *ast.FuncDecl) {
 	g.p("\t\t%q: func(args []json.RawMessage) (func(*rt.Ctx) any, error) {\n", d.Name.Name)
+	sig := g.info.Signature(d)
 	var ptrs, names []string
 	for i, p := range d.Params {
 		v := fmt.Sprintf("a%d", i)
-		g.p("var %s %s\n", v, g.typ(d.Type.Params[i]))
+		g.p("var %s %s\n", v, g.typ(sig.Params[i]))
 		ptrs = append(ptrs, "&"+v)
 		names = append(names, v)
 		_ = p
 	}
 	g.p("if err := rt.Args(args%s); err != nil { return nil, err }\n", prefixJoin(ptrs))
 	call := fmt.Sprintf("%s(ctx%s)", ident(d.Name.Name), prefixJoin(names))
-	if cg.IsUnit(d.Type.Result) {
+	if cg.IsUnit(sig.Result) {
 		g.p("return func(ctx *rt.Ctx) any { %s; return rt.Unit{} }, nil\n", call)
 	} else {
 		g.p("return func(ctx *rt.Ctx) any { return %s }, nil\n", call)
@@ -325,7 +326,8 @@ func (g *gen) funcDecl(d *ast.FuncDecl) {
 	// The directive says where the function comes from; a doc comment
 	// above it would not stay there under gofmt.
 	g.line(d.Pos)
-	g.p("func %s(ctx *rt.Ctx%s)%s {\n", ident(d.Name.Name), g.paramList(d.Params, d.Type.Params), g.result(d.Type.Result))
+	sig := g.info.Signature(d)
+	g.p("func %s(ctx *rt.Ctx%s)%s {\n", ident(d.Name.Name), g.paramList(d.Params, sig.Params), g.result(sig.Result))
 	g.paramsBlock(d.Params, d.Body)
 	g.p("}\n")
 	g.generated()

@@ -108,7 +108,7 @@ func (g *gen) ident(id *ast.Ident) js.Expr {
 	d := obj.Func
 	if g.loc[d] == stdlib.Server {
 		// A function that makes the remote call.
-		return &js.Call{Loc: loc, Fun: rt("remote"), Args: []js.Expr{&js.Str{Value: d.Name.Name}, g.decoder(d.Type.Result)}}
+		return &js.Call{Loc: loc, Fun: rt("remote"), Args: []js.Expr{&js.Str{Value: d.Name.Name}, g.decoder(g.info.Signature(d).Result)}}
 	}
 	return &js.Name{Loc: loc, Name: g.funcNames[d]}
 }
@@ -171,7 +171,7 @@ func (g *gen) call1(c *ast.CallExpr) js.Expr {
 		d := g.info.Uses[id].Func
 		if g.loc[d] == stdlib.Server {
 			return &js.Call{Loc: loc, Fun: rt("call"),
-				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(d.Type.Result)}}
+				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(g.info.Signature(d).Result)}}
 		}
 		return &js.Call{Loc: loc, Fun: &js.Name{Loc: loc, Name: g.funcNames[d]}, Args: args}
 	}

@@ -122,8 +122,6 @@ type SelectExpr struct {
 	Pos   Pos
 	Table *Ident
 	Where Expr
-
-	Decl *TableDecl // set by the checker
 }
 
 // MatchExpr is `match x { some(v) => e1, none => e2 }`.

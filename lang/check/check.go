@@ -6,9 +6,9 @@
 // signatures. The second checks each body: functions, lambdas and tasks.
 //
 // Checking records what it decides in an Info, side tables keyed by the
-// tree's nodes (each expression's type, each name's object, the built-in
-// overload of each call), and annotates declarations in place:
-// FuncDecl.Type, TableDecl.Row.
+// tree's nodes: each expression's type, each name's object (a function's
+// holds its signature), each table's row type, each task's period, the
+// built-in overload of each call. The tree itself is left as parsed.
 // Types are inferred inside a body by unification (package types); at the
 // end of a body every binding must have a known type, or the checker asks
 // for an annotation.
@@ -58,6 +58,8 @@ func Check(file *ast.File) (*Program, diag.List) {
 			Info: &Info{
 				Defs:     map[*ast.Ident]*Object{},
 				Uses:     map[*ast.Ident]*Object{},
+				Rows:     map[*ast.TableDecl]*types.Record{},
+				Periods:  map[*ast.EveryDecl]int64{},
 				Builtins: map[*ast.CallExpr]BuiltinCall{},
 			}},
 		typeDecls: map[string]*ast.TypeDecl{},
@@ -66,6 +68,7 @@ func Check(file *ast.File) (*Program, diag.List) {
 		cut:       map[*types.Named]bool{},
 		funcs:     map[string]*Object{},
 		tables:    map[string]*ast.TableDecl{},
+		tableObjs: map[*ast.TableDecl]*Object{},
 	}
 	c.info = c.prog.Info
 	c.collect()
@@ -74,7 +77,7 @@ func Check(file *ast.File) (*Program, diag.List) {
 		c.decl = d
 		switch d := d.(type) {
 		case *ast.FuncDecl:
-			c.funcBody(d, d.Params, d.Type.Result, d.Body)
+			c.funcBody(d, d.Params, c.info.Signature(d).Result, d.Body)
 		case *ast.EveryDecl:
 			c.funcBody(d, nil, types.Unit, d.Body)
 		case *ast.OnDecl:
@@ -104,6 +107,7 @@ type checker struct {
 	cut       map[*types.Named]bool // type names nested too deeply, now invalid
 	funcs     map[string]*Object
 	tables    map[string]*ast.TableDecl
+	tableObjs map[*ast.TableDecl]*Object
 
 	// The body being checked.
 	fn *funcState
@@ -183,9 +187,11 @@ func (c *checker) collect() {
 		case *ast.FuncDecl:
 			// A function may take a built-in's name (rooms.prog declares
 			// join); in this program the name then means the function.
+			// A redeclared function has an object too, for its
+			// signature, which its body is checked against.
+			obj := &Object{Kind: FuncObj, Name: d.Name.Name, Pos: d.Name.Pos, Func: d}
+			c.info.Defs[d.Name] = obj
 			if declare(d.Name, "function") {
-				obj := &Object{Kind: FuncObj, Name: d.Name.Name, Pos: d.Name.Pos, Func: d}
-				c.info.Defs[d.Name] = obj
 				c.funcs[d.Name.Name] = obj
 				c.prog.Funcs = append(c.prog.Funcs, d)
 			}
@@ -443,11 +449,13 @@ func (c *checker) tableRow(d *ast.TableDecl) {
 	if len(d.Columns) == 0 {
 		c.errorf(d.Name.Pos, "table %s has no columns", d.Name.Name)
 	}
-	d.Row = c.record(d.Columns, "column")
+	row := c.record(d.Columns, "column")
+	c.info.Rows[d] = row
+	c.tableObjs[d] = &Object{Kind: TableObj, Name: d.Name.Name, Pos: d.Name.Pos, Type: row, Table: d}
 	for i, col := range d.Columns {
-		if i < len(d.Row.Fields) && !isColumnType(d.Row.Fields[i].Type) {
+		if i < len(row.Fields) && !isColumnType(row.Fields[i].Type) {
 			c.errorf(col.Type.Position(), "column %s cannot hold %s: a column is int, float, bool, string, client, channel<T> or option<T> of those",
-				col.Name.Name, d.Row.Fields[i].Type)
+				col.Name.Name, row.Fields[i].Type)
 		}
 	}
 }
@@ -470,10 +478,7 @@ func (c *checker) funcSignature(d *ast.FuncDecl) {
 	for _, p := range d.Params {
 		f.Params = append(f.Params, c.typ(p.Type))
 	}
-	d.Type = f
-	if obj := c.info.Defs[d.Name]; obj != nil {
-		obj.Type = f
-	}
+	c.info.Defs[d.Name].Type = f
 }
 
 func (c *checker) every(d *ast.EveryDecl) {
@@ -482,7 +487,7 @@ func (c *checker) every(d *ast.EveryDecl) {
 		c.errorf(d.Pos, "every needs a period in milliseconds greater than 0, not %s", d.Period)
 		return
 	}
-	d.Millis = lit
+	c.info.Periods[d] = lit
 }
 
 func (c *checker) on(d *ast.OnDecl) {

@@ -93,12 +93,11 @@ func (c *checker) expr1(e ast.Expr) types.Type {
 		return c.binary(e)
 	case *ast.SelectExpr:
 		d := c.table(e.Table)
-		e.Decl = d
 		c.where(d, e.Where)
 		if d == nil {
 			return types.Invalid
 		}
-		return &types.List{Elem: d.Row}
+		return &types.List{Elem: c.info.Rows[d]}
 	case *ast.MatchExpr:
 		return c.match(e)
 	}
@@ -150,7 +149,7 @@ func (c *checker) lookup(id *ast.Ident) *Object {
 			}
 			continue
 		}
-		col, ok := s.table.Row.Field(id.Name)
+		col, ok := c.info.Rows[s.table].Field(id.Name)
 		if !ok {
 			continue
 		}

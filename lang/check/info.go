@@ -18,14 +18,22 @@ type Info struct {
 	Types map[ast.Expr]types.Type
 
 	// Defs is the object each declaring Ident declares: a function's
-	// name, a parameter, a let, var, for or match binding.
+	// name (its object's Type is its signature), a parameter, a let, var,
+	// for or match binding.
 	Defs map[*ast.Ident]*Object
 
 	// Uses is the object each other Ident refers to: locals, functions,
-	// built-ins (the callee of a built-in call) and table columns (in a
-	// where clause, and the column of each set clause). A name that is
+	// built-ins (the callee of a built-in call), table columns (in a
+	// where clause, and the column of each set clause) and tables (the
+	// table a select, insert, update or delete names). A name that is
 	// undefined refers to an object of kind BadObj.
 	Uses map[*ast.Ident]*Object
+
+	// Rows is the row type of each table: a record of its columns.
+	Rows map[*ast.TableDecl]*types.Record
+
+	// Periods is the period of each every task, in milliseconds.
+	Periods map[*ast.EveryDecl]int64
 
 	// Builtins holds, for each call of a built-in, the built-in and the
 	// overload chosen, instantiated for the call.
@@ -56,6 +64,25 @@ func (info *Info) ObjectOf(id *ast.Ident) *Object {
 	return info.Uses[id]
 }
 
+// Signature returns the type of a top-level function, or nil if the
+// checker did not reach it.
+func (info *Info) Signature(d *ast.FuncDecl) *types.Func {
+	if obj := info.Defs[d.Name]; obj != nil {
+		f, _ := obj.Type.(*types.Func)
+		return f
+	}
+	return nil
+}
+
+// TableOf returns the table id names in a select, insert, update or
+// delete, or nil if it names none.
+func (info *Info) TableOf(id *ast.Ident) *ast.TableDecl {
+	if obj := info.Uses[id]; obj != nil && obj.Kind == TableObj {
+		return obj.Table
+	}
+	return nil
+}
+
 // ObjKind says what sort of thing a name refers to.
 type ObjKind int
 
@@ -67,9 +94,10 @@ const (
 	FuncObj                   // a top-level function
 	BuiltinObj                // a built-in function
 	ColumnObj                 // a table column, in a where or set clause
+	TableObj                  // a table, named by a select or a table statement
 )
 
-var objKindNames = [...]string{"undefined", "constant", "variable", "parameter", "function", "built-in", "column"}
+var objKindNames = [...]string{"undefined", "constant", "variable", "parameter", "function", "built-in", "column", "table"}
 
 func (k ObjKind) String() string { return objKindNames[k] }
 
@@ -83,7 +111,7 @@ type Object struct {
 
 	Func    *ast.FuncDecl   // FuncObj
 	Builtin *stdlib.Builtin // BuiltinObj
-	Table   *ast.TableDecl  // ColumnObj
+	Table   *ast.TableDecl  // ColumnObj, TableObj
 
 	// Scope is the function or task whose body declares the local; nil for
 	// globals. The split uses it to tell a closure's captured variables.

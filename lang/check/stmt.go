@@ -180,8 +180,7 @@ func (c *checker) stmt(s ast.Stmt) {
 	case *ast.UpdateStmt:
 		c.update(s)
 	case *ast.DeleteStmt:
-		s.Decl = c.table(s.Table)
-		c.where(s.Decl, s.Where)
+		c.where(c.table(s.Table), s.Where)
 	case *ast.ExprStmt:
 		if s.Value != nil {
 			c.assignment(s)
@@ -261,12 +260,18 @@ func (c *checker) assignment(s *ast.ExprStmt) {
 	c.assign(s.Value, t, "in the assignment to "+id.Name)
 }
 
-// table resolves the table a statement or select names.
+// table resolves the table a statement or select names, and records it
+// in Info.Uses.
 func (c *checker) table(id *ast.Ident) *ast.TableDecl {
 	d := c.tables[id.Name]
-	if d == nil && !c.prog.File.Unparsed[id.Name] {
-		c.errorf(id.Pos, "undefined table %s", id.Name)
+	if d == nil {
+		if !c.prog.File.Unparsed[id.Name] {
+			c.errorf(id.Pos, "undefined table %s", id.Name)
+		}
+		c.info.Uses[id] = bad
+		return nil
 	}
+	c.info.Uses[id] = c.tableObjs[d]
 	return d
 }
 
@@ -289,7 +294,6 @@ func (c *checker) withColumns(d *ast.TableDecl, f func()) {
 
 func (c *checker) insert(s *ast.InsertStmt) {
 	d := c.table(s.Table)
-	s.Decl = d
 	given := map[string]bool{}
 	for _, fi := range s.Fields {
 		if given[fi.Name.Name] {
@@ -300,7 +304,7 @@ func (c *checker) insert(s *ast.InsertStmt) {
 			c.expr(fi.Value)
 			continue
 		}
-		col, ok := d.Row.Field(fi.Name.Name)
+		col, ok := c.info.Rows[d].Field(fi.Name.Name)
 		if !ok {
 			c.expr(fi.Value)
 			c.errorf(fi.Name.Pos, "table %s has no column %s", d.Name.Name, fi.Name.Name)
@@ -309,7 +313,7 @@ func (c *checker) insert(s *ast.InsertStmt) {
 		c.assign(fi.Value, col.Type, "for column "+col.Name)
 	}
 	if d != nil {
-		for _, col := range d.Row.Fields {
+		for _, col := range c.info.Rows[d].Fields {
 			if !given[col.Name] {
 				c.errorf(s.Table.Pos, "insert into %s is missing column %s", d.Name.Name, col.Name)
 			}
@@ -319,7 +323,6 @@ func (c *checker) insert(s *ast.InsertStmt) {
 
 func (c *checker) update(s *ast.UpdateStmt) {
 	d := c.table(s.Table)
-	s.Decl = d
 	seen := map[string]bool{}
 	for _, set := range s.Sets {
 		if seen[set.Column.Name] {
@@ -330,7 +333,7 @@ func (c *checker) update(s *ast.UpdateStmt) {
 			c.expr(set.Value)
 			continue
 		}
-		col, ok := d.Row.Field(set.Column.Name)
+		col, ok := c.info.Rows[d].Field(set.Column.Name)
 		if !ok {
 			c.withColumns(d, func() { c.expr(set.Value) })
 			c.errorf(set.Column.Pos, "table %s has no column %s", d.Name.Name, set.Column.Name)
