@@ -152,14 +152,7 @@ func (g *gen) funcLit(f *ast.FuncLit) string {
 }
 
 func (g *gen) match(m *ast.MatchExpr) string {
-	var some, none *ast.MatchArm
-	for _, a := range m.Arms {
-		if a.Some {
-			some = a
-		} else {
-			none = a
-		}
-	}
+	some, none := g.info.Matches[m].Some, g.info.Matches[m].None
 	// opt is reserved (see goReserved), so it hides no Prog name the arms use.
 	bind := ""
 	if g.info.Defs[some.Bind].Used {

@@ -128,14 +128,7 @@ func (g *gen) funcLit(f *ast.FuncLit) js.Expr {
 // or, where some(v) is boxed as [v], (v = x) !== null ? (v = v[0], some) : none.
 func (g *gen) match(m *ast.MatchExpr) js.Expr {
 	loc := g.at(m.Pos)
-	var some, none *ast.MatchArm
-	for _, a := range m.Arms {
-		if a.Some {
-			some = a
-		} else {
-			none = a
-		}
-	}
+	some, none := g.info.Matches[m].Some, g.info.Matches[m].None
 	x := g.expr(m.X)
 	noneBody := g.expr(none.Body)
 	v := g.declare(some.Bind)

@@ -454,6 +454,7 @@ func (c *checker) match(e *ast.MatchExpr) types.Type {
 	if noneArm == nil {
 		c.errorf(e.Pos, "match is missing the none arm")
 	}
+	c.info.Matches[e] = Match{Some: someArm, None: noneArm}
 	if result == nil {
 		return types.Invalid
 	}

@@ -35,6 +35,10 @@ type Info struct {
 	// Periods is the period of each every task, in milliseconds.
 	Periods map[*ast.EveryDecl]int64
 
+	// Matches holds each match's arms, whichever order they were
+	// written in: what the generators lower a match to.
+	Matches map[*ast.MatchExpr]Match
+
 	// Builtins holds, for each call of a built-in, the built-in and the
 	// overload chosen, instantiated for the call.
 	Builtins map[*ast.CallExpr]BuiltinCall
@@ -51,6 +55,13 @@ type BuiltinCall struct {
 	// parameters instantiated for this call; nil when the call had an
 	// error.
 	Sig *types.Func
+}
+
+// Match is the checker's reading of a match: its some(…) arm and its
+// none arm. The value of Match.Some.Bind is the option's element; whether
+// it is used is its object's Used.
+type Match struct {
+	Some, None *ast.MatchArm
 }
 
 // TypeOf returns the type of e, or nil if the checker did not reach it.
