@@ -103,7 +103,10 @@ type call struct {
 // fewer needs, there are only fewer errors (each is a unit that needs a
 // side it may not have), so a type error never causes one here.
 func Split(prog *check.Program) (*Result, diag.List) {
-	s := &splitter{info: prog.Info, res: &Result{byNode: map[ast.Node]*Func{}}, problems: map[*ast.FuncDecl]string{}}
+	s := &splitter{info: prog.Info, funcNames: map[string]bool{}, res: &Result{byNode: map[ast.Node]*Func{}}, problems: map[*ast.FuncDecl]string{}}
+	for _, d := range prog.Funcs {
+		s.funcNames[d.Name.Name] = true
+	}
 	for _, d := range prog.File.Decls {
 		if prog.Erroneous[d] {
 			continue
@@ -139,11 +142,12 @@ func Split(prog *check.Program) (*Result, diag.List) {
 }
 
 type splitter struct {
-	info     *check.Info
-	res      *Result
-	main     *Func // main when not annotated: client, but not declared so
-	errs     diag.List
-	problems map[*ast.FuncDecl]string // why a function cannot be called remotely
+	info      *check.Info
+	funcNames map[string]bool // the names of the program's functions
+	res       *Result
+	main      *Func // main when not annotated: client, but not declared so
+	errs      diag.List
+	problems  map[*ast.FuncDecl]string // why a function cannot be called remotely
 }
 
 func (s *splitter) add(f *Func, body *ast.Block) {
@@ -165,8 +169,9 @@ func (s *splitter) collect(f *Func, n ast.Node) {
 					f.clientUses = append(f.clientUses, use{n.Pos, b.Name, ""})
 				}
 			}
-			if id, ok := n.Fun.(*ast.Ident); ok && s.funcObj(id) != nil {
-				f.calls = append(f.calls, call{n.Pos, s.funcObj(id).Func, n})
+			if id, ok := n.Fun.(*ast.Ident); !ok {
+			} else if obj := s.funcObj(id); obj != nil {
+				f.calls = append(f.calls, call{n.Pos, obj.Func, n})
 				// The callee's name is not a reference: visit the arguments only.
 				for _, a := range n.Args {
 					s.collect(f, a)
@@ -193,8 +198,13 @@ func (s *splitter) collect(f *Func, n ast.Node) {
 }
 
 // funcObj returns the function id refers to, or nil if it refers to no
-// top-level function (or declares one).
+// top-level function (or declares one). Most names are not a function's:
+// a look in the small set of function names spares them a look in the
+// large Info.Uses.
 func (s *splitter) funcObj(id *ast.Ident) *check.Object {
+	if !s.funcNames[id.Name] {
+		return nil
+	}
 	if obj := s.info.Uses[id]; obj != nil && obj.Kind == check.FuncObj {
 		return obj
 	}

@@ -25,13 +25,13 @@ func (g *gen) expr(e ast.Expr) string {
 	case *ast.BoolLit:
 		return strconv.FormatBool(e.Value)
 	case *ast.NoneLit:
-		return g.typ(g.info.Types[e]) + "{}"
+		return g.typ(g.info.TypeOf(e)) + "{}"
 	case *ast.SomeExpr:
-		return fmt.Sprintf("rt.Some[%s](%s)", g.typ(g.info.Types[e.X]), g.expr(e.X))
+		return fmt.Sprintf("rt.Some[%s](%s)", g.typ(g.info.TypeOf(e.X)), g.expr(e.X))
 	case *ast.ListLit:
-		return g.typ(g.info.Types[e]) + "{" + strings.Join(g.exprs(e.Elems), ", ") + "}"
+		return g.typ(g.info.TypeOf(e)) + "{" + strings.Join(g.exprs(e.Elems), ", ") + "}"
 	case *ast.RecordLit:
-		rec := g.recs.of(types.Unalias(g.info.Types[e]).(*types.Record))
+		rec := g.recs.of(types.Unalias(g.info.TypeOf(e)).(*types.Record))
 		var parts []string
 		for _, f := range e.Fields {
 			parts = append(parts, rec.goName[f.Name.Name]+": "+g.expr(f.Value))
@@ -42,12 +42,12 @@ func (g *gen) expr(e ast.Expr) string {
 	case *ast.ParenExpr:
 		return "(" + g.expr(e.X) + ")"
 	case *ast.FieldExpr:
-		rec := g.recs.of(types.Unalias(g.info.Types[e.X]).(*types.Record))
+		rec := g.recs.of(types.Unalias(g.info.TypeOf(e.X)).(*types.Record))
 		return g.expr(e.X) + "." + rec.goName[e.Name.Name]
 	case *ast.IndexExpr:
 		return fmt.Sprintf("rt.Index(%s, %s)", g.expr(e.X), g.expr(e.Index))
 	case *ast.UnaryExpr:
-		if e.Op == "-" && types.Unalias(g.info.Types[e]) == types.Int {
+		if e.Op == "-" && types.Unalias(g.info.TypeOf(e)) == types.Int {
 			return "rt.Neg(" + g.expr(e.X) + ")"
 		}
 		return e.Op + g.expr(e.X)
@@ -117,7 +117,7 @@ var intOps = map[string]string{"+": "rt.Add", "-": "rt.Sub", "*": "rt.Mul", "/":
 
 func (g *gen) binary(e *ast.BinaryExpr) string {
 	x, y := g.expr(e.X), g.expr(e.Y)
-	t := types.Unalias(g.info.Types[e.X])
+	t := types.Unalias(g.info.TypeOf(e.X))
 	if f, ok := intOps[e.Op]; ok && t == types.Int {
 		return fmt.Sprintf("%s(%s, %s)", f, x, y)
 	}
@@ -138,7 +138,7 @@ func (g *gen) binary(e *ast.BinaryExpr) string {
 }
 
 func (g *gen) funcLit(f *ast.FuncLit) string {
-	ft := types.Unalias(g.info.Types[f]).(*types.Func)
+	ft := types.Unalias(g.info.TypeOf(f)).(*types.Func)
 	saved := g.out
 	var b strings.Builder
 	fmt.Fprintf(&b, "func(%s)%s {\n", strings.TrimPrefix(g.paramList(f.Params, ft.Params), ", "), g.result(ft.Result))
@@ -159,7 +159,7 @@ func (g *gen) match(m *ast.MatchExpr) string {
 		bind = lineDirective(some.Bind.Pos) + ident(some.Bind.Name) + " := opt.V\n"
 	}
 	return fmt.Sprintf("func() %s {\n%sif opt := %s; opt.Some {\n%s%sreturn %s\n}\n%sreturn %s\n}()",
-		g.typ(g.info.Types[m]), lineDirective(m.X.Position()), g.expr(m.X),
+		g.typ(g.info.TypeOf(m)), lineDirective(m.X.Position()), g.expr(m.X),
 		bind, lineDirective(some.Body.Position()), g.expr(some.Body),
 		lineDirective(none.Body.Position()), g.expr(none.Body))
 }
@@ -189,7 +189,7 @@ func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, a []string) string {
 	case "self":
 		return "ctx.Self()"
 	case "channel":
-		return fmt.Sprintf("rt.NewChan[%s](ctx)", g.typ(types.Unalias(g.info.Types[c]).(*types.Channel).Elem))
+		return fmt.Sprintf("rt.NewChan[%s](ctx)", g.typ(types.Unalias(g.info.TypeOf(c)).(*types.Channel).Elem))
 	case "send":
 		return fmt.Sprintf("rt.Send(ctx, %s, %s)", a[0], a[1])
 	case "now":

@@ -409,9 +409,9 @@ func (g *gen) stmt(s ast.Stmt) {
 		g.block(s.Body)
 		g.p("}\n")
 	case *ast.ReturnStmt:
-		if s.Value == nil || cg.IsUnit(g.info.Types[s.Value]) && !isCall(s.Value) {
+		if s.Value == nil || cg.IsUnit(g.info.TypeOf(s.Value)) && !isCall(s.Value) {
 			g.p("return\n")
-		} else if cg.IsUnit(g.info.Types[s.Value]) {
+		} else if cg.IsUnit(g.info.TypeOf(s.Value)) {
 			g.p("%s\nreturn\n", g.expr(s.Value))
 		} else {
 			g.p("return %s\n", g.expr(s.Value))

@@ -36,7 +36,7 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 	case *ast.NoneLit:
 		return &js.Lit{Loc: loc, Text: "null"}
 	case *ast.SomeExpr:
-		if boxed(g.info.Types[e.X]) {
+		if boxed(g.info.TypeOf(e.X)) {
 			return &js.Array{Loc: loc, Elems: []js.Expr{g.expr(e.X)}}
 		}
 		return g.expr(e.X)
@@ -57,7 +57,7 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 	case *ast.IndexExpr:
 		return &js.Call{Loc: loc, Fun: rt("index"), Args: []js.Expr{g.expr(e.X), g.expr(e.Index)}}
 	case *ast.UnaryExpr:
-		if e.Op == "-" && types.Unalias(g.info.Types[e]) == types.Int {
+		if e.Op == "-" && types.Unalias(g.info.TypeOf(e)) == types.Int {
 			return &js.Call{Loc: loc, Fun: rt("ineg"), Args: []js.Expr{g.expr(e.X)}}
 		}
 		return &js.Unary{Loc: loc, Op: e.Op, X: g.expr(e.X)}
@@ -76,7 +76,7 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 func (g *gen) binary(e *ast.BinaryExpr) js.Expr {
 	loc := g.at(e.Pos)
 	x, y := g.expr(e.X), g.expr(e.Y)
-	t := types.Unalias(g.info.Types[e.X])
+	t := types.Unalias(g.info.TypeOf(e.X))
 	if f, ok := intOps[e.Op]; ok && t == types.Int {
 		return &js.Call{Loc: loc, Fun: rt(f), Args: []js.Expr{x, y}}
 	}
@@ -135,7 +135,7 @@ func (g *gen) match(m *ast.MatchExpr) js.Expr {
 	*g.hoisted = append(*g.hoisted, v)
 	bind := func() js.Expr { return &js.Name{Loc: g.at(some.Bind.Pos), Name: v} }
 	someBody := g.expr(some.Body)
-	if opt, ok := types.Unalias(g.info.Types[m.X]).(*types.Option); ok && boxed(opt.Elem) {
+	if opt, ok := types.Unalias(g.info.TypeOf(m.X)).(*types.Option); ok && boxed(opt.Elem) {
 		unbox := &js.Assign{Target: bind(), Value: &js.Index{X: bind(), Index: &js.Lit{Text: "0"}}}
 		someBody = &js.Seq{List: []js.Expr{unbox, someBody}}
 	}
@@ -180,7 +180,7 @@ func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, loc js.Loc, a []js.E
 	global := func(f string) js.Expr { return &js.Call{Loc: loc, Fun: &js.Name{Name: f}, Args: a} }
 	switch name := b.Builtin.Name; name {
 	case "recv":
-		return &js.Call{Loc: loc, Fun: rt("recv"), Args: []js.Expr{a[0], g.decoder(g.info.Types[c])}}
+		return &js.Call{Loc: loc, Fun: rt("recv"), Args: []js.Expr{a[0], g.decoder(g.info.TypeOf(c))}}
 	case "str":
 		switch first() {
 		case types.Float:

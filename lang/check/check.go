@@ -57,7 +57,6 @@ func Check(file *ast.File) (*Program, diag.List) {
 		prog: &Program{File: file, TypeNames: map[string]*types.Named{}, Erroneous: map[ast.Decl]bool{},
 			Info: &Info{
 				Defs:     map[*ast.Ident]*Object{},
-				Uses:     map[*ast.Ident]*Object{},
 				Rows:     map[*ast.TableDecl]*types.Record{},
 				Periods:  map[*ast.EveryDecl]int64{},
 				Matches:  map[*ast.MatchExpr]Match{},
@@ -85,12 +84,18 @@ func Check(file *ast.File) (*Program, diag.List) {
 			c.funcBody(d, d.Params, types.Unit, d.Body)
 		}
 	}
-	// One map of the right size, filled once: recording each type as it
-	// is found would grow the map step by step, a good part of the
+	// Maps of the right size, filled once: recording each fact as it is
+	// found would grow the maps step by step, a good part of the
 	// checker's time.
-	c.info.Types = make(map[ast.Expr]types.Type, len(c.typed))
-	for _, x := range c.typed {
-		c.info.Types[x.e] = x.t
+	c.info.Uses = make(map[*ast.Ident]*Object, len(c.uses))
+	for _, u := range c.uses {
+		c.info.Uses[u.id] = u.obj
+	}
+	c.info.Types = make(map[ast.Expr]types.Type, c.ntyped)
+	for _, body := range c.typed {
+		for _, x := range body {
+			c.info.Types[x.e] = x.t
+		}
 	}
 	return c.prog, c.errs
 }
@@ -113,8 +118,11 @@ type checker struct {
 	// The body being checked.
 	fn *funcState
 	// typed holds the expressions of finished bodies and their resolved
-	// types, for Info.Types.
-	typed []typedExpr
+	// types, for Info.Types, body by body; ntyped counts them.
+	typed  [][]typedExpr
+	ntyped int
+	// uses holds what each Ident refers to, for Info.Uses.
+	uses []identObject
 }
 
 // funcState is the state of one function, lambda or task body.
@@ -134,6 +142,12 @@ type funcState struct {
 type typedExpr struct {
 	e ast.Expr
 	t types.Type
+}
+
+// identObject is an Ident and the object it refers to.
+type identObject struct {
+	id  *ast.Ident
+	obj *Object
 }
 
 // scope is one block of local names. A scope with a table is the column

@@ -17,6 +17,16 @@ var exprString = ast.ExprString
 // Info.Types when the outermost body is finished (see finish).
 func (c *checker) expr(e ast.Expr) types.Type {
 	t := c.expr1(e)
+	switch e.(type) {
+	case *ast.Ident, *ast.IntLit, *ast.FloatLit, *ast.StringLit, *ast.BoolLit:
+		// Info.TypeOf knows these without a record (see Info.Types).
+		return t
+	}
+	return c.noteType(e, t)
+}
+
+// noteType notes that e has type t, for Info.Types, and returns t.
+func (c *checker) noteType(e ast.Expr, t types.Type) types.Type {
 	c.fn.exprs = append(c.fn.exprs, typedExpr{e, t})
 	return t
 }
@@ -125,18 +135,20 @@ func (c *checker) listLit(e *ast.ListLit) types.Type {
 	return &types.List{Elem: elem}
 }
 
-// resolve finds what a name refers to and records it in Info.Uses. A
-// local it finds is used.
+// resolve finds what a name refers to and records it for Info.Uses. A
+// local it finds is used. Each Ident is resolved once.
 func (c *checker) resolve(id *ast.Ident) *Object {
-	if obj := c.info.Uses[id]; obj != nil {
-		return obj
-	}
 	obj := c.lookup(id)
-	c.info.Uses[id] = obj
+	c.use(id, obj)
 	if obj.IsLocal() {
 		obj.Used = true
 	}
 	return obj
+}
+
+// use records that id refers to obj, for Info.Uses.
+func (c *checker) use(id *ast.Ident, obj *Object) {
+	c.uses = append(c.uses, identObject{id, obj})
 }
 
 var bad = &Object{Kind: BadObj, Type: types.Invalid}
@@ -181,8 +193,10 @@ func (c *checker) lookup(id *ast.Ident) *Object {
 	return bad
 }
 
-func (c *checker) ident(id *ast.Ident) types.Type {
-	obj := c.resolve(id)
+func (c *checker) ident(id *ast.Ident) types.Type { return c.identType(id, c.resolve(id)) }
+
+// identType is the type of id, which refers to obj, as a value.
+func (c *checker) identType(id *ast.Ident, obj *Object) types.Type {
 	if obj.Kind == BuiltinObj {
 		c.errorf(id.Pos, "built-in %s must be called; it cannot be used as a value", id.Name)
 		return types.Invalid
@@ -191,15 +205,20 @@ func (c *checker) ident(id *ast.Ident) types.Type {
 }
 
 func (c *checker) call(e *ast.CallExpr) types.Type {
+	var ft types.Type
 	if id, ok := e.Fun.(*ast.Ident); ok {
-		if obj := c.resolve(id); obj.Kind == BuiltinObj {
+		obj := c.resolve(id)
+		if obj.Kind == BuiltinObj {
 			return c.builtinCall(e, id, obj.Builtin)
 		}
+		ft = c.identType(id, obj)
 	}
 	if len(e.TypeArgs) > 0 {
 		c.errorf(e.Pos, "%s takes no type arguments", exprString(e.Fun))
 	}
-	ft := c.expr(e.Fun)
+	if ft == nil {
+		ft = c.expr(e.Fun)
+	}
 	f, ok := types.Unalias(ft).(*types.Func)
 	if !ok {
 		for _, a := range e.Args {

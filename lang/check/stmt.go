@@ -42,18 +42,20 @@ func (c *checker) funcBody(node ast.Node, params []*ast.Param, result types.Type
 // every such type becomes invalid, so that nothing works on it per level.
 func (c *checker) finish(fs *funcState) {
 	reported := false
-	tooDeep := func(pos diag.Pos, what string, t types.Type) bool {
+	// what names the binding or expression, only if there is an error:
+	// printing every expression would cost more than checking it.
+	tooDeep := func(pos diag.Pos, what func() string, t types.Type) bool {
 		if c.typeDepth(t) <= ast.MaxNesting {
 			return false
 		}
 		if !reported {
-			c.errorf(pos, "the type of %s is nested too deeply: more than %d levels", what, ast.MaxNesting)
+			c.errorf(pos, "the type of %s is nested too deeply: more than %d levels", what(), ast.MaxNesting)
 			reported = true
 		}
 		return true
 	}
 	for _, obj := range fs.bindings {
-		if tooDeep(obj.Pos, obj.Name, obj.Type) {
+		if tooDeep(obj.Pos, func() string { return obj.Name }, obj.Type) {
 			obj.Type = types.Invalid
 			continue
 		}
@@ -65,14 +67,15 @@ func (c *checker) finish(fs *funcState) {
 	}
 	for i := range fs.exprs {
 		x := &fs.exprs[i]
-		if tooDeep(x.e.Position(), exprString(x.e), x.t) {
+		if tooDeep(x.e.Position(), func() string { return exprString(x.e) }, x.t) {
 			x.t = types.Invalid
 			continue
 		}
 		types.Default(x.t)
 		x.t = types.Resolve(x.t)
 	}
-	c.typed = append(c.typed, fs.exprs...)
+	c.typed = append(c.typed, fs.exprs)
+	c.ntyped += len(fs.exprs)
 }
 
 func describe(n ast.Node) string {
@@ -251,8 +254,9 @@ func (c *checker) assignment(s *ast.ExprStmt) {
 		c.errorf(s.X.Position(), "cannot assign to %s: only a variable declared with var can be assigned", exprString(s.X))
 		return
 	}
-	t := c.expr(id)
-	if obj := c.info.Uses[id]; obj != nil && obj.Kind != VarObj && obj.Kind != BadObj {
+	obj := c.resolve(id)
+	t := c.identType(id, obj)
+	if obj.Kind != VarObj && obj.Kind != BadObj {
 		c.expr(s.Value)
 		c.errorf(id.Pos, "cannot assign to %s: it is a %s, not a variable declared with var", id.Name, obj.Kind)
 		return
@@ -268,10 +272,10 @@ func (c *checker) table(id *ast.Ident) *ast.TableDecl {
 		if !c.prog.File.Unparsed[id.Name] {
 			c.errorf(id.Pos, "undefined table %s", id.Name)
 		}
-		c.info.Uses[id] = bad
+		c.use(id, bad)
 		return nil
 	}
-	c.info.Uses[id] = c.tableObjs[d]
+	c.use(id, c.tableObjs[d])
 	return d
 }
 
@@ -339,7 +343,7 @@ func (c *checker) update(s *ast.UpdateStmt) {
 			c.errorf(set.Column.Pos, "table %s has no column %s", d.Name.Name, set.Column.Name)
 			continue
 		}
-		c.info.Uses[set.Column] = &Object{Kind: ColumnObj, Name: col.Name, Type: col.Type, Table: d}
+		c.use(set.Column, &Object{Kind: ColumnObj, Name: col.Name, Type: col.Type, Table: d})
 		c.withColumns(d, func() { c.assign(set.Value, col.Type, "for column "+col.Name) })
 	}
 	c.where(d, s.Where)
