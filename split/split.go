@@ -148,39 +148,56 @@ type splitter struct {
 	main      *Func // main when not annotated: client, but not declared so
 	errs      diag.List
 	problems  map[*ast.FuncDecl]string // why a function cannot be called remotely
+	bodies    []*waitBody              // every function's and lambda's, for wait.go
 }
 
 func (s *splitter) add(f *Func, body *ast.Block) {
 	s.res.Funcs = append(s.res.Funcs, f)
 	s.res.byNode[f.Node] = f
-	s.collect(f, body)
+	s.collect(f, body, s.newBody(f, f.Node))
 }
 
-// collect records the facts of the tree n (lambdas included) on f.
-func (s *splitter) collect(f *Func, n ast.Node) {
+// collect records the facts of the tree n (lambdas included) on f, and
+// on b, the body n is in, what may make it wait (wait.go).
+func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 	ast.Inspect(n, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.FuncLit:
+			s.collect(f, n.Body, s.newBody(f, n))
+			return false
 		case *ast.CallExpr:
-			if b := s.info.Builtins[n].Builtin; b != nil {
-				switch b.Loc {
+			if bc := s.info.Builtins[n].Builtin; bc != nil {
+				switch bc.Loc {
 				case stdlib.Server:
-					f.serverUses = append(f.serverUses, use{n.Pos, b.Name, ""})
+					f.serverUses = append(f.serverUses, use{n.Pos, bc.Name, ""})
 				case stdlib.Client:
-					f.clientUses = append(f.clientUses, use{n.Pos, b.Name, ""})
+					f.clientUses = append(f.clientUses, use{n.Pos, bc.Name, ""})
 				}
-			}
-			if id, ok := n.Fun.(*ast.Ident); !ok {
-			} else if obj := s.funcObj(id); obj != nil {
-				f.calls = append(f.calls, call{n.Pos, obj.Func, n})
-				// The callee's name is not a reference: visit the arguments only.
-				for _, a := range n.Args {
-					s.collect(f, a)
+				if bc.Name == "recv" || bc.Name == "sleep" {
+					b.waits = append(b.waits, n)
 				}
-				return false
+				return true
 			}
+			id, ok := n.Fun.(*ast.Ident)
+			obj := (*check.Object)(nil)
+			if ok {
+				obj = s.funcObj(id)
+			}
+			if obj == nil {
+				b.waits = append(b.waits, n) // a call through a function value
+				return true
+			}
+			f.calls = append(f.calls, call{n.Pos, obj.Func, n})
+			b.calls = append(b.calls, call{n.Pos, obj.Func, n})
+			// The callee's name is not a reference: visit the arguments only.
+			for _, a := range n.Args {
+				s.collect(f, a, b)
+			}
+			return false
 		case *ast.Ident:
 			if obj := s.funcObj(n); obj != nil {
 				f.calls = append(f.calls, call{n.Pos, obj.Func, nil})
+				b.calls = append(b.calls, call{n.Pos, obj.Func, nil})
 			}
 		case *ast.SelectExpr:
 			f.serverUses = append(f.serverUses, use{n.Pos, "select", ""})

@@ -13,9 +13,11 @@ import (
 // that waits, waits itself. The client's generator makes exactly these
 // functions async and awaits exactly these calls.
 //
-// The facts are found in one walk of each client unit's body, and spread
-// from the functions that wait to their callers with a worklist, so the
-// cost is linear in the size of the program.
+// collect notes, for each body, the calls that wait whatever the
+// locations (waits) and its calls and references of functions (calls);
+// once locations are known, the functions that wait spread to their
+// callers through a worklist. The cost is linear in the size of the
+// program.
 
 // Waits reports whether a function (an *ast.FuncDecl) or lambda (an
 // *ast.FuncLit) of the client half waits.
@@ -24,10 +26,19 @@ func (r *Result) Waits(fn ast.Node) bool { return r.waits[fn] }
 // Awaits reports whether a call in the client half waits for its result.
 func (r *Result) Awaits(c *ast.CallExpr) bool { return r.awaits[c] }
 
-// waitBody is what one function or lambda body does that may wait.
+// waitBody is what one function or lambda body does that may make it
+// wait.
 type waitBody struct {
-	node   ast.Node
-	direct bool // it waits itself: recv, sleep, a remote call, a call through a value
+	unit  *Func
+	node  ast.Node        // the *ast.FuncDecl, *ast.FuncLit or task
+	waits []*ast.CallExpr // recv, sleep, calls through function values
+	calls []call          // calls and references of functions
+}
+
+func (s *splitter) newBody(f *Func, n ast.Node) *waitBody {
+	b := &waitBody{unit: f, node: n}
+	s.bodies = append(s.bodies, b)
+	return b
 }
 
 // waiting fills r.waits and r.awaits, once locations are known.
@@ -36,56 +47,29 @@ func (s *splitter) waiting() {
 	r.waits = map[ast.Node]bool{}
 	r.awaits = map[*ast.CallExpr]bool{}
 	callers := map[*ast.FuncDecl][]*waitBody{}
-	var local []*ast.CallExpr // calls of functions of the client half
-	var bodies []*waitBody
-	var scan func(n ast.Node)
-	scan = func(n ast.Node) {
-		b := &waitBody{node: n}
-		bodies = append(bodies, b)
-		ast.Inspect(n, func(m ast.Node) bool {
-			switch m := m.(type) {
-			case *ast.FuncLit:
-				if ast.Node(m) != n {
-					scan(m)
-					return false
-				}
-			case *ast.Ident:
-				if obj := s.funcObj(m); obj != nil && s.onServer(obj.Func) {
-					b.direct = true // a remote call, or a stub that makes one
-				}
-			case *ast.CallExpr:
-				if bc, ok := s.info.Builtins[m]; ok {
-					if bc.Builtin.Name == "recv" || bc.Builtin.Name == "sleep" {
-						b.direct = true
-						r.awaits[m] = true
-					}
-					return true
-				}
-				id, ok := m.Fun.(*ast.Ident)
-				if !ok || s.funcObj(id) == nil {
-					b.direct = true // a call through a function value
-					r.awaits[m] = true
-					return true
-				}
-				d := s.funcObj(id).Func
-				if s.onServer(d) {
-					r.awaits[m] = true // a remote call
-					return true
-				}
-				callers[d] = append(callers[d], b)
-				local = append(local, m)
-			}
-			return true
-		})
-	}
-	for _, f := range r.Funcs {
-		if f.Loc != stdlib.Server {
-			scan(f.Node)
-		}
-	}
+	var local []call // calls of functions of the client half
 	var work []*waitBody
-	for _, b := range bodies {
-		if b.direct {
+	for _, b := range s.bodies {
+		if b.unit.Loc == stdlib.Server {
+			continue
+		}
+		waits := len(b.waits) > 0
+		for _, c := range b.waits {
+			r.awaits[c] = true
+		}
+		for _, c := range b.calls {
+			switch {
+			case s.onServer(c.callee):
+				waits = true // a remote call, or a stub that makes one
+				if c.expr != nil {
+					r.awaits[c.expr] = true
+				}
+			case c.expr != nil:
+				callers[c.callee] = append(callers[c.callee], b)
+				local = append(local, c)
+			}
+		}
+		if waits {
 			r.waits[b.node] = true
 			work = append(work, b)
 		}
@@ -105,8 +89,8 @@ func (s *splitter) waiting() {
 		}
 	}
 	for _, c := range local {
-		if r.waits[s.funcObj(c.Fun.(*ast.Ident)).Func] {
-			r.awaits[c] = true
+		if r.waits[c.callee] {
+			r.awaits[c.expr] = true
 		}
 	}
 }

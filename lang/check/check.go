@@ -18,7 +18,7 @@
 // message.
 //
 // Where code runs (server, client) is not checked here: that is package
-// split, which reads the annotated tree.
+// split, which reads the tree and the Info.
 package check
 
 import (
@@ -51,7 +51,7 @@ type Program struct {
 }
 
 // Check resolves and type-checks file. The Program is returned even when
-// there are errors, annotated as far as checking got.
+// there are errors, its Info filled as far as checking got.
 func Check(file *ast.File) (*Program, diag.List) {
 	c := &checker{
 		prog: &Program{File: file, TypeNames: map[string]*types.Named{}, Erroneous: map[ast.Decl]bool{},
