@@ -151,9 +151,9 @@ type Object struct {
 	// globals. The split uses it to tell a closure's captured variables.
 	Scope ast.Node
 
-	// Used reports, for a local, whether some Ident other than its
-	// declaration refers to it (an assignment counts). Go rejects a local
-	// that is never used: the server's generator says so with _ = x.
+	// Used reports, for a local, whether some expression reads it (the
+	// target of an assignment does not). Go rejects a local that is never
+	// read: the server's generator then writes _ = x.
 	Used bool
 }
 

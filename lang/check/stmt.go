@@ -254,7 +254,9 @@ func (c *checker) assignment(s *ast.ExprStmt) {
 		c.errorf(s.X.Position(), "cannot assign to %s: only a variable declared with var can be assigned", exprString(s.X))
 		return
 	}
-	obj := c.resolve(id)
+	// The target is written, not read: it does not make the variable used.
+	obj := c.lookup(id)
+	c.use(id, obj)
 	t := c.identType(id, obj)
 	if obj.Kind != VarObj && obj.Kind != BadObj {
 		c.expr(s.Value)
