@@ -51,7 +51,7 @@ race:
 # Coverage-guided fuzzing of the front end and of the wire protocol, each
 # for FUZZTIME (their seeds run in `make test`).
 fuzz:
-	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	$(GO) test ./pipeline -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./runtime -run '^$$' -fuzz FuzzProtocol -fuzztime $(FUZZTIME)
 	$(GO) test ./runtime -run '^$$' -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
 	$(MAKE) difftest DIFFTIME=$(FUZZTIME)

@@ -22,7 +22,7 @@ import (
 
 	"github.com/prog-lang/prog/codegen/gosrv"
 	"github.com/prog-lang/prog/codegen/jsclient"
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // Output is the generated source of a program.
@@ -35,7 +35,7 @@ type Output struct {
 }
 
 // Generate generates both halves of a loaded, error-free unit.
-func Generate(name, filename string, src []byte, u *lang.Unit) (*Output, error) {
+func Generate(name, filename string, src []byte, u *pipeline.Unit) (*Output, error) {
 	goSrc, err := gosrv.Generate(name, u.Program, u.Split)
 	if err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ import (
 	"testing"
 
 	"github.com/prog-lang/prog/codegen"
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // TestCleanChecksCompile generates every program of testdata/check that
@@ -61,7 +61,7 @@ func TestCleanChecksCompile(t *testing.T) {
 	os.WriteFile(filepath.Join(mod, "go.sum"), gosum, 0o644)
 	n := 0
 	for i, src := range progs {
-		if _, errs := lang.Load("p.prog", []byte(src)); len(errs) > 0 {
+		if _, errs := pipeline.Load("p.prog", []byte(src)); len(errs) > 0 {
 			continue // a chunk that is clean only in part (errors without ###)
 		}
 		n++

@@ -18,7 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/prog-lang/prog/internal/progfuzz"
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // The differential tester (issue 13): random well-typed programs of
@@ -128,7 +128,7 @@ func runBatch(t *testing.T, tab context.Context, name string, ps []*progfuzz.Pro
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, errs := lang.Load(file, []byte(src)); len(errs) > 0 {
+	if _, errs := pipeline.Load(file, []byte(src)); len(errs) > 0 {
 		t.Fatalf("a generated program does not check (a generator bug): %v", errs.Err())
 	}
 	url, stop := start(t, build(t, file), "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), name+".db"))

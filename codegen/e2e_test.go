@@ -19,7 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/prog-lang/prog/codegen"
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 	"github.com/prog-lang/prog/runtime/pgtest"
 )
 
@@ -65,7 +65,7 @@ func build(t *testing.T, name string) string {
 			br.err = err
 			return
 		}
-		u, errs := lang.Load(file, src)
+		u, errs := pipeline.Load(file, src)
 		if len(errs) > 0 {
 			br.err = errs.Err()
 			return

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/prog-lang/prog/codegen"
-	"github.com/prog-lang/prog/lang"
 	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // The generated Go of every example maps back to the .prog file through
@@ -35,7 +35,7 @@ func TestLineDirectives(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			u, errs := lang.Load(file, src)
+			u, errs := pipeline.Load(file, src)
 			if len(errs) > 0 {
 				t.Fatal(errs.Err())
 			}
@@ -48,7 +48,7 @@ func TestLineDirectives(t *testing.T) {
 	}
 }
 
-func checkLines(t *testing.T, progFile string, u *lang.Unit, goSrc []byte) {
+func checkLines(t *testing.T, progFile string, u *pipeline.Unit, goSrc []byte) {
 	// Where a Go statement may come from, and where one must.
 	funcs := map[string]*ast.FuncDecl{}
 	for _, d := range u.Program.Funcs {

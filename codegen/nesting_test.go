@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prog-lang/prog/lang"
 	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // nested builds programs that nest n levels deep in one way each.
@@ -101,7 +101,7 @@ var nested = map[string]func(n int) string{
 // about nesting too deep, by bisection between 1 and ast.MaxNesting+1.
 func deepestAccepted(t *testing.T, build func(int) string) int {
 	tooDeep := func(n int) bool {
-		_, errs := lang.Load("deep.prog", []byte(build(n)))
+		_, errs := pipeline.Load("deep.prog", []byte(build(n)))
 		for _, e := range errs {
 			if strings.Contains(e.Msg, "too deep") {
 				return true

@@ -17,6 +17,10 @@
 // the location it had (so what its callers need stays what it was), and
 // the fixpoint leaves it alone from then on.
 //
+// Last, the split finds which code of the client half waits (wait.go):
+// the functions and lambdas the client makes async, and the calls it
+// awaits.
+//
 // The result is plain data, read by codegen and printed by
 // `prog check --explain`.
 package split
@@ -68,6 +72,10 @@ type Result struct {
 	Funcs  []*Func // in source order
 	Remote []*RemoteCall
 	byNode map[ast.Node]*Func
+
+	// Which code of the client half waits (wait.go).
+	waits  map[ast.Node]bool
+	awaits map[*ast.CallExpr]bool
 }
 
 // Of returns the unit of a top-level function or task.
@@ -95,7 +103,10 @@ type call struct {
 // fewer needs, there are only fewer errors (each is a unit that needs a
 // side it may not have), so a type error never causes one here.
 func Split(prog *check.Program) (*Result, diag.List) {
-	s := &splitter{res: &Result{byNode: map[ast.Node]*Func{}}, problems: map[*ast.FuncDecl]string{}}
+	s := &splitter{info: prog.Info, funcNames: map[string]bool{}, res: &Result{byNode: map[ast.Node]*Func{}}, problems: map[*ast.FuncDecl]string{}}
+	for _, d := range prog.Funcs {
+		s.funcNames[d.Name.Name] = true
+	}
 	for _, d := range prog.File.Decls {
 		if prog.Erroneous[d] {
 			continue
@@ -118,7 +129,7 @@ func Split(prog *check.Program) (*Result, diag.List) {
 			}
 			s.add(f, d.Body)
 		case *ast.EveryDecl:
-			s.add(&Func{Name: fmt.Sprintf("every %d", d.Millis), Node: d, Loc: stdlib.Server, Fixed: true}, d.Body)
+			s.add(&Func{Name: fmt.Sprintf("every %d", prog.Info.Periods[d]), Node: d, Loc: stdlib.Server, Fixed: true}, d.Body)
 		case *ast.OnDecl:
 			s.add(&Func{Name: "on " + d.Event.Name, Node: d, Loc: stdlib.Server, Fixed: true}, d.Body)
 		}
@@ -126,46 +137,67 @@ func Split(prog *check.Program) (*Result, diag.List) {
 	s.infer()
 	s.report()
 	s.remote()
+	s.waiting()
 	return s.res, s.errs
 }
 
 type splitter struct {
-	res      *Result
-	main     *Func // main when not annotated: client, but not declared so
-	errs     diag.List
-	problems map[*ast.FuncDecl]string // why a function cannot be called remotely
+	info      *check.Info
+	funcNames map[string]bool // the names of the program's functions
+	res       *Result
+	main      *Func // main when not annotated: client, but not declared so
+	errs      diag.List
+	problems  map[*ast.FuncDecl]string // why a function cannot be called remotely
+	bodies    []*waitBody              // every function's and lambda's, for wait.go
 }
 
 func (s *splitter) add(f *Func, body *ast.Block) {
 	s.res.Funcs = append(s.res.Funcs, f)
 	s.res.byNode[f.Node] = f
-	s.collect(f, body)
+	s.collect(f, body, s.newBody(f, f.Node))
 }
 
-// collect records the facts of the tree n (lambdas included) on f.
-func (s *splitter) collect(f *Func, n ast.Node) {
+// collect records the facts of the tree n (lambdas included) on f, and
+// on b, the body n is in, what may make it wait (wait.go).
+func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 	ast.Inspect(n, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.FuncLit:
+			s.collect(f, n.Body, s.newBody(f, n))
+			return false
 		case *ast.CallExpr:
-			if n.Builtin != nil {
-				switch n.Builtin.Loc {
+			if bc := s.info.Builtins[n].Builtin; bc != nil {
+				switch bc.Loc {
 				case stdlib.Server:
-					f.serverUses = append(f.serverUses, use{n.Pos, n.Builtin.Name, ""})
+					f.serverUses = append(f.serverUses, use{n.Pos, bc.Name, ""})
 				case stdlib.Client:
-					f.clientUses = append(f.clientUses, use{n.Pos, n.Builtin.Name, ""})
+					f.clientUses = append(f.clientUses, use{n.Pos, bc.Name, ""})
 				}
-			}
-			if id, ok := n.Fun.(*ast.Ident); ok && id.Obj != nil && id.Obj.Kind == ast.FuncObj {
-				f.calls = append(f.calls, call{n.Pos, id.Obj.Func, n})
-				// The callee's name is not a reference: visit the arguments only.
-				for _, a := range n.Args {
-					s.collect(f, a)
+				if bc.Name == "recv" || bc.Name == "sleep" {
+					b.waits = append(b.waits, n)
 				}
-				return false
+				return true
 			}
+			id, ok := n.Fun.(*ast.Ident)
+			obj := (*check.Object)(nil)
+			if ok {
+				obj = s.funcObj(id)
+			}
+			if obj == nil {
+				b.waits = append(b.waits, n) // a call through a function value
+				return true
+			}
+			f.calls = append(f.calls, call{n.Pos, obj.Func, n})
+			b.calls = append(b.calls, call{n.Pos, obj.Func, n})
+			// The callee's name is not a reference: visit the arguments only.
+			for _, a := range n.Args {
+				s.collect(f, a, b)
+			}
+			return false
 		case *ast.Ident:
-			if n.Obj != nil && n.Obj.Kind == ast.FuncObj {
-				f.calls = append(f.calls, call{n.Pos, n.Obj.Func, nil})
+			if obj := s.funcObj(n); obj != nil {
+				f.calls = append(f.calls, call{n.Pos, obj.Func, nil})
+				b.calls = append(b.calls, call{n.Pos, obj.Func, nil})
 			}
 		case *ast.SelectExpr:
 			f.serverUses = append(f.serverUses, use{n.Pos, "select", ""})
@@ -182,6 +214,20 @@ func (s *splitter) collect(f *Func, n ast.Node) {
 	})
 }
 
+// funcObj returns the function id refers to, or nil if it refers to no
+// top-level function (or declares one). Most names are not a function's:
+// a look in the small set of function names spares them a look in the
+// large Info.Uses.
+func (s *splitter) funcObj(id *ast.Ident) *check.Object {
+	if !s.funcNames[id.Name] {
+		return nil
+	}
+	if obj := s.info.Uses[id]; obj != nil && obj.Kind == check.FuncObj {
+		return obj
+	}
+	return nil
+}
+
 // problem says why fn cannot be called remotely, or "" if it can: its
 // arguments must cross from client to server, its result back.
 func (s *splitter) problem(fn *ast.FuncDecl) string {
@@ -189,8 +235,8 @@ func (s *splitter) problem(fn *ast.FuncDecl) string {
 		return p
 	}
 	p := ""
-	if fn.Type != nil {
-		for i, pt := range fn.Type.Params {
+	if sig := s.info.Signature(fn); sig != nil {
+		for i, pt := range sig.Params {
 			if bad := ToServer(pt); bad != "" {
 				p = fmt.Sprintf("its parameter %s has type %s, and %s never crosses from client to server",
 					fn.Params[i].Name.Name, pt, bad)
@@ -198,8 +244,8 @@ func (s *splitter) problem(fn *ast.FuncDecl) string {
 			}
 		}
 		if p == "" {
-			if bad := ToClient(fn.Type.Result); bad != "" {
-				p = fmt.Sprintf("its result has type %s, and %s never crosses from server to client", fn.Type.Result, bad)
+			if bad := ToClient(sig.Result); bad != "" {
+				p = fmt.Sprintf("its result has type %s, and %s never crosses from server to client", sig.Result, bad)
 			}
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prog-lang/prog/codegen"
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // generate loads file and generates both halves, printing its errors.
@@ -25,7 +25,7 @@ func generate(stderr io.Writer, file string) (*codegen.Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	unit, errs := lang.Load(file, src)
+	unit, errs := pipeline.Load(file, src)
 	if len(errs) > 0 {
 		var source func(string) []byte
 		if isTerminal(stderr) {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/prog-lang/prog/lang"
 	"github.com/prog-lang/prog/lang/diag"
+	"github.com/prog-lang/prog/pipeline"
 	"github.com/prog-lang/prog/split"
 )
 
@@ -47,7 +47,7 @@ func runCheck(stdout, stderr io.Writer, files []string, explain, asJSON bool) er
 			return err
 		}
 		sources[name] = src
-		unit, errs := lang.Load(name, src)
+		unit, errs := pipeline.Load(name, src)
 		all = append(all, errs...)
 		if !explain || unit.Split == nil {
 			continue

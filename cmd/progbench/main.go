@@ -522,7 +522,7 @@ var benchLine = regexp.MustCompile(`\s([0-9.]+) (lines/s|s/build)`)
 // of chat with go test, and takes their medians.
 func compilerFigures(r *results) error {
 	for _, b := range []struct{ metric, pkg, bench, times string }{
-		{"frontend", "./lang", "FrontEnd", "10x"},
+		{"frontend", "./pipeline", "FrontEnd", "10x"},
 		{"build_chat", "./codegen", "BuildChat", "2x"},
 	} {
 		fmt.Fprintf(os.Stderr, "compiler: %s\n", b.bench)

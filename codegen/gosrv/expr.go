@@ -8,6 +8,7 @@ import (
 
 	"github.com/prog-lang/prog/codegen/internal/cg"
 	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/types"
 )
 
@@ -24,13 +25,13 @@ func (g *gen) expr(e ast.Expr) string {
 	case *ast.BoolLit:
 		return strconv.FormatBool(e.Value)
 	case *ast.NoneLit:
-		return g.typ(e.Type()) + "{}"
+		return g.typ(g.info.TypeOf(e)) + "{}"
 	case *ast.SomeExpr:
-		return fmt.Sprintf("rt.Some[%s](%s)", g.typ(e.X.Type()), g.expr(e.X))
+		return fmt.Sprintf("rt.Some[%s](%s)", g.typ(g.info.TypeOf(e.X)), g.expr(e.X))
 	case *ast.ListLit:
-		return g.typ(e.Type()) + "{" + strings.Join(g.exprs(e.Elems), ", ") + "}"
+		return g.typ(g.info.TypeOf(e)) + "{" + strings.Join(g.exprs(e.Elems), ", ") + "}"
 	case *ast.RecordLit:
-		rec := g.recs.of(types.Unalias(e.Type()).(*types.Record))
+		rec := g.recs.of(types.Unalias(g.info.TypeOf(e)).(*types.Record))
 		var parts []string
 		for _, f := range e.Fields {
 			parts = append(parts, rec.goName[f.Name.Name]+": "+g.expr(f.Value))
@@ -41,12 +42,12 @@ func (g *gen) expr(e ast.Expr) string {
 	case *ast.ParenExpr:
 		return "(" + g.expr(e.X) + ")"
 	case *ast.FieldExpr:
-		rec := g.recs.of(types.Unalias(e.X.Type()).(*types.Record))
+		rec := g.recs.of(types.Unalias(g.info.TypeOf(e.X)).(*types.Record))
 		return g.expr(e.X) + "." + rec.goName[e.Name.Name]
 	case *ast.IndexExpr:
 		return fmt.Sprintf("rt.Index(%s, %s)", g.expr(e.X), g.expr(e.Index))
 	case *ast.UnaryExpr:
-		if e.Op == "-" && types.Unalias(e.Type()) == types.Int {
+		if e.Op == "-" && types.Unalias(g.info.TypeOf(e)) == types.Int {
 			return "rt.Neg(" + g.expr(e.X) + ")"
 		}
 		return e.Op + g.expr(e.X)
@@ -62,20 +63,20 @@ func (g *gen) expr(e ast.Expr) string {
 		if e.Where == nil {
 			return fmt.Sprintf("rt.All(ctx, scan_%s)", e.Table.Name)
 		}
-		return fmt.Sprintf("rt.Where(ctx, scan_%s, %s)", e.Table.Name, g.pred(e.Decl, e.Where))
+		return fmt.Sprintf("rt.Where(ctx, scan_%s, %s)", e.Table.Name, g.pred(g.info.TableOf(e.Table), e.Where))
 	}
 	panic(fmt.Sprintf("gosrv: unexpected expression %T", e))
 }
 
 func (g *gen) ident(id *ast.Ident) string {
-	obj := id.Obj
+	obj := g.info.Uses[id]
 	switch obj.Kind {
-	case ast.ColumnObj:
-		rec := g.recs.of(obj.Table.Row)
+	case check.ColumnObj:
+		rec := g.recs.of(g.info.Rows[obj.Table])
 		return "row." + rec.goName[id.Name]
-	case ast.FuncObj:
+	case check.FuncObj:
 		// A function as a value: a closure over the call's ctx.
-		ft := obj.Func.Type
+		ft := obj.Type.(*types.Func)
 		var ps, args []string
 		for i, p := range ft.Params {
 			ps = append(ps, fmt.Sprintf("p%d %s", i, g.typ(p)))
@@ -116,7 +117,7 @@ var intOps = map[string]string{"+": "rt.Add", "-": "rt.Sub", "*": "rt.Mul", "/":
 
 func (g *gen) binary(e *ast.BinaryExpr) string {
 	x, y := g.expr(e.X), g.expr(e.Y)
-	t := types.Unalias(e.X.Type())
+	t := types.Unalias(g.info.TypeOf(e.X))
 	if f, ok := intOps[e.Op]; ok && t == types.Int {
 		return fmt.Sprintf("%s(%s, %s)", f, x, y)
 	}
@@ -137,7 +138,7 @@ func (g *gen) binary(e *ast.BinaryExpr) string {
 }
 
 func (g *gen) funcLit(f *ast.FuncLit) string {
-	ft := types.Unalias(f.Type()).(*types.Func)
+	ft := types.Unalias(g.info.TypeOf(f)).(*types.Func)
 	saved := g.out
 	var b strings.Builder
 	fmt.Fprintf(&b, "func(%s)%s {\n", strings.TrimPrefix(g.paramList(f.Params, ft.Params), ", "), g.result(ft.Result))
@@ -151,48 +152,44 @@ func (g *gen) funcLit(f *ast.FuncLit) string {
 }
 
 func (g *gen) match(m *ast.MatchExpr) string {
-	var some, none *ast.MatchArm
-	for _, a := range m.Arms {
-		if a.Some {
-			some = a
-		} else {
-			none = a
-		}
-	}
+	some, none := g.info.Matches[m].Some, g.info.Matches[m].None
 	// opt is reserved (see goReserved), so it hides no Prog name the arms use.
 	bind := ""
-	if g.used[some.Bind.Obj] {
+	if g.info.Defs[some.Bind].Used {
 		bind = lineDirective(some.Bind.Pos) + ident(some.Bind.Name) + " := opt.V\n"
 	}
 	return fmt.Sprintf("func() %s {\n%sif opt := %s; opt.Some {\n%s%sreturn %s\n}\n%sreturn %s\n}()",
-		g.typ(m.Type()), lineDirective(m.X.Position()), headerSafe(g.expr(m.X)),
+		g.typ(g.info.TypeOf(m)), lineDirective(m.X.Position()), headerSafe(g.expr(m.X)),
 		bind, lineDirective(some.Body.Position()), g.expr(some.Body),
 		lineDirective(none.Body.Position()), g.expr(none.Body))
 }
 
 // pred is a where clause as a Go predicate over a table's rows.
 func (g *gen) pred(t *ast.TableDecl, where ast.Expr) string {
-	return fmt.Sprintf("func(row %s) bool { return %s }", g.recs.of(t.Row).name, g.expr(where))
+	return fmt.Sprintf("func(row %s) bool { return %s }", g.recs.of(g.info.Rows[t]).name, g.expr(where))
 }
 
 func (g *gen) call(c *ast.CallExpr) string {
 	args := g.exprs(c.Args)
-	if c.Builtin != nil {
-		return g.builtin(c, args)
+	if b, ok := g.info.Builtins[c]; ok {
+		return g.builtin(c, b, args)
 	}
-	if id, ok := c.Fun.(*ast.Ident); ok && id.Obj.Kind == ast.FuncObj {
+	if id, ok := c.Fun.(*ast.Ident); ok && g.info.Uses[id].Kind == check.FuncObj {
 		return fmt.Sprintf("%s(ctx%s)", ident(id.Name), prefixJoin(args))
 	}
 	return fmt.Sprintf("%s(%s)", g.expr(c.Fun), strings.Join(args, ", "))
 }
 
-func (g *gen) builtin(c *ast.CallExpr, a []string) string {
-	argT := func(i int) types.Type { return types.Unalias(c.Args[i].Type()) }
-	switch c.Builtin.Name {
+// builtin is a call of a built-in. Where it has overloads, the one the
+// checker chose says which code to write: by the type of its first
+// parameter.
+func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, a []string) string {
+	first := func() types.Type { return b.Overload.Params[0] }
+	switch b.Builtin.Name {
 	case "self":
 		return "ctx.Self()"
 	case "channel":
-		return fmt.Sprintf("rt.NewChan[%s](ctx)", g.typ(types.Unalias(c.Type()).(*types.Channel).Elem))
+		return fmt.Sprintf("rt.NewChan[%s](ctx)", g.typ(types.Unalias(g.info.TypeOf(c)).(*types.Channel).Elem))
 	case "send":
 		return fmt.Sprintf("rt.Send(ctx, %s, %s)", a[0], a[1])
 	case "now":
@@ -204,7 +201,7 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 	case "length":
 		return "int64(len(" + a[0] + "))"
 	case "str":
-		switch argT(0) {
+		switch first() {
 		case types.Int:
 			return "rt.StrInt(" + a[0] + ")"
 		case types.Float:
@@ -214,12 +211,12 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 		}
 		return a[0]
 	case "toInt":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return "rt.ParseInt(" + a[0] + ")"
 		}
 		return "rt.Trunc(" + a[0] + ")"
 	case "toFloat":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return "rt.ParseFloat(" + a[0] + ")"
 		}
 		if lit, ok := unparen(c.Args[0]).(*ast.IntLit); ok {
@@ -232,7 +229,7 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 	case "join":
 		return fmt.Sprintf("rt.Join(%s, %s)", a[0], a[1])
 	case "contains":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return fmt.Sprintf("rt.ContainsString(%s, %s)", a[0], a[1])
 		}
 		return fmt.Sprintf("rt.Contains(%s, %s)", a[0], a[1])
@@ -240,7 +237,7 @@ func (g *gen) builtin(c *ast.CallExpr, a []string) string {
 		return fmt.Sprintf("rt.Append(%s, %s)", a[0], a[1])
 	}
 	// Client-only built-ins never reach the server: the split sees to it.
-	panic("gosrv: built-in " + c.Builtin.Name + " on the server")
+	panic("gosrv: built-in " + b.Builtin.Name + " on the server")
 }
 
 type bytesBuffer struct{ bytes.Buffer }

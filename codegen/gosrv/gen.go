@@ -42,7 +42,7 @@ const RuntimePath = "github.com/prog-lang/prog/runtime"
 // embedded from bundle.js and bundle.js.map beside it.
 func Generate(name string, prog *check.Program, sp *split.Result) ([]byte, error) {
 	g := &gen{
-		prog: prog, split: sp,
+		prog: prog, info: prog.Info, split: sp,
 		recs:    &records{byKey: map[string]*record{}, alias: map[string]string{}, used: map[string]bool{}},
 		imports: map[string]bool{},
 	}
@@ -107,12 +107,12 @@ func Generate(name string, prog *check.Program, sp *split.Result) ([]byte, error
 
 type gen struct {
 	prog   *check.Program
+	info   *check.Info
 	split  *split.Result
 	recs   *records
 	remote map[*ast.FuncDecl]bool
 	out    *bytes.Buffer
-	used   map[*ast.Object]bool // locals used in the function being generated
-	floats bool                 // the program has float literals: write f64
+	floats bool // the program has float literals: write f64
 	// imports are the standard packages the generated code uses besides
 	// embed (time for every tasks, math for float %).
 	imports map[string]bool
@@ -208,7 +208,7 @@ func (g *gen) program(name string) {
 	g.p("\tTables: []*rt.Table{\n")
 	for _, t := range g.prog.Tables {
 		g.p("\t\t{Name: %q, Columns: []rt.Column{", t.Name.Name)
-		for i, f := range t.Row.Fields {
+		for i, f := range g.info.Rows[t].Fields {
 			if i > 0 {
 				g.p(", ")
 			}
@@ -238,8 +238,8 @@ func (g *gen) program(name string) {
 		for _, t := range every {
 			e := t.(*ast.EveryDecl)
 			g.line(e.Pos)
-			g.p("\t\t{Pos: %q, Period: %d * time.Millisecond, Run: func(ctx *rt.Ctx) {\n", logPos(e.Pos), e.Millis)
-			g.body(e, e.Body, nil)
+			g.p("\t\t{Pos: %q, Period: %d * time.Millisecond, Run: func(ctx *rt.Ctx) {\n", logPos(e.Pos), g.info.Periods[e])
+			g.paramsBlock(nil, e.Body)
 			g.p("}},\n")
 			g.generated()
 		}
@@ -251,8 +251,8 @@ func (g *gen) program(name string) {
 			o := t.(*ast.OnDecl)
 			g.line(o.Pos)
 			g.p("\t\t{Pos: %q, Run: func(ctx *rt.Ctx, %s rt.Client) {\n", logPos(o.Pos), ident(o.Params[0].Name.Name))
-			g.body(o, o.Body, o.Params)
-			if !g.used[o.Params[0].Name.Obj] {
+			g.paramsBlock(o.Params, o.Body)
+			if !g.info.Defs[o.Params[0].Name].Used {
 				g.p("_ = %s\n", ident(o.Params[0].Name.Name))
 			}
 			g.p("}},\n")
@@ -296,17 +296,18 @@ func columnKind(t types.Type) (kind string, null bool) {
 // remoteEntry registers d for remote calls, with typed argument decoding.
 func (g *gen) remoteEntry(d *ast.FuncDecl) {
 	g.p("\t\t%q: func(args []json.RawMessage) (func(*rt.Ctx) any, error) {\n", d.Name.Name)
+	sig := g.info.Signature(d)
 	var ptrs, names []string
 	for i, p := range d.Params {
 		v := fmt.Sprintf("a%d", i)
-		g.p("var %s %s\n", v, g.typ(d.Type.Params[i]))
+		g.p("var %s %s\n", v, g.typ(sig.Params[i]))
 		ptrs = append(ptrs, "&"+v)
 		names = append(names, v)
 		_ = p
 	}
 	g.p("if err := rt.Args(args%s); err != nil { return nil, err }\n", prefixJoin(ptrs))
 	call := fmt.Sprintf("%s(ctx%s)", ident(d.Name.Name), prefixJoin(names))
-	if cg.IsUnit(d.Type.Result) {
+	if cg.IsUnit(sig.Result) {
 		g.p("return func(ctx *rt.Ctx) any { %s; return rt.Unit{} }, nil\n", call)
 	} else {
 		g.p("return func(ctx *rt.Ctx) any { return %s }, nil\n", call)
@@ -325,8 +326,9 @@ func (g *gen) funcDecl(d *ast.FuncDecl) {
 	// The directive says where the function comes from; a doc comment
 	// above it would not stay there under gofmt.
 	g.line(d.Pos)
-	g.p("func %s(ctx *rt.Ctx%s)%s {\n", ident(d.Name.Name), g.paramList(d.Params, d.Type.Params), g.result(d.Type.Result))
-	g.body(d, d.Body, d.Params)
+	sig := g.info.Signature(d)
+	g.p("func %s(ctx *rt.Ctx%s)%s {\n", ident(d.Name.Name), g.paramList(d.Params, sig.Params), g.result(sig.Result))
+	g.paramsBlock(d.Params, d.Body)
 	g.p("}\n")
 	g.generated()
 	g.p("\n")
@@ -338,35 +340,6 @@ func (g *gen) paramList(ps []*ast.Param, ts []types.Type) string {
 		s = append(s, ident(p.Name.Name)+" "+g.typ(ts[i]))
 	}
 	return prefixJoin(s)
-}
-
-// body writes a function or task body, first finding which locals are
-// used (Go rejects unused ones).
-func (g *gen) body(fn ast.Node, b *ast.Block, params []*ast.Param) {
-	g.used = map[*ast.Object]bool{}
-	ast.Inspect(fn, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok && id.Obj != nil {
-			g.used[id.Obj] = true
-		}
-		return true
-	})
-	// Declarations are Idents too: count only uses.
-	ast.Inspect(fn, func(n ast.Node) bool {
-		switch s := n.(type) {
-		case *ast.LetStmt:
-			g.unuse(s.Name, fn)
-		case *ast.VarStmt:
-			g.unuse(s.Name, fn)
-		case *ast.ForStmt:
-			g.unuse(s.Var, fn)
-		case *ast.MatchArm:
-			if s.Bind != nil {
-				g.unuse(s.Bind, fn)
-			}
-		}
-		return true
-	})
-	g.paramsBlock(params, b)
 }
 
 // paramsBlock writes the body of a function with params. A Prog body is a
@@ -394,29 +367,6 @@ func (g *gen) paramsBlock(params []*ast.Param, b *ast.Block) {
 	g.p("{\n")
 	g.block(b)
 	g.p("}\n")
-}
-
-// unuse marks a declared local unused unless some other Ident uses it.
-// Being assigned is no use: Go rejects a variable that is only set.
-func (g *gen) unuse(decl *ast.Ident, scope ast.Node) {
-	uses := 0
-	var count func(n ast.Node) bool
-	count = func(n ast.Node) bool {
-		if s, ok := n.(*ast.ExprStmt); ok && s.Value != nil {
-			if id, ok := s.X.(*ast.Ident); ok && id.Obj == decl.Obj {
-				ast.Inspect(s.Value, count) // the value, not the target
-				return false
-			}
-		}
-		if id, ok := n.(*ast.Ident); ok && id != decl && id.Obj == decl.Obj {
-			uses++
-		}
-		return true
-	}
-	ast.Inspect(scope, count)
-	if uses == 0 {
-		delete(g.used, decl.Obj)
-	}
 }
 
 func (g *gen) block(b *ast.Block) {
@@ -451,7 +401,7 @@ func (g *gen) stmt(s ast.Stmt) {
 		g.block(s.Body)
 		g.p("}\n")
 	case *ast.ForStmt:
-		if g.used[s.Var.Obj] {
+		if g.info.Defs[s.Var].Used {
 			g.p("for _, %s := range %s {\n", ident(s.Var.Name), g.header(s.Seq))
 		} else {
 			g.p("for range %s {\n", g.header(s.Seq))
@@ -459,9 +409,9 @@ func (g *gen) stmt(s ast.Stmt) {
 		g.block(s.Body)
 		g.p("}\n")
 	case *ast.ReturnStmt:
-		if s.Value == nil || cg.IsUnit(s.Value.Type()) && !isCall(s.Value) {
+		if s.Value == nil || cg.IsUnit(g.info.TypeOf(s.Value)) && !isCall(s.Value) {
 			g.p("return\n")
-		} else if cg.IsUnit(s.Value.Type()) {
+		} else if cg.IsUnit(g.info.TypeOf(s.Value)) {
 			g.p("%s\nreturn\n", g.expr(s.Value))
 		} else {
 			g.p("return %s\n", g.expr(s.Value))
@@ -489,8 +439,9 @@ func isCall(e ast.Expr) bool {
 }
 
 func (g *gen) binding(name *ast.Ident, v ast.Expr) {
-	g.p("var %s %s = %s\n", ident(name.Name), g.typ(name.Obj.Type), g.expr(v))
-	if !g.used[name.Obj] {
+	obj := g.info.Defs[name]
+	g.p("var %s %s = %s\n", ident(name.Name), g.typ(obj.Type), g.expr(v))
+	if !obj.Used {
 		g.p("_ = %s\n", ident(name.Name))
 	}
 }

@@ -10,10 +10,10 @@ func quote(name string) string { return `"` + name + `"` }
 
 // scanner writes scan_T, which reads every row of table t with its id.
 func (g *gen) scanner(t *ast.TableDecl) {
-	rec := g.recs.of(t.Row)
+	rec := g.recs.of(g.info.Rows[t])
 	cols := []string{`"_id"`}
 	dsts := []string{"&id"}
-	for _, f := range t.Row.Fields {
+	for _, f := range g.info.Rows[t].Fields {
 		cols = append(cols, quote(f.Name))
 		dsts = append(dsts, "&r."+rec.goName[f.Name])
 	}
@@ -46,7 +46,8 @@ func (g *gen) insert(s *ast.InsertStmt) {
 }
 
 func (g *gen) update(s *ast.UpdateStmt) {
-	rec := g.recs.of(s.Decl.Row)
+	t := g.info.TableOf(s.Table)
+	rec := g.recs.of(g.info.Rows[t])
 	var sets, vals []string
 	for _, c := range s.Sets {
 		sets = append(sets, quote(c.Column.Name)+" = ?")
@@ -54,7 +55,7 @@ func (g *gen) update(s *ast.UpdateStmt) {
 	}
 	where := "nil"
 	if s.Where != nil {
-		where = g.pred(s.Decl, s.Where)
+		where = g.pred(t, s.Where)
 	}
 	g.p("rt.Update(ctx, `UPDATE %s SET %s WHERE \"_id\" = ?`, scan_%s, %s, func(row %s) []any { return []any{%s} })\n",
 		quote(s.Table.Name), strings.Join(sets, ", "), s.Table.Name, where, rec.name, strings.Join(vals, ", "))
@@ -66,5 +67,5 @@ func (g *gen) delete(s *ast.DeleteStmt) {
 		return
 	}
 	g.p("rt.Delete(ctx, `DELETE FROM %s WHERE \"_id\" = ?`, scan_%s, %s)\n",
-		quote(s.Table.Name), s.Table.Name, g.pred(s.Decl, s.Where))
+		quote(s.Table.Name), s.Table.Name, g.pred(g.info.TableOf(s.Table), s.Where))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/prog-lang/prog/codegen/internal/cg"
 	"github.com/prog-lang/prog/codegen/jsclient/js"
 	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/types"
 	"github.com/prog-lang/prog/stdlib"
 )
@@ -35,7 +36,7 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 	case *ast.NoneLit:
 		return &js.Lit{Loc: loc, Text: "null"}
 	case *ast.SomeExpr:
-		if boxed(e.X.Type()) {
+		if boxed(g.info.TypeOf(e.X)) {
 			return &js.Array{Loc: loc, Elems: []js.Expr{g.expr(e.X)}}
 		}
 		return g.expr(e.X)
@@ -56,7 +57,7 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 	case *ast.IndexExpr:
 		return &js.Call{Loc: loc, Fun: rt("index"), Args: []js.Expr{g.expr(e.X), g.expr(e.Index)}}
 	case *ast.UnaryExpr:
-		if e.Op == "-" && types.Unalias(e.Type()) == types.Int {
+		if e.Op == "-" && types.Unalias(g.info.TypeOf(e)) == types.Int {
 			return &js.Call{Loc: loc, Fun: rt("ineg"), Args: []js.Expr{g.expr(e.X)}}
 		}
 		return &js.Unary{Loc: loc, Op: e.Op, X: g.expr(e.X)}
@@ -75,7 +76,7 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 func (g *gen) binary(e *ast.BinaryExpr) js.Expr {
 	loc := g.at(e.Pos)
 	x, y := g.expr(e.X), g.expr(e.Y)
-	t := types.Unalias(e.X.Type())
+	t := types.Unalias(g.info.TypeOf(e.X))
 	if f, ok := intOps[e.Op]; ok && t == types.Int {
 		return &js.Call{Loc: loc, Fun: rt(f), Args: []js.Expr{x, y}}
 	}
@@ -100,13 +101,14 @@ func (g *gen) binary(e *ast.BinaryExpr) js.Expr {
 
 func (g *gen) ident(id *ast.Ident) js.Expr {
 	loc := g.at(id.Pos)
-	if id.Obj.Kind != ast.FuncObj {
-		return &js.Name{Loc: loc, Name: g.names[id.Obj]}
+	obj := g.info.ObjectOf(id) // main's name, or a use
+	if obj.Kind != check.FuncObj {
+		return &js.Name{Loc: loc, Name: g.names[obj]}
 	}
-	d := id.Obj.Func
+	d := obj.Func
 	if g.loc[d] == stdlib.Server {
 		// A function that makes the remote call.
-		return &js.Call{Loc: loc, Fun: rt("remote"), Args: []js.Expr{&js.Str{Value: d.Name.Name}, g.decoder(d.Type.Result)}}
+		return &js.Call{Loc: loc, Fun: rt("remote"), Args: []js.Expr{&js.Str{Value: d.Name.Name}, g.decoder(g.info.Signature(d).Result)}}
 	}
 	return &js.Name{Loc: loc, Name: g.funcNames[d]}
 }
@@ -115,7 +117,7 @@ func (g *gen) funcLit(f *ast.FuncLit) js.Expr {
 	g.push()
 	defer g.pop()
 	params := g.params(f.Params)
-	return &js.Arrow{Loc: g.at(f.Pos), Async: g.waits(f), Params: params, Body: g.block(f.Body)}
+	return &js.Arrow{Loc: g.at(f.Pos), Async: g.split.Waits(f), Params: params, Body: g.block(f.Body)}
 }
 
 // match is a conditional expression that binds the some arm's name, which
@@ -126,21 +128,14 @@ func (g *gen) funcLit(f *ast.FuncLit) js.Expr {
 // or, where some(v) is boxed as [v], (v = x) !== null ? (v = v[0], some) : none.
 func (g *gen) match(m *ast.MatchExpr) js.Expr {
 	loc := g.at(m.Pos)
-	var some, none *ast.MatchArm
-	for _, a := range m.Arms {
-		if a.Some {
-			some = a
-		} else {
-			none = a
-		}
-	}
+	some, none := g.info.Matches[m].Some, g.info.Matches[m].None
 	x := g.expr(m.X)
 	noneBody := g.expr(none.Body)
 	v := g.declare(some.Bind)
 	*g.hoisted = append(*g.hoisted, v)
 	bind := func() js.Expr { return &js.Name{Loc: g.at(some.Bind.Pos), Name: v} }
 	someBody := g.expr(some.Body)
-	if opt, ok := types.Unalias(m.X.Type()).(*types.Option); ok && boxed(opt.Elem) {
+	if opt, ok := types.Unalias(g.info.TypeOf(m.X)).(*types.Option); ok && boxed(opt.Elem) {
 		unbox := &js.Assign{Target: bind(), Value: &js.Index{X: bind(), Index: &js.Lit{Text: "0"}}}
 		someBody = &js.Seq{List: []js.Expr{unbox, someBody}}
 	}
@@ -150,38 +145,44 @@ func (g *gen) match(m *ast.MatchExpr) js.Expr {
 
 func awaited(loc js.Loc, x js.Expr) js.Expr { return &js.Await{Loc: loc, X: x} }
 
+// call is a call, awaited where the split says it waits.
 func (g *gen) call(c *ast.CallExpr) js.Expr {
-	loc := g.at(c.Pos)
-	args := g.exprs(c.Args)
-	if c.Builtin != nil {
-		return g.builtin(c, loc, args)
+	x := g.call1(c)
+	if g.split.Awaits(c) {
+		return awaited(g.at(c.Pos), x)
 	}
-	if id, ok := c.Fun.(*ast.Ident); ok && id.Obj.Kind == ast.FuncObj {
-		d := id.Obj.Func
-		if g.loc[d] == stdlib.Server {
-			return awaited(loc, &js.Call{Loc: loc, Fun: rt("call"),
-				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(d.Type.Result)}})
-		}
-		x := &js.Call{Loc: loc, Fun: &js.Name{Loc: loc, Name: g.funcNames[d]}, Args: args}
-		if g.async[d] {
-			return awaited(loc, x)
-		}
-		return x
-	}
-	return awaited(loc, &js.Call{Loc: loc, Fun: g.expr(c.Fun), Args: args})
+	return x
 }
 
-func (g *gen) builtin(c *ast.CallExpr, loc js.Loc, a []js.Expr) js.Expr {
-	argT := func(i int) types.Type { return types.Unalias(c.Args[i].Type()) }
+func (g *gen) call1(c *ast.CallExpr) js.Expr {
+	loc := g.at(c.Pos)
+	args := g.exprs(c.Args)
+	if b, ok := g.info.Builtins[c]; ok {
+		return g.builtin(c, b, loc, args)
+	}
+	if id, ok := c.Fun.(*ast.Ident); ok && g.isFunc(id) {
+		d := g.info.Uses[id].Func
+		if g.loc[d] == stdlib.Server {
+			return &js.Call{Loc: loc, Fun: rt("call"),
+				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(g.info.Signature(d).Result)}}
+		}
+		return &js.Call{Loc: loc, Fun: &js.Name{Loc: loc, Name: g.funcNames[d]}, Args: args}
+	}
+	return &js.Call{Loc: loc, Fun: g.expr(c.Fun), Args: args}
+}
+
+// builtin is a call of a built-in. Where it has overloads, the one the
+// checker chose says which code to write: by the type of its first
+// parameter.
+func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, loc js.Loc, a []js.Expr) js.Expr {
+	first := func() types.Type { return b.Overload.Params[0] }
 	named := func(f string) js.Expr { return &js.Call{Loc: loc, Fun: rt(f), Args: a} }
 	global := func(f string) js.Expr { return &js.Call{Loc: loc, Fun: &js.Name{Name: f}, Args: a} }
-	switch name := c.Builtin.Name; name {
+	switch name := b.Builtin.Name; name {
 	case "recv":
-		return awaited(loc, &js.Call{Loc: loc, Fun: rt("recv"), Args: []js.Expr{a[0], g.decoder(c.Type())}})
-	case "sleep":
-		return awaited(loc, named("sleep"))
+		return &js.Call{Loc: loc, Fun: rt("recv"), Args: []js.Expr{a[0], g.decoder(g.info.TypeOf(c))}}
 	case "str":
-		switch argT(0) {
+		switch first() {
 		case types.Float:
 			return named("strFloat")
 		case types.String:
@@ -189,17 +190,17 @@ func (g *gen) builtin(c *ast.CallExpr, loc js.Loc, a []js.Expr) js.Expr {
 		}
 		return global("String")
 	case "toInt":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return named("parseInt")
 		}
 		return named("trunc")
 	case "toFloat":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return named("parseFloat")
 		}
 		return global("Number")
 	case "contains":
-		if argT(0) == types.String {
+		if first() == types.String {
 			return &js.Call{Loc: loc, Fun: &js.Dot{X: a[0], Name: "includes"}, Args: a[1:]}
 		}
 		return named("contains")

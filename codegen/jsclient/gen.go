@@ -14,9 +14,9 @@
 // array, a client its number, a channel {ch, owner}. An option is null or
 // its value, except where the value may itself be null (an option of an
 // option, or of unit): there some(x) is the one-element array [x], as on
-// the wire. Functions that wait (recv, sleep, remote calls, calls through
-// function values, and calls of functions that wait) are async, and their
-// calls are awaited.
+// the wire. The functions and lambdas that wait are async, and the calls
+// that wait are awaited: the split says which (split.Result.Waits,
+// Awaits).
 package jsclient
 
 import (
@@ -34,8 +34,8 @@ import (
 // Generate returns the client module of a program, with a source map
 // (inline, which esbuild reads) whose source is the .prog file.
 func Generate(filename string, src []byte, prog *check.Program, sp *split.Result) []byte {
-	g := &gen{lines: js.NewLines(src), loc: map[*ast.FuncDecl]stdlib.Location{},
-		async: map[*ast.FuncDecl]bool{}, funcNames: map[*ast.FuncDecl]string{}, names: map[*ast.Object]string{},
+	g := &gen{lines: js.NewLines(src), info: prog.Info, split: sp, loc: map[*ast.FuncDecl]stdlib.Location{},
+		funcNames: map[*ast.FuncDecl]string{}, names: map[*check.Object]string{},
 		decoders: map[string]string{}}
 	g.scope = moduleScope()
 	var client []*ast.FuncDecl
@@ -47,7 +47,6 @@ func Generate(filename string, src []byte, prog *check.Program, sp *split.Result
 			}
 		}
 	}
-	g.findAsync(client)
 	for _, d := range client {
 		g.funcNames[d] = g.scope.add(d.Name.Name)
 	}
@@ -68,11 +67,12 @@ func Generate(filename string, src []byte, prog *check.Program, sp *split.Result
 
 type gen struct {
 	lines *js.Lines
+	info  *check.Info
+	split *split.Result
 	loc   map[*ast.FuncDecl]stdlib.Location
-	async map[*ast.FuncDecl]bool
 
 	funcNames map[*ast.FuncDecl]string // each function's JavaScript name
-	names     map[*ast.Object]string   // each local's JavaScript name
+	names     map[*check.Object]string // each local's JavaScript name
 	scope     *scope                   // the innermost JavaScript scope
 
 	// hoisted collects the match bindings of the statement being
@@ -91,53 +91,17 @@ func rt(name string) js.Expr { return &js.Dot{X: &js.Name{Name: "$"}, Name: name
 
 func call(fun js.Expr, args ...js.Expr) *js.Call { return &js.Call{Fun: fun, Args: args} }
 
-// waits reports whether code directly waits: recv, sleep, a remote call,
-// a call through a function value, or a call of a function in async.
-func (g *gen) waits(n ast.Node) bool {
-	found := false
-	ast.Inspect(n, func(m ast.Node) bool {
-		if found {
-			return false
-		}
-		if _, ok := m.(*ast.FuncLit); ok && m != n {
-			return false // a lambda waits on its own
-		}
-		if id, ok := m.(*ast.Ident); ok && id.Obj != nil && id.Obj.Kind == ast.FuncObj && g.loc[id.Obj.Func] == stdlib.Server {
-			found = true // a remote call, or a stub that makes one
-		}
-		c, ok := m.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		switch {
-		case c.Builtin != nil:
-			found = c.Builtin.Name == "recv" || c.Builtin.Name == "sleep"
-		default:
-			id, ok := c.Fun.(*ast.Ident)
-			found = !ok || id.Obj.Kind != ast.FuncObj || g.async[id.Obj.Func]
-		}
-		return !found
-	})
-	return found
-}
-
-func (g *gen) findAsync(fs []*ast.FuncDecl) {
-	for changed := true; changed; {
-		changed = false
-		for _, d := range fs {
-			if !g.async[d] && g.waits(d) {
-				g.async[d] = true
-				changed = true
-			}
-		}
-	}
+// isFunc reports whether id refers to a top-level function.
+func (g *gen) isFunc(id *ast.Ident) bool {
+	obj := g.info.Uses[id]
+	return obj != nil && obj.Kind == check.FuncObj
 }
 
 func (g *gen) funcDecl(d *ast.FuncDecl) js.Stmt {
 	g.push()
 	defer g.pop()
 	params := g.params(d.Params)
-	return &js.Func{Loc: g.at(d.Pos), Async: g.async[d], Name: g.funcNames[d], Params: params, Body: g.block(d.Body)}
+	return &js.Func{Loc: g.at(d.Pos), Async: g.split.Waits(d), Name: g.funcNames[d], Params: params, Body: g.block(d.Body)}
 }
 
 func (g *gen) params(ps []*ast.Param) []string {

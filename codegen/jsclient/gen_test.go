@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/prog-lang/prog/codegen/jsclient"
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // generate loads src and returns its client module, without the inline
@@ -24,7 +24,7 @@ func generate(t *testing.T, file string, src []byte) (module, mappings string) {
 // inline source map.
 func generateAll(t *testing.T, file string, src []byte) (module, mappings, whole string) {
 	t.Helper()
-	u, errs := lang.Load(file, src)
+	u, errs := pipeline.Load(file, src)
 	if len(errs) > 0 {
 		t.Fatal(errs.Err())
 	}

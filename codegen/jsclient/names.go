@@ -68,6 +68,6 @@ func (g *gen) pop()  { g.scope = g.scope.parent }
 // declare names a local declared by id in the innermost scope.
 func (g *gen) declare(id *ast.Ident) string {
 	n := g.scope.add(id.Name)
-	g.names[id.Obj] = n
+	g.names[g.info.Defs[id]] = n
 	return n
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 	"github.com/prog-lang/prog/stdlib"
 )
 
@@ -19,7 +19,7 @@ func TestProgramsCheck(t *testing.T) {
 		for seed := range uint64(n) {
 			p := Generate(seed, fmt.Sprintf("p%d_", seed), cfg)
 			src := Batch([]*Program{p})
-			if _, errs := lang.Load("gen.prog", []byte(src)); len(errs) > 0 {
+			if _, errs := pipeline.Load("gen.prog", []byte(src)); len(errs) > 0 {
 				t.Fatalf("seed %d (%+v): %v\n%s", seed, cfg, errs.Err(), numbered(src))
 			}
 		}
@@ -43,7 +43,7 @@ func TestBatchChecks(t *testing.T) {
 	for seed := range uint64(20) {
 		ps = append(ps, Generate(seed, fmt.Sprintf("p%d_", seed), Config{}))
 	}
-	u, errs := lang.Load("batch.prog", []byte(Batch(ps)))
+	u, errs := pipeline.Load("batch.prog", []byte(Batch(ps)))
 	if len(errs) > 0 {
 		t.Fatal(errs.Err())
 	}

@@ -6,15 +6,16 @@
 // types inside bodies are built by the syntax package's hand-written
 // parser, by the same grammar. Every node has a position.
 //
-// Later passes annotate the tree in place, as go.starlark.net's resolver
-// does: the checker sets Ident.Obj (what a name refers to), every Expr's
-// type, the resolved types of declarations, and which overload a built-in
-// call chose. The parser leaves those annotations zero.
+// The tree holds syntax and positions only. What later passes decide
+// about it is theirs to record, beside it, as go/types' Info is: the
+// checker records what each name refers to, each expression's type, each
+// declaration's resolved type and which overload a built-in call chose in
+// a check.Info keyed by the tree's nodes; the split records where each
+// function runs.
 package ast
 
 import (
 	"github.com/prog-lang/prog/lang/diag"
-	"github.com/prog-lang/prog/lang/types"
 )
 
 // MaxNesting is how many levels deep a declaration may nest, where a
@@ -55,9 +56,6 @@ func (f *File) Position() Pos { return Pos{Filename: f.Name, Line: 1, Column: 1}
 type Ident struct {
 	Pos  Pos
 	Name string `parser:"@Ident"`
-
-	Obj *Object // set by the checker
-	typed
 }
 
 // ---- Declarations ----
@@ -80,8 +78,6 @@ type TableDecl struct {
 	Pos     Pos
 	Name    *Ident   `parser:"'table' @@"`
 	Columns []*Field `parser:"'{' ( @@ ( ',' @@? )* )? '}'"`
-
-	Row *types.Record // the row type, set by the checker
 }
 
 // PageDecl is `page "html"`, usually with a raw string.
@@ -98,8 +94,6 @@ type FuncDecl struct {
 	Params []*Param `parser:"'(' ( @@ ( ',' @@? )* )? ')'"`
 	Result TypeExpr `parser:"( ':' @@ )?"`
 	Body   *Block   // parsed by hand, after the header
-
-	Type *types.Func // set by the checker
 }
 
 // EveryDecl is a periodic server task: `every 1000 { ... }`.
@@ -107,8 +101,6 @@ type EveryDecl struct {
 	Pos    Pos
 	Period string `parser:"'every' @Int"`
 	Body   *Block // parsed by hand, after the header
-
-	Millis int64 // the period, set by the checker
 }
 
 // OnDecl is an event task: `on leave(c: client) { ... }`.

@@ -1,33 +1,17 @@
 package ast
 
-import (
-	"github.com/prog-lang/prog/lang/types"
-	"github.com/prog-lang/prog/stdlib"
-)
-
-// An Expr is an expression. The checker records its type with SetType.
+// An Expr is an expression. Its type is the checker's to record (in
+// check.Info), not the tree's.
 type Expr interface {
 	Node
-	Type() types.Type
-	SetType(types.Type)
 	exprNode()
 }
-
-// typed holds the checker's type annotation of an expression.
-type typed struct{ T types.Type }
-
-// Type returns the type the checker gave the expression, or nil.
-func (t *typed) Type() types.Type { return t.T }
-
-// SetType records the expression's type.
-func (t *typed) SetType(x types.Type) { t.T = x }
 
 // IntLit is an integer literal; Value is set by the parser.
 type IntLit struct {
 	Pos   Pos
 	Raw   string
 	Value int64
-	typed
 }
 
 // FloatLit is a floating-point literal.
@@ -35,48 +19,41 @@ type FloatLit struct {
 	Pos   Pos
 	Raw   string
 	Value float64
-	typed
 }
 
 // StringLit is a string literal, escapes already decoded.
 type StringLit struct {
 	Pos   Pos
 	Value string
-	typed
 }
 
 // BoolLit is `true` or `false`.
 type BoolLit struct {
 	Pos   Pos
 	Value bool
-	typed
 }
 
 // NoneLit is `none`.
 type NoneLit struct {
 	Pos Pos
-	typed
 }
 
 // SomeExpr is `some(e)`.
 type SomeExpr struct {
 	Pos Pos
 	X   Expr
-	typed
 }
 
 // ListLit is `[a, b]`.
 type ListLit struct {
 	Pos   Pos
 	Elems []Expr
-	typed
 }
 
 // RecordLit is `{ a: 1, b: "x" }`.
 type RecordLit struct {
 	Pos    Pos
 	Fields []*FieldInit
-	typed
 }
 
 // FieldInit is `name: e` in a record literal or an insert.
@@ -92,7 +69,6 @@ type FuncLit struct {
 	Params []*Param
 	Result TypeExpr // nil for none
 	Body   *Block
-	typed
 }
 
 // CallExpr is `f(a, b)`, or `f<T>(…)` with explicit type arguments.
@@ -102,12 +78,6 @@ type CallExpr struct {
 	TypeArgs []TypeExpr
 	Lparen   Pos
 	Args     []Expr
-
-	// Set by the checker when Fun names a built-in: the overload chosen,
-	// instantiated for this call.
-	Builtin *stdlib.Builtin
-	Sig     *types.Func
-	typed
 }
 
 // FieldExpr is `x.name`.
@@ -115,7 +85,6 @@ type FieldExpr struct {
 	Pos  Pos // the position of X
 	X    Expr
 	Name *Ident
-	typed
 }
 
 // IndexExpr is `x[i]`.
@@ -124,7 +93,6 @@ type IndexExpr struct {
 	X      Expr
 	Lbrack Pos
 	Index  Expr
-	typed
 }
 
 // UnaryExpr is `-x` or `!x`.
@@ -132,7 +100,6 @@ type UnaryExpr struct {
 	Pos Pos // the operator's position
 	Op  string
 	X   Expr
-	typed
 }
 
 // BinaryExpr is `x op y`.
@@ -142,14 +109,12 @@ type BinaryExpr struct {
 	Op    string
 	OpPos Pos
 	Y     Expr
-	typed
 }
 
 // ParenExpr is `(e)`, kept so positions and printing follow the source.
 type ParenExpr struct {
 	Pos Pos
 	X   Expr
-	typed
 }
 
 // SelectExpr is `select table [where e]`, a list of the rows as records.
@@ -157,9 +122,6 @@ type SelectExpr struct {
 	Pos   Pos
 	Table *Ident
 	Where Expr
-
-	Decl *TableDecl // set by the checker
-	typed
 }
 
 // MatchExpr is `match x { some(v) => e1, none => e2 }`.
@@ -167,7 +129,6 @@ type MatchExpr struct {
 	Pos  Pos
 	X    Expr
 	Arms []*MatchArm
-	typed
 }
 
 // MatchArm is one arm of a match: `some(v) => e` or `none => e`.

@@ -74,8 +74,6 @@ type InsertStmt struct {
 	Pos    Pos
 	Table  *Ident
 	Fields []*FieldInit
-
-	Decl *TableDecl // set by the checker
 }
 
 // UpdateStmt is `update table set col = e, ... [where e]`.
@@ -84,8 +82,6 @@ type UpdateStmt struct {
 	Table *Ident
 	Sets  []*SetClause
 	Where Expr
-
-	Decl *TableDecl // set by the checker
 }
 
 // SetClause is `col = e` in an update.
@@ -100,8 +96,6 @@ type DeleteStmt struct {
 	Pos   Pos
 	Table *Ident
 	Where Expr
-
-	Decl *TableDecl // set by the checker
 }
 
 // ExprStmt is an expression used as a statement (a call), or, when Value

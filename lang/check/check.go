@@ -5,8 +5,10 @@
 // in any order, and resolves type declarations, table rows and function
 // signatures. The second checks each body: functions, lambdas and tasks.
 //
-// Checking annotates the tree in place: Ident.Obj, each Expr's type,
-// FuncDecl.Type, TableDecl.Row, and the built-in overload of each call.
+// Checking records what it decides in an Info, side tables keyed by the
+// tree's nodes: each expression's type, each name's object (a function's
+// holds its signature), each table's row type, each task's period, the
+// built-in overload of each call. The tree itself is left as parsed.
 // Types are inferred inside a body by unification (package types); at the
 // end of a body every binding must have a known type, or the checker asks
 // for an annotation.
@@ -16,7 +18,7 @@
 // message.
 //
 // Where code runs (server, client) is not checked here: that is package
-// split, which reads the annotated tree.
+// split, which reads the tree and the Info.
 package check
 
 import (
@@ -38,6 +40,9 @@ type Program struct {
 
 	TypeNames map[string]*types.Named
 
+	// Info is what the checker decided about the file's bodies.
+	Info *Info
+
 	// Erroneous holds the declarations in which checking found an error.
 	// The split leaves out the functions and tasks among them: where code
 	// runs is decided on the declarations that check clean, so its errors
@@ -46,28 +51,50 @@ type Program struct {
 }
 
 // Check resolves and type-checks file. The Program is returned even when
-// there are errors, annotated as far as checking got.
+// there are errors, its Info filled as far as checking got.
 func Check(file *ast.File) (*Program, diag.List) {
 	c := &checker{
-		prog:      &Program{File: file, TypeNames: map[string]*types.Named{}, Erroneous: map[ast.Decl]bool{}},
+		prog: &Program{File: file, TypeNames: map[string]*types.Named{}, Erroneous: map[ast.Decl]bool{},
+			Info: &Info{
+				Defs:     map[*ast.Ident]*Object{},
+				Rows:     map[*ast.TableDecl]*types.Record{},
+				Periods:  map[*ast.EveryDecl]int64{},
+				Matches:  map[*ast.MatchExpr]Match{},
+				Builtins: map[*ast.CallExpr]BuiltinCall{},
+			}},
 		typeDecls: map[string]*ast.TypeDecl{},
 		resolving: map[string]bool{},
 		depths:    map[types.Type]int{},
 		cut:       map[*types.Named]bool{},
-		funcs:     map[string]*ast.Object{},
+		funcs:     map[string]*Object{},
 		tables:    map[string]*ast.TableDecl{},
+		tableObjs: map[*ast.TableDecl]*Object{},
 	}
+	c.info = c.prog.Info
 	c.collect()
 	c.signatures()
 	for _, d := range file.Decls {
 		c.decl = d
 		switch d := d.(type) {
 		case *ast.FuncDecl:
-			c.funcBody(d, d.Params, d.Type.Result, d.Body)
+			c.funcBody(d, d.Params, c.info.Signature(d).Result, d.Body)
 		case *ast.EveryDecl:
 			c.funcBody(d, nil, types.Unit, d.Body)
 		case *ast.OnDecl:
 			c.funcBody(d, d.Params, types.Unit, d.Body)
+		}
+	}
+	// Maps of the right size, filled once: recording each fact as it is
+	// found would grow the maps step by step, a good part of the
+	// checker's time.
+	c.info.Uses = make(map[*ast.Ident]*Object, len(c.uses))
+	for _, u := range c.uses {
+		c.info.Uses[u.id] = u.obj
+	}
+	c.info.Types = make(map[ast.Expr]types.Type, c.ntyped)
+	for _, body := range c.typed {
+		for _, x := range body {
+			c.info.Types[x.e] = x.t
 		}
 	}
 	return c.prog, c.errs
@@ -76,6 +103,7 @@ func Check(file *ast.File) (*Program, diag.List) {
 type checker struct {
 	errs diag.List
 	prog *Program
+	info *Info // prog.Info
 	u    types.Unifier
 	decl ast.Decl // the declaration being checked, which an error marks
 
@@ -83,11 +111,18 @@ type checker struct {
 	resolving map[string]bool       // type names being resolved, to find cycles
 	depths    map[types.Type]int    // how deeply each composite type nests (typeDepth)
 	cut       map[*types.Named]bool // type names nested too deeply, now invalid
-	funcs     map[string]*ast.Object
+	funcs     map[string]*Object
 	tables    map[string]*ast.TableDecl
+	tableObjs map[*ast.TableDecl]*Object
 
 	// The body being checked.
 	fn *funcState
+	// typed holds the expressions of finished bodies and their resolved
+	// types, for Info.Types, body by body; ntyped counts them.
+	typed  [][]typedExpr
+	ntyped int
+	// uses holds what each Ident refers to, for Info.Uses.
+	uses []identObject
 }
 
 // funcState is the state of one function, lambda or task body.
@@ -98,16 +133,28 @@ type funcState struct {
 	// outer is the enclosing body, for a lambda; its scopes stay visible.
 	outer *funcState
 	// Bindings and expressions whose types are resolved when the
-	// outermost body is finished.
-	bindings []*ast.Ident
-	exprs    []ast.Expr
+	// outermost body is finished, and recorded in Info.Types then.
+	bindings []*Object
+	exprs    []typedExpr
+}
+
+// typedExpr is an expression and the type inferred for it so far.
+type typedExpr struct {
+	e ast.Expr
+	t types.Type
+}
+
+// identObject is an Ident and the object it refers to.
+type identObject struct {
+	id  *ast.Ident
+	obj *Object
 }
 
 // scope is one block of local names. A scope with a table is the column
 // scope of a where or set clause.
 type scope struct {
 	parent *scope
-	names  map[string]*ast.Object
+	names  map[string]*Object
 	table  *ast.TableDecl
 }
 
@@ -155,9 +202,11 @@ func (c *checker) collect() {
 		case *ast.FuncDecl:
 			// A function may take a built-in's name (rooms.prog declares
 			// join); in this program the name then means the function.
+			// A redeclared function has an object too, for its
+			// signature, which its body is checked against.
+			obj := &Object{Kind: FuncObj, Name: d.Name.Name, Pos: d.Name.Pos, Func: d}
+			c.info.Defs[d.Name] = obj
 			if declare(d.Name, "function") {
-				obj := &ast.Object{Kind: ast.FuncObj, Name: d.Name.Name, Pos: d.Name.Pos, Func: d}
-				d.Name.Obj = obj
 				c.funcs[d.Name.Name] = obj
 				c.prog.Funcs = append(c.prog.Funcs, d)
 			}
@@ -415,11 +464,13 @@ func (c *checker) tableRow(d *ast.TableDecl) {
 	if len(d.Columns) == 0 {
 		c.errorf(d.Name.Pos, "table %s has no columns", d.Name.Name)
 	}
-	d.Row = c.record(d.Columns, "column")
+	row := c.record(d.Columns, "column")
+	c.info.Rows[d] = row
+	c.tableObjs[d] = &Object{Kind: TableObj, Name: d.Name.Name, Pos: d.Name.Pos, Type: row, Table: d}
 	for i, col := range d.Columns {
-		if i < len(d.Row.Fields) && !isColumnType(d.Row.Fields[i].Type) {
+		if i < len(row.Fields) && !isColumnType(row.Fields[i].Type) {
 			c.errorf(col.Type.Position(), "column %s cannot hold %s: a column is int, float, bool, string, client, channel<T> or option<T> of those",
-				col.Name.Name, d.Row.Fields[i].Type)
+				col.Name.Name, row.Fields[i].Type)
 		}
 	}
 }
@@ -442,10 +493,7 @@ func (c *checker) funcSignature(d *ast.FuncDecl) {
 	for _, p := range d.Params {
 		f.Params = append(f.Params, c.typ(p.Type))
 	}
-	d.Type = f
-	if d.Name.Obj != nil {
-		d.Name.Obj.Type = f
-	}
+	c.info.Defs[d.Name].Type = f
 }
 
 func (c *checker) every(d *ast.EveryDecl) {
@@ -454,7 +502,7 @@ func (c *checker) every(d *ast.EveryDecl) {
 		c.errorf(d.Pos, "every needs a period in milliseconds greater than 0, not %s", d.Period)
 		return
 	}
-	d.Millis = lit
+	c.info.Periods[d] = lit
 }
 
 func (c *checker) on(d *ast.OnDecl) {

@@ -13,11 +13,21 @@ import (
 
 var exprString = ast.ExprString
 
-// expr infers the type of e, records it on e, and returns it.
+// expr infers the type of e and returns it. The type is recorded in
+// Info.Types when the outermost body is finished (see finish).
 func (c *checker) expr(e ast.Expr) types.Type {
 	t := c.expr1(e)
-	e.SetType(t)
-	c.fn.exprs = append(c.fn.exprs, e)
+	switch e.(type) {
+	case *ast.Ident, *ast.IntLit, *ast.FloatLit, *ast.StringLit, *ast.BoolLit:
+		// Info.TypeOf knows these without a record (see Info.Types).
+		return t
+	}
+	return c.noteType(e, t)
+}
+
+// noteType notes that e has type t, for Info.Types, and returns t.
+func (c *checker) noteType(e ast.Expr, t types.Type) types.Type {
+	c.fn.exprs = append(c.fn.exprs, typedExpr{e, t})
 	return t
 }
 
@@ -93,12 +103,11 @@ func (c *checker) expr1(e ast.Expr) types.Type {
 		return c.binary(e)
 	case *ast.SelectExpr:
 		d := c.table(e.Table)
-		e.Decl = d
 		c.where(d, e.Where)
 		if d == nil {
 			return types.Invalid
 		}
-		return &types.List{Elem: d.Row}
+		return &types.List{Elem: c.info.Rows[d]}
 	case *ast.MatchExpr:
 		return c.match(e)
 	}
@@ -126,18 +135,25 @@ func (c *checker) listLit(e *ast.ListLit) types.Type {
 	return &types.List{Elem: elem}
 }
 
-// resolve finds what a name refers to and records it on the Ident.
-func (c *checker) resolve(id *ast.Ident) *ast.Object {
-	if id.Obj != nil {
-		return id.Obj
+// resolve finds what a name refers to and records it for Info.Uses. A
+// local it finds is used. Each Ident is resolved once.
+func (c *checker) resolve(id *ast.Ident) *Object {
+	obj := c.lookup(id)
+	c.use(id, obj)
+	if obj.IsLocal() {
+		obj.Used = true
 	}
-	id.Obj = c.lookup(id)
-	return id.Obj
+	return obj
 }
 
-var bad = &ast.Object{Kind: ast.BadObj, Type: types.Invalid}
+// use records that id refers to obj, for Info.Uses.
+func (c *checker) use(id *ast.Ident, obj *Object) {
+	c.uses = append(c.uses, identObject{id, obj})
+}
 
-func (c *checker) lookup(id *ast.Ident) *ast.Object {
+var bad = &Object{Kind: BadObj, Type: types.Invalid}
+
+func (c *checker) lookup(id *ast.Ident) *Object {
 	for s := c.fn.scope; s != nil; s = s.parent {
 		if s.table == nil {
 			if obj := s.names[id.Name]; obj != nil {
@@ -145,7 +161,7 @@ func (c *checker) lookup(id *ast.Ident) *ast.Object {
 			}
 			continue
 		}
-		col, ok := s.table.Row.Field(id.Name)
+		col, ok := c.info.Rows[s.table].Field(id.Name)
 		if !ok {
 			continue
 		}
@@ -156,13 +172,13 @@ func (c *checker) lookup(id *ast.Ident) *ast.Object {
 				return bad
 			}
 		}
-		return &ast.Object{Kind: ast.ColumnObj, Name: col.Name, Type: col.Type, Table: s.table}
+		return &Object{Kind: ColumnObj, Name: col.Name, Type: col.Type, Table: s.table}
 	}
 	if obj := c.funcs[id.Name]; obj != nil {
 		return obj
 	}
 	if b := stdlib.Lookup(id.Name); b != nil {
-		return &ast.Object{Kind: ast.BuiltinObj, Name: b.Name, Builtin: b}
+		return &Object{Kind: BuiltinObj, Name: b.Name, Builtin: b}
 	}
 	switch {
 	case c.tables[id.Name] != nil:
@@ -177,9 +193,11 @@ func (c *checker) lookup(id *ast.Ident) *ast.Object {
 	return bad
 }
 
-func (c *checker) ident(id *ast.Ident) types.Type {
-	obj := c.resolve(id)
-	if obj.Kind == ast.BuiltinObj {
+func (c *checker) ident(id *ast.Ident) types.Type { return c.identType(id, c.resolve(id)) }
+
+// identType is the type of id, which refers to obj, as a value.
+func (c *checker) identType(id *ast.Ident, obj *Object) types.Type {
+	if obj.Kind == BuiltinObj {
 		c.errorf(id.Pos, "built-in %s must be called; it cannot be used as a value", id.Name)
 		return types.Invalid
 	}
@@ -187,15 +205,20 @@ func (c *checker) ident(id *ast.Ident) types.Type {
 }
 
 func (c *checker) call(e *ast.CallExpr) types.Type {
+	var ft types.Type
 	if id, ok := e.Fun.(*ast.Ident); ok {
-		if obj := c.resolve(id); obj.Kind == ast.BuiltinObj {
+		obj := c.resolve(id)
+		if obj.Kind == BuiltinObj {
 			return c.builtinCall(e, id, obj.Builtin)
 		}
+		ft = c.identType(id, obj)
 	}
 	if len(e.TypeArgs) > 0 {
 		c.errorf(e.Pos, "%s takes no type arguments", exprString(e.Fun))
 	}
-	ft := c.expr(e.Fun)
+	if ft == nil {
+		ft = c.expr(e.Fun)
+	}
 	f, ok := types.Unalias(ft).(*types.Func)
 	if !ok {
 		for _, a := range e.Args {
@@ -235,7 +258,7 @@ func (c *checker) arity(e *ast.CallExpr, name string, want int, sig fmt.Stringer
 }
 
 func (c *checker) builtinCall(e *ast.CallExpr, id *ast.Ident, b *stdlib.Builtin) types.Type {
-	e.Builtin = b
+	c.info.Builtins[e] = BuiltinCall{Builtin: b}
 	var explicit map[*types.Param]types.Type
 	if len(e.TypeArgs) > 0 {
 		if len(e.TypeArgs) != len(b.TypeParams) {
@@ -267,7 +290,7 @@ func (c *checker) builtinCall(e *ast.CallExpr, id *ast.Ident, b *stdlib.Builtin)
 		}
 	}
 	sig := c.u.Instantiate(generic, explicit).(*types.Func)
-	e.Sig = sig
+	c.info.Builtins[e] = BuiltinCall{Builtin: b, Overload: generic, Sig: sig}
 	for i, a := range e.Args {
 		if c.u.Unify(args[i], sig.Params[i]) {
 			continue
@@ -338,7 +361,6 @@ func (c *checker) field(e *ast.FieldExpr) types.Type {
 	switch r := types.Unalias(xt).(type) {
 	case *types.Record:
 		if f, ok := r.Field(e.Name.Name); ok {
-			e.Name.SetType(f.Type)
 			return f.Type
 		}
 		c.errorf(e.Name.Pos, "%s (%s) has no field %s", exprString(e.X), xt, e.Name.Name)
@@ -433,7 +455,7 @@ func (c *checker) match(e *ast.MatchExpr) types.Type {
 		var t types.Type
 		if arm.Some {
 			c.push()
-			c.declare(arm.Bind, ast.LetObj, elem)
+			c.declare(arm.Bind, LetObj, elem)
 			t = c.expr(arm.Body)
 			c.pop()
 		} else {
@@ -451,6 +473,7 @@ func (c *checker) match(e *ast.MatchExpr) types.Type {
 	if noneArm == nil {
 		c.errorf(e.Pos, "match is missing the none arm")
 	}
+	c.info.Matches[e] = Match{Some: someArm, None: noneArm}
 	if result == nil {
 		return types.Invalid
 	}

@@ -17,7 +17,7 @@ func (c *checker) funcBody(node ast.Node, params []*ast.Param, result types.Type
 	c.push()
 	for _, p := range params {
 		t := c.typ(p.Type)
-		c.declare(p.Name, ast.ParamObj, t)
+		c.declare(p.Name, ParamObj, t)
 	}
 	c.block(body)
 	c.pop()
@@ -35,44 +35,47 @@ func (c *checker) funcBody(node ast.Node, params []*ast.Param, result types.Type
 
 // finish settles the types of a top-level body: every binding must be
 // known, and what nothing constrains (the element of an unused `[]`)
-// becomes unit.
+// becomes unit. The expressions and their types go to c.typed.
 //
 // A type nested deeper than ast.MaxNesting (see typeDepth) is an error
 // once per body, at the first binding (or else expression) that has it;
 // every such type becomes invalid, so that nothing works on it per level.
 func (c *checker) finish(fs *funcState) {
 	reported := false
-	tooDeep := func(pos diag.Pos, what string, t types.Type) bool {
+	// what names the binding or expression, only if there is an error:
+	// printing every expression would cost more than checking it.
+	tooDeep := func(pos diag.Pos, what func() string, t types.Type) bool {
 		if c.typeDepth(t) <= ast.MaxNesting {
 			return false
 		}
 		if !reported {
-			c.errorf(pos, "the type of %s is nested too deeply: more than %d levels", what, ast.MaxNesting)
+			c.errorf(pos, "the type of %s is nested too deeply: more than %d levels", what(), ast.MaxNesting)
 			reported = true
 		}
 		return true
 	}
-	for _, id := range fs.bindings {
-		if tooDeep(id.Pos, id.Name, id.Obj.Type) {
-			id.Obj.Type = types.Invalid
-			id.SetType(types.Invalid)
+	for _, obj := range fs.bindings {
+		if tooDeep(obj.Pos, func() string { return obj.Name }, obj.Type) {
+			obj.Type = types.Invalid
 			continue
 		}
-		if t := id.Obj.Type; types.HasVar(t) {
-			c.errorf(id.Pos, "cannot infer the type of %s (%s): add a type annotation", id.Name, t)
+		if t := obj.Type; types.HasVar(t) {
+			c.errorf(obj.Pos, "cannot infer the type of %s (%s): add a type annotation", obj.Name, t)
 			types.Default(t)
 		}
-		id.Obj.Type = types.Resolve(id.Obj.Type)
-		id.SetType(id.Obj.Type)
+		obj.Type = types.Resolve(obj.Type)
 	}
-	for _, e := range fs.exprs {
-		if tooDeep(e.Position(), exprString(e), e.Type()) {
-			e.SetType(types.Invalid)
+	for i := range fs.exprs {
+		x := &fs.exprs[i]
+		if tooDeep(x.e.Position(), func() string { return exprString(x.e) }, x.t) {
+			x.t = types.Invalid
 			continue
 		}
-		types.Default(e.Type())
-		e.SetType(types.Resolve(e.Type()))
+		types.Default(x.t)
+		x.t = types.Resolve(x.t)
 	}
+	c.typed = append(c.typed, fs.exprs)
+	c.ntyped += len(fs.exprs)
 }
 
 func describe(n ast.Node) string {
@@ -114,22 +117,21 @@ func ifTerminates(s *ast.IfStmt) bool {
 }
 
 func (c *checker) push() {
-	c.fn.scope = &scope{parent: c.fn.scope, names: map[string]*ast.Object{}}
+	c.fn.scope = &scope{parent: c.fn.scope, names: map[string]*Object{}}
 }
 
 func (c *checker) pop() { c.fn.scope = c.fn.scope.parent }
 
 // declare adds a local to the innermost scope.
-func (c *checker) declare(id *ast.Ident, kind ast.ObjKind, t types.Type) *ast.Object {
-	obj := &ast.Object{Kind: kind, Name: id.Name, Pos: id.Pos, Type: t, Scope: c.fn.node}
+func (c *checker) declare(id *ast.Ident, kind ObjKind, t types.Type) *Object {
+	obj := &Object{Kind: kind, Name: id.Name, Pos: id.Pos, Type: t, Scope: c.fn.node}
 	if prev, ok := c.fn.scope.names[id.Name]; ok {
 		c.errorf(id.Pos, "%s redeclared in this block (first declared at %s)", id.Name, diag.LineCol(prev.Pos))
 	}
 	c.fn.scope.names[id.Name] = obj
-	id.Obj = obj
-	id.SetType(t)
-	if kind != ast.ParamObj {
-		c.fn.bindings = append(c.fn.bindings, id)
+	c.info.Defs[id] = obj
+	if kind != ParamObj {
+		c.fn.bindings = append(c.fn.bindings, obj)
 	}
 	return obj
 }
@@ -145,9 +147,9 @@ func (c *checker) block(b *ast.Block) {
 func (c *checker) stmt(s ast.Stmt) {
 	switch s := s.(type) {
 	case *ast.LetStmt:
-		c.binding(s.Name, s.Type, s.Value, ast.LetObj)
+		c.binding(s.Name, s.Type, s.Value, LetObj)
 	case *ast.VarStmt:
-		c.binding(s.Name, s.Type, s.Value, ast.VarObj)
+		c.binding(s.Name, s.Type, s.Value, VarObj)
 	case *ast.IfStmt:
 		c.ifStmt(s)
 	case *ast.WhileStmt:
@@ -166,7 +168,7 @@ func (c *checker) stmt(s ast.Stmt) {
 			c.errorf(s.Seq.Position(), "cannot range over %s: for … in needs a list", t)
 		}
 		c.push()
-		c.declare(s.Var, ast.LetObj, elem)
+		c.declare(s.Var, LetObj, elem)
 		c.block(s.Body)
 		c.pop()
 	case *ast.ReturnStmt:
@@ -181,8 +183,7 @@ func (c *checker) stmt(s ast.Stmt) {
 	case *ast.UpdateStmt:
 		c.update(s)
 	case *ast.DeleteStmt:
-		s.Decl = c.table(s.Table)
-		c.where(s.Decl, s.Where)
+		c.where(c.table(s.Table), s.Where)
 	case *ast.ExprStmt:
 		if s.Value != nil {
 			c.assignment(s)
@@ -197,7 +198,7 @@ func (c *checker) stmt(s ast.Stmt) {
 	}
 }
 
-func (c *checker) binding(name *ast.Ident, te ast.TypeExpr, value ast.Expr, kind ast.ObjKind) {
+func (c *checker) binding(name *ast.Ident, te ast.TypeExpr, value ast.Expr, kind ObjKind) {
 	var t types.Type
 	if te != nil {
 		t = c.typ(te)
@@ -253,8 +254,11 @@ func (c *checker) assignment(s *ast.ExprStmt) {
 		c.errorf(s.X.Position(), "cannot assign to %s: only a variable declared with var can be assigned", exprString(s.X))
 		return
 	}
-	t := c.expr(id)
-	if obj := id.Obj; obj != nil && obj.Kind != ast.VarObj && obj.Kind != ast.BadObj {
+	// The target is written, not read: it does not make the variable used.
+	obj := c.lookup(id)
+	c.use(id, obj)
+	t := c.identType(id, obj)
+	if obj.Kind != VarObj && obj.Kind != BadObj {
 		c.expr(s.Value)
 		c.errorf(id.Pos, "cannot assign to %s: it is a %s, not a variable declared with var", id.Name, obj.Kind)
 		return
@@ -262,12 +266,18 @@ func (c *checker) assignment(s *ast.ExprStmt) {
 	c.assign(s.Value, t, "in the assignment to "+id.Name)
 }
 
-// table resolves the table a statement or select names.
+// table resolves the table a statement or select names, and records it
+// in Info.Uses.
 func (c *checker) table(id *ast.Ident) *ast.TableDecl {
 	d := c.tables[id.Name]
-	if d == nil && !c.prog.File.Unparsed[id.Name] {
-		c.errorf(id.Pos, "undefined table %s", id.Name)
+	if d == nil {
+		if !c.prog.File.Unparsed[id.Name] {
+			c.errorf(id.Pos, "undefined table %s", id.Name)
+		}
+		c.use(id, bad)
+		return nil
 	}
+	c.use(id, c.tableObjs[d])
 	return d
 }
 
@@ -290,7 +300,6 @@ func (c *checker) withColumns(d *ast.TableDecl, f func()) {
 
 func (c *checker) insert(s *ast.InsertStmt) {
 	d := c.table(s.Table)
-	s.Decl = d
 	given := map[string]bool{}
 	for _, fi := range s.Fields {
 		if given[fi.Name.Name] {
@@ -301,7 +310,7 @@ func (c *checker) insert(s *ast.InsertStmt) {
 			c.expr(fi.Value)
 			continue
 		}
-		col, ok := d.Row.Field(fi.Name.Name)
+		col, ok := c.info.Rows[d].Field(fi.Name.Name)
 		if !ok {
 			c.expr(fi.Value)
 			c.errorf(fi.Name.Pos, "table %s has no column %s", d.Name.Name, fi.Name.Name)
@@ -310,7 +319,7 @@ func (c *checker) insert(s *ast.InsertStmt) {
 		c.assign(fi.Value, col.Type, "for column "+col.Name)
 	}
 	if d != nil {
-		for _, col := range d.Row.Fields {
+		for _, col := range c.info.Rows[d].Fields {
 			if !given[col.Name] {
 				c.errorf(s.Table.Pos, "insert into %s is missing column %s", d.Name.Name, col.Name)
 			}
@@ -320,7 +329,6 @@ func (c *checker) insert(s *ast.InsertStmt) {
 
 func (c *checker) update(s *ast.UpdateStmt) {
 	d := c.table(s.Table)
-	s.Decl = d
 	seen := map[string]bool{}
 	for _, set := range s.Sets {
 		if seen[set.Column.Name] {
@@ -331,13 +339,13 @@ func (c *checker) update(s *ast.UpdateStmt) {
 			c.expr(set.Value)
 			continue
 		}
-		col, ok := d.Row.Field(set.Column.Name)
+		col, ok := c.info.Rows[d].Field(set.Column.Name)
 		if !ok {
 			c.withColumns(d, func() { c.expr(set.Value) })
 			c.errorf(set.Column.Pos, "table %s has no column %s", d.Name.Name, set.Column.Name)
 			continue
 		}
-		set.Column.Obj = &ast.Object{Kind: ast.ColumnObj, Name: col.Name, Type: col.Type, Table: d}
+		c.use(set.Column, &Object{Kind: ColumnObj, Name: col.Name, Type: col.Type, Table: d})
 		c.withColumns(d, func() { c.assign(set.Value, col.Type, "for column "+col.Name) })
 	}
 	c.where(d, s.Where)

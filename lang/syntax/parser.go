@@ -93,7 +93,7 @@ var (
 func Grammar() string { return declParser.String() }
 
 // Parse parses one file. It returns the declarations that parsed, and
-// every lexical and syntax error found, in the order found (lang.Load
+// every lexical and syntax error found, in the order found (pipeline.Load
 // sorts the errors of all stages together).
 func Parse(filename string, src []byte) (*ast.File, diag.List) {
 	var errs diag.List

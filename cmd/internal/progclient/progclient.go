@@ -24,7 +24,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/prog-lang/prog/codegen"
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // Server is a Prog server (or one that speaks its protocol) on this machine.
@@ -253,7 +253,7 @@ func Generate(file string) (*codegen.Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, errs := lang.Load(file, src)
+	u, errs := pipeline.Load(file, src)
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}

@@ -1,4 +1,4 @@
-package lang_test
+package pipeline_test
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // TestChunkedErrors runs the chunked files of testdata/check, in the style
@@ -31,7 +31,7 @@ func TestChunkedErrors(t *testing.T) {
 		for _, c := range chunks(string(data)) {
 			cases++
 			t.Run(filepath.Base(file)+":"+strconv.Itoa(c.line), func(t *testing.T) {
-				_, errs := lang.Load(filepath.Base(file), []byte(c.src))
+				_, errs := pipeline.Load(filepath.Base(file), []byte(c.src))
 				want := expectations(c.src)
 				for _, e := range errs {
 					res := want[e.Pos.Line]
@@ -112,7 +112,7 @@ func TestExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, errs := lang.Load(f, src); len(errs) > 0 {
+		if _, errs := pipeline.Load(f, src); len(errs) > 0 {
 			t.Errorf("%s:\n%v", f, errs)
 			for _, e := range errs {
 				t.Log(e)

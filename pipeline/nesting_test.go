@@ -1,4 +1,4 @@
-package lang_test
+package pipeline_test
 
 import (
 	"fmt"
@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prog-lang/prog/lang"
 	"github.com/prog-lang/prog/lang/diag"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // A program nested far past the limit, in any way, is one error at the
@@ -54,7 +54,7 @@ func TestNestingTooDeep(t *testing.T) {
 	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, errs := lang.Load("deep.prog", []byte(c.src))
+			_, errs := pipeline.Load("deep.prog", []byte(c.src))
 			if len(errs) != 1 || !strings.Contains(errs[0].Msg, "too deep") {
 				t.Fatalf("want one error, nested too deep; got %d: %.300v", len(errs), errs)
 			}

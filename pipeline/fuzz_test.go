@@ -1,4 +1,4 @@
-package lang_test
+package pipeline_test
 
 import (
 	"os"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // FuzzLoad feeds arbitrary text to the whole front end: it must never
@@ -28,7 +28,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("client fun main() { match"))
 	f.Add([]byte("type A = { a: fun(fun(list<"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		_, errs := lang.Load("fuzz.prog", src)
+		_, errs := pipeline.Load("fuzz.prog", src)
 		lines := 1
 		for _, b := range src {
 			if b == '\n' {

@@ -1,12 +1,15 @@
-// Package lang is Prog's front end: it parses a .prog file (package
-// syntax), resolves and checks it (package check) and splits it into its
+// Package pipeline runs the stages that turn a .prog file into facts the
+// code generators read: it parses the file (package lang/syntax),
+// resolves and checks it (package lang/check) and splits it into its
 // server and client halves (package split).
 //
-// Load runs the stages in order and collects every error. The split runs
+// The driver lives above the stages it runs: each stage imports only
+// earlier ones, and none imports this package. Load runs the stages in
+// order and collects every error. The split runs
 // on the declarations that parsed and checked clean (it leaves out those
 // with errors), so a file reports its type errors and its where-code-runs
 // errors in one run.
-package lang
+package pipeline
 
 import (
 	"github.com/prog-lang/prog/lang/ast"

@@ -1,11 +1,11 @@
-package lang_test
+package pipeline_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/prog-lang/prog/lang"
+	"github.com/prog-lang/prog/pipeline"
 )
 
 // benchProgram generates a program of about n lines that uses the whole
@@ -55,13 +55,13 @@ client fun main() {
 func BenchmarkFrontEnd(b *testing.B) {
 	src := benchProgram(20000)
 	lines := strings.Count(string(src), "\n")
-	if _, errs := lang.Load("bench.prog", src); len(errs) > 0 {
+	if _, errs := pipeline.Load("bench.prog", src); len(errs) > 0 {
 		b.Fatalf("generated program has errors: %v", errs)
 	}
 	b.SetBytes(int64(len(src)))
 	b.ResetTimer()
 	for b.Loop() {
-		lang.Load("bench.prog", src)
+		pipeline.Load("bench.prog", src)
 	}
 	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
