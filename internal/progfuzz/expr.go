@@ -123,7 +123,13 @@ func (g *gen) lambda(t *typ) string {
 	}
 	fmt.Fprintf(&b, "fun(%s): %s {\n", strings.Join(ps, ", "), t.result)
 	savedLoops := g.loops
-	g.body(&b, t.result, g.r.IntN(3), 2, func() string { return g.expr(t.result, 2, false) })
+	n, depth := g.r.IntN(3), 2
+	if g.lambdas >= maxLambdas {
+		n, depth = 0, 0 // a leaf's closures nest only as deep as t's type
+	}
+	g.lambdas++
+	g.body(&b, t.result, n, 2, func() string { return g.expr(t.result, depth, false) })
+	g.lambdas--
 	g.loops = savedLoops
 	b.WriteString("}")
 	g.pop(mark)

@@ -80,7 +80,14 @@ type gen struct {
 	ret    *typ
 	fresh  int
 	budget int // statements left in the function being written
+	// lambdas counts the closures being written inside one another. A
+	// closure's body may hold more closures; past maxLambdas one is a
+	// bare return, or one seed in thousands grew without end.
+	lambdas int
 }
+
+// maxLambdas bounds closures written inside closures.
+const maxLambdas = 2
 
 // Generate writes the program of a seed; every name it declares starts
 // with prefix.

@@ -3,6 +3,7 @@ package progfuzz
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/prog-lang/prog/pipeline"
 	"github.com/prog-lang/prog/stdlib"
@@ -68,4 +69,23 @@ func numbered(src string) string {
 		}
 	}
 	return out
+}
+
+// Seed 20083 wrote closures inside closures without end (the differential
+// tester's 26-minute run stopped on it): every program ends, and stays
+// small. A minute is a bound on a runaway, not a measure of speed.
+func TestGenerateEnds(t *testing.T) {
+	cfg := Config{FloatConstants: true, FloatMod: true, OddNames: true, UnusedBindings: true}
+	for _, seed := range []uint64{20083, 0, 1, 2} {
+		done := make(chan int, 1)
+		go func() { done <- len(Generate(seed, fmt.Sprintf("p%d_", seed), cfg).Source) }()
+		select {
+		case n := <-done:
+			if n > 64<<10 {
+				t.Errorf("seed %d wrote %d bytes", seed, n)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("seed %d did not end", seed)
+		}
+	}
 }
