@@ -40,17 +40,12 @@ func (c *checker) assign(e ast.Expr, want types.Type, context string) {
 }
 
 func (c *checker) expr1(e ast.Expr) types.Type {
+	if t := basicLitType(e); t != nil {
+		return t
+	}
 	switch e := e.(type) {
 	case *ast.Ident:
 		return c.ident(e)
-	case *ast.IntLit:
-		return types.Int
-	case *ast.FloatLit:
-		return types.Float
-	case *ast.StringLit:
-		return types.String
-	case *ast.BoolLit:
-		return types.Bool
 	case *ast.NoneLit:
 		return &types.Option{Elem: c.u.NewVar()}
 	case *ast.SomeExpr:

@@ -78,6 +78,17 @@ func (info *Info) TypeOf(e ast.Expr) types.Type {
 			return types.Invalid // a built-in is no value
 		}
 		return obj.Type
+	}
+	if t := basicLitType(e); t != nil {
+		return t
+	}
+	return info.Types[e]
+}
+
+// basicLitType is the type of a basic literal (which Info.Types leaves
+// out, for speed), or nil for any other expression.
+func basicLitType(e ast.Expr) types.Type {
+	switch e.(type) {
 	case *ast.IntLit:
 		return types.Int
 	case *ast.FloatLit:
@@ -87,7 +98,7 @@ func (info *Info) TypeOf(e ast.Expr) types.Type {
 	case *ast.BoolLit:
 		return types.Bool
 	}
-	return info.Types[e]
+	return nil
 }
 
 // ObjectOf returns the object id declares or refers to, or nil.
