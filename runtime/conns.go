@@ -121,22 +121,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // is read (at once, if it has none): from then on its connection is busy,
 // not to be evicted, and no longer under the body timeout.
 func requestWhole(w http.ResponseWriter, r *http.Request) *http.Request {
-	whole := func() {
-		// ErrNotSupported outside a real connection (a test's
-		// recorder): there is no deadline to clear then.
-		http.NewResponseController(w).SetReadDeadline(time.Time{})
-		if c, ok := r.Context().Value(connKey{}).(*guardedConn); ok {
-			c.g.busy(c)
-		}
-	}
 	if r.Body == nil || r.Body == http.NoBody {
-		whole()
+		markWhole(w, r) // most requests: no closure to make
 		return r
 	}
 	// A copy: net/http looks at its own request's body after the handler.
 	r = r.WithContext(r.Context())
-	r.Body = &wholeBody{ReadCloser: r.Body, whole: whole}
+	r.Body = &wholeBody{ReadCloser: r.Body, whole: func() { markWhole(w, r) }}
 	return r
+}
+
+// markWhole clears the body timeout of r's connection and marks it busy.
+func markWhole(w http.ResponseWriter, r *http.Request) {
+	// ErrNotSupported outside a real connection (a test's recorder):
+	// there is no deadline to clear then.
+	http.NewResponseController(w).SetReadDeadline(time.Time{})
+	if c, ok := r.Context().Value(connKey{}).(*guardedConn); ok {
+		c.g.busy(c)
+	}
 }
 
 // wholeBody calls whole when the body has been read to its end.
