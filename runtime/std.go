@@ -9,7 +9,7 @@ import (
 )
 
 // The Go halves of the built-ins that run on both sides; their JavaScript
-// halves are in client/prog.js and must give the same answers.
+// halves are in client/values.js and must give the same answers.
 
 // Now is now(): milliseconds since the Unix epoch.
 func Now() int64 { return time.Now().UnixMilli() }

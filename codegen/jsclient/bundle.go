@@ -2,6 +2,7 @@ package jsclient
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
@@ -12,32 +13,52 @@ import (
 // MinifiedRuntime returns the whole client runtime, every export kept,
 // minified as a bundle minifies it: the size of the runtime alone.
 func MinifiedRuntime() ([]byte, error) {
-	res := api.Transform(client.Runtime, api.TransformOptions{
-		Loader: api.LoaderJS, Format: api.FormatESModule, Target: api.ES2020,
-		MinifyWhitespace: true, MinifyIdentifiers: true, MinifySyntax: true,
+	res := api.Build(api.BuildOptions{
+		Stdin:             &api.StdinOptions{Contents: `export * from "prog:runtime"`, Loader: api.LoaderJS},
+		Bundle:            true,
+		Format:            api.FormatESModule,
+		Target:            api.ES2020,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		Plugins:           []api.Plugin{runtimePlugin()},
+		LogLevel:          api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {
 		return nil, fmt.Errorf("minifying the client runtime: %s", res.Errors[0].Text)
 	}
-	return res.Code, nil
+	return res.OutputFiles[0].Contents, nil
+}
+
+// runtimePlugin resolves "prog:runtime" to the runtime's index module,
+// and the relative imports among the runtime's modules, to the files
+// embedded in package client.
+func runtimePlugin() api.Plugin {
+	return api.Plugin{
+		Name: "prog",
+		Setup: func(b api.PluginBuild) {
+			b.OnResolve(api.OnResolveOptions{Filter: `^prog:runtime$`}, func(api.OnResolveArgs) (api.OnResolveResult, error) {
+				return api.OnResolveResult{Path: client.Index, Namespace: "prog"}, nil
+			})
+			b.OnResolve(api.OnResolveOptions{Filter: `^\./`, Namespace: "prog"}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
+				return api.OnResolveResult{Path: path.Clean(a.Path), Namespace: "prog"}, nil
+			})
+			b.OnLoad(api.OnLoadOptions{Filter: `.*`, Namespace: "prog"}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
+				b, err := client.Files.ReadFile(a.Path)
+				if err != nil {
+					return api.OnLoadResult{}, err
+				}
+				src := string(b)
+				return api.OnLoadResult{Contents: &src, Loader: api.LoaderJS}, nil
+			})
+		},
+	}
 }
 
 // Bundle bundles a generated client module with the client runtime:
 // minified, tree-shaken, with a source map that leads back to the .prog
 // file. It runs esbuild in process: no Node.
 func Bundle(module []byte, name string) (js, sourceMap []byte, err error) {
-	runtime := api.Plugin{
-		Name: "prog",
-		Setup: func(b api.PluginBuild) {
-			b.OnResolve(api.OnResolveOptions{Filter: `^prog:runtime$`}, func(api.OnResolveArgs) (api.OnResolveResult, error) {
-				return api.OnResolveResult{Path: "prog.js", Namespace: "prog"}, nil
-			})
-			b.OnLoad(api.OnLoadOptions{Filter: `.*`, Namespace: "prog"}, func(api.OnLoadArgs) (api.OnLoadResult, error) {
-				src := client.Runtime
-				return api.OnLoadResult{Contents: &src, Loader: api.LoaderJS}, nil
-			})
-		},
-	}
 	res := api.Build(api.BuildOptions{
 		Stdin: &api.StdinOptions{
 			Contents:   string(module),
@@ -54,7 +75,7 @@ func Bundle(module []byte, name string) (js, sourceMap []byte, err error) {
 		MinifySyntax:      true,
 		TreeShaking:       api.TreeShakingTrue,
 		Sourcemap:         api.SourceMapExternal,
-		Plugins:           []api.Plugin{runtime},
+		Plugins:           []api.Plugin{runtimePlugin()},
 		LogLevel:          api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {

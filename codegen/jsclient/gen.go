@@ -1,6 +1,6 @@
 // Package jsclient generates the client half of a program: JavaScript for
 // every client and both function, as an ES module that imports the client
-// runtime (runtime/client/prog.js) as "prog:runtime". Bundle turns it into
+// runtime (runtime/client/*.js) as "prog:runtime". Bundle turns it into
 // one minified file with esbuild.
 //
 // The module is built as a syntax tree (package js) and printed from it,

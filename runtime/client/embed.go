@@ -1,9 +1,15 @@
-// Package client holds the client runtime, prog.js, for the bundler.
+// Package client holds the client runtime for the bundler: ES modules,
+// index.js re-exporting the others, so that esbuild leaves out what a
+// program does not use.
 package client
 
-import _ "embed"
+import "embed"
 
-// Runtime is prog.js, the client runtime every bundle includes.
+// Files holds the runtime's modules. Generated code imports index.js as
+// "prog:runtime"; the modules import one another by relative paths.
 //
-//go:embed prog.js
-var Runtime string
+//go:embed *.js
+var Files embed.FS
+
+// Index is the module generated code imports.
+const Index = "index.js"
