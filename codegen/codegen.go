@@ -19,6 +19,7 @@ import (
 	goruntime "runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prog-lang/prog/codegen/gosrv"
 	"github.com/prog-lang/prog/codegen/jsclient"
@@ -85,7 +86,10 @@ func Module() (gomod, gosum []byte, err error) {
 // -v names each package as its compilation starts: Build watches for
 // packages from outside this module (see buildLog). -v changes nothing
 // in the binary; the other flags are part of the key of Build's cache.
-var goBuild = []string{"build", "-v", "-mod=mod", "-trimpath"}
+// -ldflags=-w leaves out DWARF, as go run and go test do: writing it was
+// a fifth of a warm build. Panics still name .prog lines (the line
+// table stays); only a Go debugger misses it.
+var goBuild = []string{"build", "-v", "-mod=mod", "-trimpath", "-ldflags=-w"}
 
 // goEnvKey are the go env variables that change what go build makes of
 // the same source: the toolchain, the target and its variants, the
@@ -147,7 +151,8 @@ func Build(out *Output, bin string, progress io.Writer) error {
 	if err != nil {
 		cache = os.TempDir()
 	}
-	dir := filepath.Join(cache, "prog", "build", out.Name+"-"+sum)
+	builds := filepath.Join(cache, "prog", "build")
+	dir := filepath.Join(builds, out.Name+"-"+sum)
 	cached := filepath.Join(dir, out.Name)
 	if _, err := os.Stat(cached); err != nil {
 		// Several builds of one program may run at once (test binaries
@@ -182,8 +187,65 @@ func Build(out *Output, bin string, progress io.Writer) error {
 			return err
 		}
 		os.RemoveAll(work)
+		defer pruneBuilds(builds, out.Name, time.Now())
 	}
+	now := time.Now()
+	os.Chtimes(dir, now, now) // the last use, for pruneBuilds
 	return copyFile(cached, bin)
+}
+
+// Builds kept in the cache: the last keepBuilds of each program, and any
+// used within keepFor. A build is a whole server binary (15 MB or more),
+// and each edit of a program makes a new one.
+const (
+	keepBuilds = 4
+	keepFor    = time.Hour
+	dropAfter  = 30 * 24 * time.Hour
+)
+
+// pruneBuilds removes from the build cache the builds of the program name
+// but its keepBuilds last used, and builds of any program not used for
+// dropAfter. A build used within keepFor stays whatever its rank: another
+// process may be building into it or copying from it.
+func pruneBuilds(builds, name string, now time.Time) {
+	entries, err := os.ReadDir(builds)
+	if err != nil {
+		return
+	}
+	type build struct {
+		path string
+		used time.Time
+	}
+	var mine []build
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() {
+			continue
+		}
+		b := build{filepath.Join(builds, e.Name()), info.ModTime()}
+		prog, _, ok := cutLast(e.Name(), "-")
+		switch {
+		case now.Sub(b.used) > dropAfter:
+			os.RemoveAll(b.path)
+		case ok && prog == name:
+			mine = append(mine, b)
+		}
+	}
+	slices.SortFunc(mine, func(a, b build) int { return b.used.Compare(a.used) })
+	for i, b := range mine {
+		if i >= keepBuilds && now.Sub(b.used) > keepFor {
+			os.RemoveAll(b.path)
+		}
+	}
+}
+
+// cutLast is strings.Cut at the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
 }
 
 // goEnv returns the values of goEnvKey as the go command in dir sees
