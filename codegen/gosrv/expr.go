@@ -144,7 +144,7 @@ func (g *gen) funcLit(f *ast.FuncLit) string {
 	fmt.Fprintf(&b, "func(%s)%s {\n", strings.TrimPrefix(g.paramList(f.Params, ft.Params), ", "), g.result(ft.Result))
 	var buf = new(bytesBuffer)
 	g.out = &buf.Buffer
-	g.paramsBlock(f.Params, f.Body)
+	g.paramsBlock(f.Body)
 	g.out = saved
 	b.Write(buf.Bytes())
 	b.WriteString("}")

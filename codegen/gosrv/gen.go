@@ -239,7 +239,7 @@ func (g *gen) program(name string) {
 			e := t.(*ast.EveryDecl)
 			g.line(e.Pos)
 			g.p("\t\t{Pos: %q, Period: %d * time.Millisecond, Run: func(ctx *rt.Ctx) {\n", logPos(e.Pos), g.info.Periods[e])
-			g.paramsBlock(nil, e.Body)
+			g.paramsBlock(e.Body)
 			g.p("}},\n")
 			g.generated()
 		}
@@ -251,7 +251,7 @@ func (g *gen) program(name string) {
 			o := t.(*ast.OnDecl)
 			g.line(o.Pos)
 			g.p("\t\t{Pos: %q, Run: func(ctx *rt.Ctx, %s rt.Client) {\n", logPos(o.Pos), ident(o.Params[0].Name.Name))
-			g.paramsBlock(o.Params, o.Body)
+			g.paramsBlock(o.Body)
 			if !g.info.Defs[o.Params[0].Name].Used {
 				g.p("_ = %s\n", ident(o.Params[0].Name.Name))
 			}
@@ -328,7 +328,7 @@ func (g *gen) funcDecl(d *ast.FuncDecl) {
 	g.line(d.Pos)
 	sig := g.info.Signature(d)
 	g.p("func %s(ctx *rt.Ctx%s)%s {\n", ident(d.Name.Name), g.paramList(d.Params, sig.Params), g.result(sig.Result))
-	g.paramsBlock(d.Params, d.Body)
+	g.paramsBlock(d.Body)
 	g.p("}\n")
 	g.generated()
 	g.p("\n")
@@ -342,11 +342,11 @@ func (g *gen) paramList(ps []*ast.Param, ts []types.Type) string {
 	return prefixJoin(s)
 }
 
-// paramsBlock writes the body of a function with params. A Prog body is a
+// paramsBlock writes the body of a function. A Prog body is a
 // scope inside its parameters' (`let x = x + 1` may redeclare a parameter
 // x), where Go's parameters and body share one: the body then goes in a
 // block of its own, in which x := x + 1 reads the parameter.
-func (g *gen) paramsBlock(params []*ast.Param, b *ast.Block) {
+func (g *gen) paramsBlock(b *ast.Block) {
 	redeclared := false
 	for _, s := range b.Stmts {
 		var name *ast.Ident
@@ -355,10 +355,11 @@ func (g *gen) paramsBlock(params []*ast.Param, b *ast.Block) {
 			name = s.Name
 		case *ast.VarStmt:
 			name = s.Name
+		default:
+			continue
 		}
-		for _, p := range params {
-			redeclared = redeclared || name != nil && name.Name == p.Name.Name
-		}
+		obj := g.info.Defs[name]
+		redeclared = redeclared || obj != nil && obj.Shadows != nil && obj.Shadows.Kind == check.ParamObj && obj.Shadows.Scope == obj.Scope
 	}
 	if !redeclared {
 		g.block(b)
@@ -392,7 +393,7 @@ func (g *gen) stmt(s ast.Stmt) {
 		g.ifStmt(s)
 		g.p("\n")
 	case *ast.WhileStmt:
-		if isTrue(s.Cond) {
+		if g.info.Endless[s] {
 			// Go sees that a bare for never ends, as Prog's return check does.
 			g.p("for {\n")
 		} else {
@@ -427,11 +428,6 @@ func (g *gen) stmt(s ast.Stmt) {
 	}
 }
 
-// isTrue reports whether e is the literal true, perhaps in parentheses.
-func isTrue(e ast.Expr) bool {
-	b, ok := unparen(e).(*ast.BoolLit)
-	return ok && b.Value
-}
 
 func isCall(e ast.Expr) bool {
 	_, ok := e.(*ast.CallExpr)

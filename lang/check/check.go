@@ -60,6 +60,7 @@ func Check(file *ast.File) (*Program, diag.List) {
 				Rows:     map[*ast.TableDecl]*types.Record{},
 				Periods:  map[*ast.EveryDecl]int64{},
 				Matches:  map[*ast.MatchExpr]Match{},
+				Endless:  map[*ast.WhileStmt]bool{},
 				Builtins: map[*ast.CallExpr]BuiltinCall{},
 			}},
 		typeDecls: map[string]*ast.TypeDecl{},

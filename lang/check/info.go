@@ -41,6 +41,11 @@ type Info struct {
 	// written in: what the generators lower a match to.
 	Matches map[*ast.MatchExpr]Match
 
+	// Endless holds each while whose condition is the literal true,
+	// perhaps in parentheses: it ends only by a return, so a body that
+	// ends in one cannot fall off its end.
+	Endless map[*ast.WhileStmt]bool
+
 	// Builtins holds, for each call of a built-in, the built-in and the
 	// overload chosen, instantiated for the call.
 	Builtins map[*ast.CallExpr]BuiltinCall
@@ -161,6 +166,11 @@ type Object struct {
 	// Scope is the function or task whose body declares the local; nil for
 	// globals. The split uses it to tell a closure's captured variables.
 	Scope ast.Node
+
+	// Shadows is the local of the same name, declared in an enclosing
+	// scope, that this one hides: a parameter, say, that the body of its
+	// function declares again (let x = x + 1). Nil when there is none.
+	Shadows *Object
 
 	// Used reports, for a local, whether some expression reads it (the
 	// target of an assignment does not). Go rejects a local that is never

@@ -100,3 +100,34 @@ func TestInfo(t *testing.T) {
 		t.Errorf("Used = %v, want %v", used, want)
 	}
 }
+
+// TestEndlessAndShadows checks two facts the server's generator reads: a
+// while on the literal true (in parentheses too) ends its body, and a
+// local that declares a parameter of its own function again shadows it.
+func TestEndlessAndShadows(t *testing.T) {
+	const src = `
+fun first(xs: list<int>, x: int): int {
+  let x = x + 1
+  while (true) {
+    if xs[x] > 0 { return xs[x] }
+  }
+}
+client fun main() { log(str(first([1], 0))) }
+`
+	file, errs := syntax.Parse("endless.prog", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	prog, errs := check.Check(file)
+	if len(errs) > 0 {
+		t.Fatal(errs) // before Endless: missing return at the end of first
+	}
+	first := file.Decls[0].(*ast.FuncDecl)
+	if w := first.Body.Stmts[1].(*ast.WhileStmt); !prog.Info.Endless[w] {
+		t.Error("Endless[while (true)] = false")
+	}
+	let := prog.Info.Defs[first.Body.Stmts[0].(*ast.LetStmt).Name]
+	if let.Shadows == nil || let.Shadows.Kind != check.ParamObj || let.Shadows.Pos != first.Params[1].Name.Pos {
+		t.Errorf("let x shadows %+v, want the parameter x", let.Shadows)
+	}
+}

@@ -21,7 +21,7 @@ func (c *checker) funcBody(node ast.Node, params []*ast.Param, result types.Type
 	}
 	c.block(body)
 	c.pop()
-	if !types.Identical(result, types.Unit) && result != types.Invalid && !terminates(body) {
+	if !types.Identical(result, types.Unit) && result != types.Invalid && !c.terminates(body) {
 		c.errorf(node.Position(), "missing return at the end of %s", describe(node))
 	}
 	c.fn = fs.outer
@@ -90,7 +90,7 @@ func describe(n ast.Node) string {
 
 // terminates reports whether a block always ends in a return (or loops
 // forever), so that a function with a result cannot fall off its end.
-func terminates(b *ast.Block) bool {
+func (c *checker) terminates(b *ast.Block) bool {
 	if len(b.Stmts) == 0 {
 		return false
 	}
@@ -98,22 +98,35 @@ func terminates(b *ast.Block) bool {
 	case *ast.ReturnStmt:
 		return true
 	case *ast.IfStmt:
-		return ifTerminates(s)
+		return c.ifTerminates(s)
 	case *ast.WhileStmt:
-		lit, ok := s.Cond.(*ast.BoolLit)
-		return ok && lit.Value // there is no break
+		return c.info.Endless[s] // there is no break
 	}
 	return false
 }
 
-func ifTerminates(s *ast.IfStmt) bool {
-	if s.Else == nil || !terminates(s.Then) {
+func (c *checker) ifTerminates(s *ast.IfStmt) bool {
+	if s.Else == nil || !c.terminates(s.Then) {
 		return false
 	}
 	if s.Else.If != nil {
-		return ifTerminates(s.Else.If)
+		return c.ifTerminates(s.Else.If)
 	}
-	return terminates(s.Else.Block)
+	return c.terminates(s.Else.Block)
+}
+
+// isTrue reports whether e is the literal true, perhaps in parentheses.
+func isTrue(e ast.Expr) bool {
+	for {
+		switch x := e.(type) {
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.BoolLit:
+			return x.Value
+		default:
+			return false
+		}
+	}
 }
 
 func (c *checker) push() {
@@ -127,6 +140,9 @@ func (c *checker) declare(id *ast.Ident, kind ObjKind, t types.Type) *Object {
 	obj := &Object{Kind: kind, Name: id.Name, Pos: id.Pos, Type: t, Scope: c.fn.node}
 	if prev, ok := c.fn.scope.names[id.Name]; ok {
 		c.errorf(id.Pos, "%s redeclared in this block (first declared at %s)", id.Name, diag.LineCol(prev.Pos))
+	}
+	for s := c.fn.scope.parent; s != nil && obj.Shadows == nil; s = s.parent {
+		obj.Shadows = s.names[id.Name]
 	}
 	c.fn.scope.names[id.Name] = obj
 	c.info.Defs[id] = obj
@@ -154,6 +170,9 @@ func (c *checker) stmt(s ast.Stmt) {
 		c.ifStmt(s)
 	case *ast.WhileStmt:
 		c.cond(s.Cond, "while")
+		if isTrue(s.Cond) {
+			c.info.Endless[s] = true
+		}
 		c.block(s.Body)
 	case *ast.ForStmt:
 		t := c.expr(s.Seq)
