@@ -37,7 +37,26 @@ import (
 )
 
 // Location is where a unit runs.
-type Location = stdlib.Location
+type Location int
+
+const (
+	// Both: the unit runs on either half; it is compiled into each.
+	Both Location = iota
+	// Server: the unit runs only in the server half.
+	Server
+	// Client: the unit runs only in the browser.
+	Client
+)
+
+func (l Location) String() string {
+	switch l {
+	case Server:
+		return "server"
+	case Client:
+		return "client"
+	}
+	return "both"
+}
 
 // Func is one unit: a top-level function or a task, lambdas included.
 type Func struct {
@@ -59,12 +78,13 @@ type Func struct {
 
 // RemoteCall is a call, in a unit that runs on the client, to a function
 // that runs on the server. Call is nil when the function is referenced as
-// a value (the client then holds a stub that makes the call).
+// a value, by Ref (the client then holds a stub that makes the call).
 type RemoteCall struct {
 	Caller *Func
 	Callee *ast.FuncDecl
 	Pos    diag.Pos
 	Call   *ast.CallExpr
+	Ref    *ast.Ident
 }
 
 // Result is the split of a program.
@@ -72,6 +92,7 @@ type Result struct {
 	Funcs  []*Func // in source order
 	Remote []*RemoteCall
 	byNode map[ast.Node]*Func
+	remote map[ast.Node]*RemoteCall // by Call or Ref
 
 	// Which code of the client half waits (wait.go).
 	waits  map[ast.Node]bool
@@ -80,6 +101,10 @@ type Result struct {
 
 // Of returns the unit of a top-level function or task.
 func (r *Result) Of(n ast.Node) *Func { return r.byNode[n] }
+
+// RemoteAt returns the remote call made by n, a call or a reference to a
+// server function in client code, or nil if n makes none.
+func (r *Result) RemoteAt(n ast.Node) *RemoteCall { return r.remote[n] }
 
 // use is a place where a unit needs one side: a built-in, a table
 // statement, spawn, or a call. name is what the user wrote there; detail,
@@ -95,6 +120,7 @@ type call struct {
 	pos    diag.Pos
 	callee *ast.FuncDecl
 	expr   *ast.CallExpr // nil for a reference
+	ref    *ast.Ident    // nil for a call
 }
 
 // Split computes locations and remote calls for a checked program. A
@@ -103,7 +129,7 @@ type call struct {
 // fewer needs, there are only fewer errors (each is a unit that needs a
 // side it may not have), so a type error never causes one here.
 func Split(prog *check.Program) (*Result, diag.List) {
-	s := &splitter{info: prog.Info, funcNames: map[string]bool{}, res: &Result{byNode: map[ast.Node]*Func{}}, problems: map[*ast.FuncDecl]string{}}
+	s := &splitter{info: prog.Info, funcNames: map[string]bool{}, res: &Result{byNode: map[ast.Node]*Func{}, remote: map[ast.Node]*RemoteCall{}}, problems: map[*ast.FuncDecl]string{}}
 	for _, d := range prog.Funcs {
 		s.funcNames[d.Name.Name] = true
 	}
@@ -116,22 +142,22 @@ func Split(prog *check.Program) (*Result, diag.List) {
 			f := &Func{Name: d.Name.Name, Node: d}
 			switch d.Side {
 			case "server":
-				f.Loc, f.Fixed = stdlib.Server, true
+				f.Loc, f.Fixed = Server, true
 			case "client":
-				f.Loc, f.Fixed = stdlib.Client, true
+				f.Loc, f.Fixed = Client, true
 			default:
 				if d == prog.Main {
 					// main starts the page: it is client even when it could
 					// be both, from the start, so that what calls it knows.
-					f.Loc = stdlib.Client
+					f.Loc = Client
 					s.main = f
 				}
 			}
 			s.add(f, d.Body)
 		case *ast.EveryDecl:
-			s.add(&Func{Name: fmt.Sprintf("every %d", prog.Info.Periods[d]), Node: d, Loc: stdlib.Server, Fixed: true}, d.Body)
+			s.add(&Func{Name: fmt.Sprintf("every %d", prog.Info.Periods[d]), Node: d, Loc: Server, Fixed: true}, d.Body)
 		case *ast.OnDecl:
-			s.add(&Func{Name: "on " + d.Event.Name, Node: d, Loc: stdlib.Server, Fixed: true}, d.Body)
+			s.add(&Func{Name: "on " + d.Event.Name, Node: d, Loc: Server, Fixed: true}, d.Body)
 		}
 	}
 	s.infer()
@@ -187,8 +213,8 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 				b.waits = append(b.waits, n) // a call through a function value
 				return true
 			}
-			f.calls = append(f.calls, call{n.Pos, obj.Func, n})
-			b.calls = append(b.calls, call{n.Pos, obj.Func, n})
+			f.calls = append(f.calls, call{n.Pos, obj.Func, n, nil})
+			b.calls = append(b.calls, call{n.Pos, obj.Func, n, nil})
 			// The callee's name is not a reference: visit the arguments only.
 			for _, a := range n.Args {
 				s.collect(f, a, b)
@@ -196,8 +222,8 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 			return false
 		case *ast.Ident:
 			if obj := s.funcObj(n); obj != nil {
-				f.calls = append(f.calls, call{n.Pos, obj.Func, nil})
-				b.calls = append(b.calls, call{n.Pos, obj.Func, nil})
+				f.calls = append(f.calls, call{n.Pos, obj.Func, nil, n})
+				b.calls = append(b.calls, call{n.Pos, obj.Func, nil, n})
 			}
 		case *ast.SelectExpr:
 			f.serverUses = append(f.serverUses, use{n.Pos, "select", ""})
@@ -278,11 +304,11 @@ func (s *splitter) needs(f *Func) (server, client *use) {
 			continue
 		}
 		switch g.Loc {
-		case stdlib.Server:
+		case Server:
 			if p := s.problem(c.callee); p != "" {
 				server = first(server, use{c.pos, g.Name, fmt.Sprintf("it calls server function %s, which cannot be called remotely: %s", g.Name, p)})
 			}
-		case stdlib.Client:
+		case Client:
 			client = first(client, use{c.pos, g.Name, "it calls client function " + g.Name + ", and the server never calls the client"})
 		}
 	}
@@ -302,16 +328,16 @@ func (s *splitter) infer() {
 				continue
 			}
 			server, client := s.needs(f)
-			loc := stdlib.Both
+			loc := Both
 			switch {
 			case server != nil && client != nil:
 				f.conflict = true
 				changed = true
 				continue
 			case server != nil:
-				loc = stdlib.Server
+				loc = Server
 			case client != nil:
-				loc = stdlib.Client
+				loc = Client
 			}
 			if loc != f.Loc {
 				f.Loc = loc
@@ -333,9 +359,9 @@ func (s *splitter) report() {
 		case f.conflict:
 			// At the server place, as LANGUAGE.md's example shows.
 			s.errs.Add(server.pos, "%s needs the server (%s) and the client (%s)", name, place(server), place(client))
-		case f.Fixed && f.Loc == stdlib.Server && client != nil:
+		case f.Fixed && f.Loc == Server && client != nil:
 			s.errs.Add(client.pos, "%s runs on the server but uses the client: %s", unitName(f), what(client))
-		case f.Fixed && f.Loc == stdlib.Client && server != nil:
+		case f.Fixed && f.Loc == Client && server != nil:
 			s.errs.Add(server.pos, "%s runs on the client but uses the server: %s", unitName(f), what(server))
 		}
 		switch {
@@ -377,13 +403,19 @@ func what(u *use) string {
 // remote lists the calls from client code to server functions.
 func (s *splitter) remote() {
 	for _, f := range s.res.Funcs {
-		if f.Loc == stdlib.Server || f.conflict {
+		if f.Loc == Server || f.conflict {
 			continue
 		}
 		for _, c := range f.calls {
 			g := s.res.byNode[c.callee]
-			if g != nil && g.Loc == stdlib.Server && !g.conflict && s.problem(c.callee) == "" {
-				s.res.Remote = append(s.res.Remote, &RemoteCall{Caller: f, Callee: c.callee, Pos: c.pos, Call: c.expr})
+			if g != nil && g.Loc == Server && !g.conflict && s.problem(c.callee) == "" {
+				r := &RemoteCall{Caller: f, Callee: c.callee, Pos: c.pos, Call: c.expr, Ref: c.ref}
+				s.res.Remote = append(s.res.Remote, r)
+				if c.expr != nil {
+					s.res.remote[c.expr] = r
+				} else {
+					s.res.remote[c.ref] = r
+				}
 			}
 		}
 	}

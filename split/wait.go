@@ -2,7 +2,6 @@ package split
 
 import (
 	"github.com/prog-lang/prog/lang/ast"
-	"github.com/prog-lang/prog/stdlib"
 )
 
 // Which code of the client half waits. On the client, recv, sleep and a
@@ -50,7 +49,7 @@ func (s *splitter) waiting() {
 	var local []call // calls of functions of the client half
 	var work []*waitBody
 	for _, b := range s.bodies {
-		if b.unit.Loc == stdlib.Server {
+		if b.unit.Loc == Server {
 			continue
 		}
 		waits := len(b.waits) > 0
@@ -98,5 +97,5 @@ func (s *splitter) waiting() {
 // onServer reports whether fn runs on the server only.
 func (s *splitter) onServer(fn *ast.FuncDecl) bool {
 	f := s.res.byNode[fn]
-	return f != nil && f.Loc == stdlib.Server
+	return f != nil && f.Loc == Server
 }

@@ -68,3 +68,46 @@ func TestWaits(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteAt checks that the split names each remote call and each
+// reference to a server function from client code, and nothing else.
+func TestRemoteAt(t *testing.T) {
+	const src = `
+server fun time(): int { return now() }
+fun pure(x: int): int { return x + 1 }
+client fun main() {
+  let f = time
+  log(str(time() + pure(f())))
+}
+`
+	u, errs := pipeline.Load("remote.prog", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var calls []*ast.CallExpr
+	var refs []*ast.Ident
+	ast.Inspect(u.Program.Main, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			calls = append(calls, n)
+		case *ast.LetStmt:
+			refs = append(refs, n.Value.(*ast.Ident))
+		}
+		return true
+	})
+	remote := map[string]bool{}
+	for _, c := range calls {
+		if r := u.Split.RemoteAt(c); r != nil {
+			remote[ast.ExprString(c)] = true
+			if r.Call != c || r.Callee.Name.Name != "time" {
+				t.Errorf("RemoteAt(%s) = %+v", ast.ExprString(c), r)
+			}
+		}
+	}
+	if len(remote) != 1 || !remote["time()"] {
+		t.Errorf("remote calls %v, want time() only", remote)
+	}
+	if r := u.Split.RemoteAt(refs[0]); r == nil || r.Ref != refs[0] || r.Call != nil {
+		t.Errorf("RemoteAt(reference to time) = %+v", r)
+	}
+}

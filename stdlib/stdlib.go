@@ -17,20 +17,21 @@ import (
 	"github.com/prog-lang/prog/lang/types"
 )
 
-// Location is where code may run.
-type Location int
+// Side is the half a built-in may run on. The split reads it to place
+// the code that calls the built-in (split.Location).
+type Side int
 
 const (
-	// Both: the code runs on either half; it is compiled into each.
-	Both Location = iota
-	// Server: the code runs only in the server half.
+	// Both: the built-in runs on either half.
+	Both Side = iota
+	// Server: only in the server half.
 	Server
-	// Client: the code runs only in the browser.
+	// Client: only in the browser.
 	Client
 )
 
-func (l Location) String() string {
-	switch l {
+func (s Side) String() string {
+	switch s {
 	case Server:
 		return "server"
 	case Client:
@@ -47,7 +48,7 @@ type Builtin struct {
 	// TypeParams are the parameters that `name<T>(…)` fills explicitly,
 	// as in `channel<string>()`. Empty for built-ins that take none.
 	TypeParams []*types.Param
-	Loc        Location
+	Loc        Side
 	// Doc is a one-line description for `prog` documentation and errors.
 	Doc string
 }

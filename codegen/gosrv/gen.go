@@ -32,7 +32,6 @@ import (
 	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/types"
 	"github.com/prog-lang/prog/split"
-	"github.com/prog-lang/prog/stdlib"
 )
 
 // RuntimePath is the import path of the runtime generated code links.
@@ -65,7 +64,7 @@ func Generate(name string, prog *check.Program, sp *split.Result) ([]byte, error
 	g.out = &body
 	g.program(name)
 	for _, f := range sp.Funcs {
-		if d, ok := f.Node.(*ast.FuncDecl); ok && f.Loc != stdlib.Client {
+		if d, ok := f.Node.(*ast.FuncDecl); ok && f.Loc != split.Client {
 			g.funcDecl(d)
 		}
 	}
@@ -427,7 +426,6 @@ func (g *gen) stmt(s ast.Stmt) {
 		g.p("panic(\"spawn on the server\")\n") // the split keeps spawn on the client
 	}
 }
-
 
 func isCall(e ast.Expr) bool {
 	_, ok := e.(*ast.CallExpr)

@@ -9,7 +9,6 @@ import (
 	"github.com/prog-lang/prog/lang/ast"
 	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/types"
-	"github.com/prog-lang/prog/stdlib"
 )
 
 func (g *gen) exprs(xs []ast.Expr) []js.Expr {
@@ -106,7 +105,7 @@ func (g *gen) ident(id *ast.Ident) js.Expr {
 		return &js.Name{Loc: loc, Name: g.names[obj]}
 	}
 	d := obj.Func
-	if g.loc[d] == stdlib.Server {
+	if g.split.RemoteAt(id) != nil {
 		// A function that makes the remote call.
 		return &js.Call{Loc: loc, Fun: rt("remote"), Args: []js.Expr{&js.Str{Value: d.Name.Name}, g.decoder(g.info.Signature(d).Result)}}
 	}
@@ -162,7 +161,7 @@ func (g *gen) call1(c *ast.CallExpr) js.Expr {
 	}
 	if id, ok := c.Fun.(*ast.Ident); ok && g.isFunc(id) {
 		d := g.info.Uses[id].Func
-		if g.loc[d] == stdlib.Server {
+		if g.split.RemoteAt(c) != nil {
 			return &js.Call{Loc: loc, Fun: rt("call"),
 				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(g.info.Signature(d).Result)}}
 		}

@@ -28,21 +28,19 @@ import (
 	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/types"
 	"github.com/prog-lang/prog/split"
-	"github.com/prog-lang/prog/stdlib"
 )
 
 // Generate returns the client module of a program, with a source map
 // (inline, which esbuild reads) whose source is the .prog file.
 func Generate(filename string, src []byte, prog *check.Program, sp *split.Result) []byte {
-	g := &gen{lines: js.NewLines(src), info: prog.Info, split: sp, loc: map[*ast.FuncDecl]stdlib.Location{},
+	g := &gen{lines: js.NewLines(src), info: prog.Info, split: sp,
 		funcNames: map[*ast.FuncDecl]string{}, names: map[*check.Object]string{},
 		decoders: map[string]string{}}
 	g.scope = moduleScope()
 	var client []*ast.FuncDecl
 	for _, f := range sp.Funcs {
 		if d, ok := f.Node.(*ast.FuncDecl); ok {
-			g.loc[d] = f.Loc
-			if f.Loc != stdlib.Server {
+			if f.Loc != split.Server {
 				client = append(client, d)
 			}
 		}
@@ -69,7 +67,6 @@ type gen struct {
 	lines *js.Lines
 	info  *check.Info
 	split *split.Result
-	loc   map[*ast.FuncDecl]stdlib.Location
 
 	funcNames map[*ast.FuncDecl]string // each function's JavaScript name
 	names     map[*check.Object]string // each local's JavaScript name

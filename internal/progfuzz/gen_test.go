@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/prog-lang/prog/pipeline"
-	"github.com/prog-lang/prog/stdlib"
+	"github.com/prog-lang/prog/split"
 )
 
 // Every generated program checks clean: a checker error is a bug in the
@@ -50,7 +50,7 @@ func TestBatchChecks(t *testing.T) {
 	}
 	for _, p := range ps {
 		for _, f := range u.Split.Funcs {
-			if f.Name == p.Main && f.Loc != stdlib.Both {
+			if f.Name == p.Main && f.Loc != split.Both {
 				t.Errorf("%s runs on the %v only", p.Main, f.Loc)
 			}
 		}
