@@ -443,10 +443,10 @@ func TestValuesProgram(t *testing.T) {
 	url := serve(t, filepath.Join("..", "testdata", "e2e", "values.prog"))
 	a := browser(t)()
 	run(t, a, chromedp.Navigate(url),
-		chromedp.Poll[chromedp.Void](`document.getElementById("out").children.length >= 5`, chromedp.WithPollingTimeout(10*time.Second)))
+		chromedp.Poll[chromedp.Void](`document.getElementById("out").children.length >= 6`, chromedp.WithPollingTimeout(10*time.Second)))
 	want := []string{
 		"a`b![a|b]-9-3074457345618258602", "c[]3,49-3074457345618258602",
-		"9 2500 0.3333333333333333 true", "applied", "slept",
+		"9 2500 0.3333333333333333 true", "applied", "spawned 1", "slept",
 	}
 	if got := items(t, a, "out"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("out =\n%q\nwant\n%q", got, want)
@@ -468,6 +468,7 @@ func TestHalvesAgreeOnEdges(t *testing.T) {
 		{"proto", "p 7 t true false"},                    // record fields __proto__, constructor, toString
 		{"wire", "some(none) none some(none) x | p 7 t"}, // server → client
 		{"sent", "some(none) none some(none) x | p 7 t"}, // client → server
+		{"chanlike", "false true"},                       // a record with fields ch and owner is no channel
 	}
 	var ids []string
 	for _, w := range want {

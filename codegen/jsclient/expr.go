@@ -153,21 +153,48 @@ func (g *gen) call(c *ast.CallExpr) js.Expr {
 	return x
 }
 
-func (g *gen) call1(c *ast.CallExpr) js.Expr {
+func (g *gen) call1(c *ast.CallExpr) js.Expr { return g.callWith(c, nil, g.exprs(c.Args)) }
+
+// callWith is the call c with the given argument values; fun, when not
+// nil, is the function value to call where c calls through one.
+func (g *gen) callWith(c *ast.CallExpr, fun js.Expr, args []js.Expr) js.Expr {
 	loc := g.at(c.Pos)
-	args := g.exprs(c.Args)
 	if b, ok := g.info.Builtins[c]; ok {
 		return g.builtin(c, b, loc, args)
 	}
-	if id, ok := c.Fun.(*ast.Ident); ok && g.isFunc(id) {
-		d := g.info.Uses[id].Func
+	if g.isFuncCall(c) {
+		d := g.info.Uses[c.Fun.(*ast.Ident)].Func
 		if g.split.RemoteAt(c) != nil {
 			return &js.Call{Loc: loc, Fun: rt("call"),
 				Args: []js.Expr{&js.Str{Value: d.Name.Name}, &js.Array{Elems: args}, g.decoder(g.info.Signature(d).Result)}}
 		}
 		return &js.Call{Loc: loc, Fun: &js.Name{Loc: loc, Name: g.funcNames[d]}, Args: args}
 	}
-	return &js.Call{Loc: loc, Fun: g.expr(c.Fun), Args: args}
+	if fun == nil {
+		fun = g.expr(c.Fun)
+	}
+	return &js.Call{Loc: loc, Fun: fun, Args: args}
+}
+
+// spawn is `spawn f(a, b)`. As Go's go statement does, it evaluates the
+// function value and the arguments at once, and makes the call later:
+// $.spawn(async ($a0, $a1) => f($a0, $a1), a, b). ($ names are never
+// Prog names.)
+func (g *gen) spawn(loc js.Loc, c *ast.CallExpr) js.Expr {
+	vals := g.exprs(c.Args)
+	var params []string
+	var args []js.Expr
+	for i := range vals {
+		params = append(params, fmt.Sprintf("$a%d", i))
+		args = append(args, &js.Name{Name: params[i]})
+	}
+	var fun js.Expr
+	if _, ok := g.info.Builtins[c]; !ok && !g.isFuncCall(c) {
+		params = append(params, "$f")
+		vals = append(vals, g.expr(c.Fun))
+		fun = &js.Name{Name: "$f"}
+	}
+	return call(rt("spawn"), append([]js.Expr{&js.Arrow{Loc: loc, Async: true, Params: params, Expr: g.callWith(c, fun, args)}}, vals...)...)
 }
 
 // builtin is a call of a built-in. Where it has overloads, the one the

@@ -172,7 +172,7 @@ func (g *gen) stmt1(s ast.Stmt) js.Stmt {
 		}
 		return &js.Return{Loc: loc, Value: g.expr(s.Value)}
 	case *ast.SpawnStmt:
-		return &js.ExprStmt{Loc: loc, X: call(rt("spawn"), &js.Arrow{Loc: loc, Async: true, Expr: g.expr(s.Call)})}
+		return &js.ExprStmt{Loc: loc, X: g.spawn(loc, s.Call.(*ast.CallExpr))} // the checker saw to it
 	}
 	// The split keeps server statements off the client.
 	return &js.ExprStmt{Loc: loc, X: call(rt("fail"), &js.Str{Value: "server statement on the client"})}
@@ -257,4 +257,10 @@ func (g *gen) decoder(t types.Type) js.Expr {
 		g.decoderDecls = append(g.decoderDecls, &js.Decl{Kind: "const", Binds: []js.Bind{{Name: name, Value: dec}}})
 	}
 	return &js.Name{Name: name}
+}
+
+// isFuncCall reports whether c calls a function of the program by name.
+func (g *gen) isFuncCall(c *ast.CallExpr) bool {
+	id, ok := c.Fun.(*ast.Ident)
+	return ok && g.isFunc(id)
 }

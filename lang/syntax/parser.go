@@ -24,6 +24,7 @@
 package syntax
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -168,10 +169,11 @@ func chunks(toks []lexer.Token) []chunk {
 	n := len(toks) - 1 // leave out EOF
 	for i := 0; i < n; i++ {
 		t := &toks[i]
-		// After a } at depth 0 a new declaration begins, unless a { follows:
-		// then the } closed a function's record result type, and the {
-		// opens its body (no declaration begins with a {).
-		if i > start && (closed && !isPunct(t, "{") || (depth == 0 || t.Pos.Column == 1) && startsDecl(toks, i)) {
+		// After a } at depth 0 a new declaration begins, unless a { or a >
+		// follows: then the } closed a record type in a function's result
+		// (list<{a: int}>, whose < is not counted: it may be less-than),
+		// and no declaration begins with either.
+		if i > start && (closed && !isPunct(t, "{") && !isPunct(t, ">") || (depth == 0 || t.Pos.Column == 1) && startsDecl(toks, i)) {
 			out = append(out, chunk{start, i})
 			start, depth = i, 0
 		}
@@ -751,7 +753,9 @@ func parsePrimary(p *parser) (ast.Expr, error) {
 	case Float:
 		p.Next()
 		v, err := strconv.ParseFloat(t.Value, 64)
-		if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			p.errs.Add(t.Pos, "float literal %s is out of range: the largest float is about 1.8e308", t.Value)
+		} else if err != nil {
 			return nil, participle.Errorf(t.Pos, "malformed float %s", t.Value)
 		}
 		return &ast.FloatLit{Pos: t.Pos, Raw: t.Value, Value: v}, nil

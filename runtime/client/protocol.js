@@ -106,8 +106,10 @@ export async function call(fn, args, d) {
 function report(e) {
   console.error(e);
 }
-export function spawn(f) {
-  Promise.resolve().then(f).catch(report);
+// spawn calls f(...args) soon, without waiting for it; the arguments were
+// evaluated by the caller.
+export function spawn(f, ...args) {
+  Promise.resolve().then(() => f(...args)).catch(report);
 }
 export function start(main) {
   // The page is going away (closed, reloaded, left): the server collects

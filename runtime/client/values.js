@@ -43,11 +43,20 @@ export function compare(a, b) {
   }
   return x - y;
 }
+// A channel as the server sent it: its id and its owner. Two channels are
+// equal when their ids are (as on the server); a record that happens to
+// have fields ch and owner is no channel.
+export class Chan {
+  constructor(v) {
+    this.ch = v.ch;
+    this.owner = v.owner;
+  }
+}
 export function eq(a, b) {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
   if (Array.isArray(a)) return a.length === b.length && a.every((x, i) => eq(x, b[i]));
-  if ("ch" in a && "owner" in a) return a.ch === b.ch;
+  if (a instanceof Chan) return a.ch === b.ch;
   return Object.keys(a).every((k) => eq(a[k], b[k]));
 }
 
@@ -75,7 +84,7 @@ export const D = {
   // An option whose value may be null itself holds some(x) as [x].
   boxedOpt: (d) => (v) => (v === null ? null : [d(v[0])]),
   rec: (fs) => (v) => Object.fromEntries(Object.keys(fs).map((k) => [k, fs[k](v[k])])),
-  chan: (v) => v,
+  chan: (v) => new Chan(v),
 };
 
 // ---- built-ins ----
