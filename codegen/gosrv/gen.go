@@ -42,7 +42,7 @@ const RuntimePath = "github.com/prog-lang/prog/runtime"
 func Generate(name string, prog *check.Program, sp *split.Result) ([]byte, error) {
 	g := &gen{
 		prog: prog, info: prog.Info, split: sp,
-		recs:    &records{byKey: map[string]*record{}, alias: map[string]string{}, used: map[string]bool{}},
+		recs:    &records{keys: cg.NewKeys(), byKey: map[string]*record{}, alias: map[string]string{}, used: map[string]bool{}},
 		imports: map[string]bool{},
 	}
 	names := make([]string, 0, len(prog.TypeNames))
@@ -51,7 +51,7 @@ func Generate(name string, prog *check.Program, sp *split.Result) ([]byte, error
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		key := cg.Canonical(prog.TypeNames[n])
+		key := g.recs.keys.Of(prog.TypeNames[n])
 		if _, ok := g.recs.alias[key]; !ok {
 			g.recs.alias[key] = n
 		}

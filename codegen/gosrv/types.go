@@ -17,14 +17,15 @@ type record struct {
 
 // records names the Go struct of each record type the program uses.
 type records struct {
+	keys  *cg.Keys
 	byKey map[string]*record
 	list  []*record
-	alias map[string]string // canonical type → the alias that names it
+	alias map[string]string // a type's key → the alias that names it
 	used  map[string]bool   // Go names taken
 }
 
 func (rs *records) of(r *types.Record) *record {
-	key := cg.Canonical(r)
+	key := rs.keys.Of(r)
 	if rec := rs.byKey[key]; rec != nil {
 		return rec
 	}

@@ -35,7 +35,7 @@ import (
 func Generate(filename string, src []byte, prog *check.Program, sp *split.Result) []byte {
 	g := &gen{lines: js.NewLines(src), info: prog.Info, split: sp,
 		funcNames: map[*ast.FuncDecl]string{}, names: map[*check.Object]string{},
-		decoders: map[string]string{}}
+		decoders: map[string]string{}, keys: cg.NewKeys()}
 	g.scope = moduleScope()
 	var client []*ast.FuncDecl
 	for _, f := range sp.Funcs {
@@ -76,8 +76,9 @@ type gen struct {
 	// generated, which are declared (let) just before it.
 	hoisted *[]string
 
-	decoders     map[string]string // canonical type → its decoder's name
-	decoderDecls []js.Stmt         // each refers only to earlier ones
+	decoders     map[string]string // a type's key → its decoder's name
+	keys         *cg.Keys
+	decoderDecls []js.Stmt // each refers only to earlier ones
 }
 
 // at is the js.Loc of a position in the .prog file.
@@ -221,6 +222,10 @@ func boxed(t types.Type) bool {
 func (g *gen) decoder(t types.Type) js.Expr {
 	d := func(name string) js.Expr { return &js.Dot{X: rt("D"), Name: name} }
 	var dec js.Expr
+	key := g.keys.Of(t)
+	if name, ok := g.decoders[key]; ok {
+		return &js.Name{Name: name}
+	}
 	switch u := types.Unalias(t).(type) {
 	case *types.Basic:
 		switch u {
@@ -249,13 +254,9 @@ func (g *gen) decoder(t types.Type) js.Expr {
 	default:
 		return d("id")
 	}
-	key := cg.Canonical(t)
-	name, ok := g.decoders[key]
-	if !ok {
-		name = "$d" + strconv.Itoa(len(g.decoders)+1)
-		g.decoders[key] = name
-		g.decoderDecls = append(g.decoderDecls, &js.Decl{Kind: "const", Binds: []js.Bind{{Name: name, Value: dec}}})
-	}
+	name := "$d" + strconv.Itoa(len(g.decoders)+1)
+	g.decoders[key] = name
+	g.decoderDecls = append(g.decoderDecls, &js.Decl{Kind: "const", Binds: []js.Bind{{Name: name, Value: dec}}})
 	return &js.Name{Name: name}
 }
 

@@ -187,60 +187,87 @@ func Unalias(t Type) Type {
 // part of t with no bound Var in it is returned as it is, not copied: the
 // checker resolves the type of every expression, and a deep type would
 // otherwise be copied once for each expression that has it.
+//
+// A type is a graph that may share parts (let b = {x: a, y: a}): each
+// record and function is resolved once, or a chain of such lets would
+// take time exponential in its length.
 func Resolve(t Type) Type {
+	var m memo[Type]
+	return resolve(&m, t)
+}
+
+func resolve(m *memo[Type], t Type) Type {
 	switch u := Prune(t).(type) {
 	case *List:
-		if e := Resolve(u.Elem); e != u.Elem {
+		if e := resolve(m, u.Elem); e != u.Elem {
 			return &List{e}
 		}
 		return u
 	case *Option:
-		if e := Resolve(u.Elem); e != u.Elem {
+		if e := resolve(m, u.Elem); e != u.Elem {
 			return &Option{e}
 		}
 		return u
 	case *Channel:
-		if e := Resolve(u.Elem); e != u.Elem {
+		if e := resolve(m, u.Elem); e != u.Elem {
 			return &Channel{e}
 		}
 		return u
 	case *Record:
-		var fs []Field
-		for i, f := range u.Fields {
-			ft := Resolve(f.Type)
-			if ft != f.Type && fs == nil {
-				fs = append(make([]Field, 0, len(u.Fields)), u.Fields[:i]...)
-			}
-			if fs != nil {
-				fs = append(fs, Field{f.Name, ft})
-			}
+		if r, ok := m.get(u); ok {
+			return r
 		}
-		if fs == nil {
-			return u
-		}
-		return &Record{fs}
+		r := resolveRecord(m, u)
+		m.put(u, r)
+		return r
 	case *Func:
-		var ps []Type
-		for i, p := range u.Params {
-			pt := Resolve(p)
-			if pt != p && ps == nil {
-				ps = append(make([]Type, 0, len(u.Params)), u.Params[:i]...)
-			}
-			if ps != nil {
-				ps = append(ps, pt)
-			}
+		if r, ok := m.get(u); ok {
+			return r
 		}
-		r := Resolve(u.Result)
-		if ps == nil && r == u.Result {
-			return u
-		}
-		if ps == nil {
-			ps = u.Params
-		}
-		return &Func{ps, r}
+		r := resolveFunc(m, u)
+		m.put(u, r)
+		return r
 	default:
 		return u
 	}
+}
+
+func resolveRecord(m *memo[Type], u *Record) Type {
+	var fs []Field
+	for i, f := range u.Fields {
+		ft := resolve(m, f.Type)
+		if ft != f.Type && fs == nil {
+			fs = append(make([]Field, 0, len(u.Fields)), u.Fields[:i]...)
+		}
+		if fs != nil {
+			fs = append(fs, Field{f.Name, ft})
+		}
+	}
+	if fs == nil {
+		return u
+	}
+	return &Record{fs}
+}
+
+func resolveFunc(m *memo[Type], u *Func) Type {
+	var ps []Type
+	for i, p := range u.Params {
+		pt := resolve(m, p)
+		if pt != p && ps == nil {
+			ps = append(make([]Type, 0, len(u.Params)), u.Params[:i]...)
+		}
+		if ps != nil {
+			ps = append(ps, pt)
+		}
+	}
+	r := resolve(m, u.Result)
+	if ps == nil && r == u.Result {
+		return u
+	}
+	if ps == nil {
+		ps = u.Params
+	}
+	return &Func{ps, r}
 }
 
 // HasVar reports whether t still holds an unbound Var.
@@ -254,29 +281,75 @@ func HasVar(t Type) bool {
 	return found
 }
 
-// Walk calls f for t and every type inside it, aliases included.
+// Walk calls f for t and every type inside it, aliases included. A part
+// that t holds in several places (let b = {x: a, y: a}) is walked once
+// for each record, function or alias that holds it, not once per path.
 func Walk(t Type, f func(Type)) {
+	var seen memo[bool]
+	walk(&seen, t, f)
+}
+
+func walk(m *memo[bool], t Type, f func(Type)) {
 	t = Prune(t)
+	switch t.(type) {
+	case *Record, *Func, *Named:
+		if _, ok := m.get(t); ok {
+			return
+		}
+		m.put(t, true)
+	}
 	f(t)
 	switch u := t.(type) {
 	case *List:
-		Walk(u.Elem, f)
+		walk(m, u.Elem, f)
 	case *Option:
-		Walk(u.Elem, f)
+		walk(m, u.Elem, f)
 	case *Channel:
-		Walk(u.Elem, f)
+		walk(m, u.Elem, f)
 	case *Named:
-		Walk(u.Under, f)
+		walk(m, u.Under, f)
 	case *Record:
 		for _, fl := range u.Fields {
-			Walk(fl.Type, f)
+			walk(m, fl.Type, f)
 		}
 	case *Func:
 		for _, p := range u.Params {
-			Walk(p, f)
+			walk(m, p, f)
 		}
-		Walk(u.Result, f)
+		walk(m, u.Result, f)
 	}
+}
+
+// memo maps the records, functions and aliases a walk over a type has
+// met to a value. Most types hold a few: those stay in an array, with no
+// allocation; a map takes over past it.
+type memo[T any] struct {
+	keys [8]Type
+	vals [8]T
+	n    int
+	more map[Type]T
+}
+
+func (m *memo[T]) get(t Type) (T, bool) {
+	for i := range m.n {
+		if m.keys[i] == t {
+			return m.vals[i], true
+		}
+	}
+	v, ok := m.more[t]
+	return v, ok
+}
+
+func (m *memo[T]) put(t Type, v T) {
+	if m.n < len(m.keys) {
+		m.keys[m.n], m.vals[m.n] = t, v
+		m.n++
+		return
+	}
+	if m.more == nil {
+		m.more = map[Type]T{}
+	}
+	m.more[t] = v
 }
 
 // Default binds every unbound Var in t to unit. The checker calls it on

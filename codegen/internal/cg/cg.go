@@ -4,45 +4,56 @@ package cg
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/prog-lang/prog/lang/ast"
 	"github.com/prog-lang/prog/lang/types"
 )
 
-// Canonical returns a string that identifies a type structurally: aliases
-// followed, record fields sorted. Equal types give equal strings.
-func Canonical(t types.Type) string {
-	var b strings.Builder
-	canonical(&b, t)
-	return b.String()
+// Keys gives types keys that identify them structurally: aliases
+// followed, record fields sorted; equal types get equal keys. A key is
+// short: a type's text names its parts by their own keys, and each type
+// is keyed once, so a type that shares its parts (let b = {x: a, y: a},
+// repeated) costs time in the number of its parts, where its written-out
+// text would double with each level.
+type Keys struct {
+	byType map[types.Type]string // by pointer
+	byText map[string]string     // a type's text over its parts' keys → its key
 }
 
-// canonical writes t's canonical string to b: one buffer for the whole
-// type, as a string built per level would copy a deep type's inner part
-// once per level.
-func canonical(b *strings.Builder, t types.Type) {
-	switch u := types.Unalias(t).(type) {
+// NewKeys returns an empty Keys.
+func NewKeys() *Keys {
+	return &Keys{byType: map[types.Type]string{}, byText: map[string]string{}}
+}
+
+// Of returns t's key.
+func (k *Keys) Of(t types.Type) string {
+	u := types.Unalias(t)
+	if u == nil {
+		return "?"
+	}
+	if b, ok := u.(*types.Basic); ok {
+		return b.String()
+	}
+	if key, ok := k.byType[u]; ok {
+		return key
+	}
+	var b strings.Builder
+	switch u := u.(type) {
 	case *types.List:
-		b.WriteString("list<")
-		canonical(b, u.Elem)
-		b.WriteString(">")
+		b.WriteString("list<" + k.Of(u.Elem) + ">")
 	case *types.Option:
-		b.WriteString("option<")
-		canonical(b, u.Elem)
-		b.WriteString(">")
+		b.WriteString("option<" + k.Of(u.Elem) + ">")
 	case *types.Channel:
-		b.WriteString("channel<")
-		canonical(b, u.Elem)
-		b.WriteString(">")
+		b.WriteString("channel<" + k.Of(u.Elem) + ">")
 	case *types.Record:
 		b.WriteString("{")
 		for i, f := range SortedFields(u) {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			b.WriteString(f.Name + ":")
-			canonical(b, f.Type)
+			b.WriteString(f.Name + ":" + k.Of(f.Type))
 		}
 		b.WriteString("}")
 	case *types.Func:
@@ -51,15 +62,20 @@ func canonical(b *strings.Builder, t types.Type) {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			canonical(b, p)
+			b.WriteString(k.Of(p))
 		}
-		b.WriteString("):")
-		canonical(b, u.Result)
-	case nil:
-		b.WriteString("?")
+		b.WriteString("):" + k.Of(u.Result))
 	default:
 		b.WriteString(u.String())
 	}
+	text := b.String()
+	key, ok := k.byText[text]
+	if !ok {
+		key = "#" + strconv.Itoa(len(k.byText))
+		k.byText[text] = key
+	}
+	k.byType[u] = key
+	return key
 }
 
 // SortedFields returns r's fields sorted by name.
