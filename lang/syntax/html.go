@@ -434,6 +434,8 @@ func parseChildren(p *parser, open *lexer.Token) ([]ast.Content, lexer.Position,
 					closeTagName(t.Value), openTagName(open.Value), diag.LineCol(open.Pos))
 			}
 			return out, t.Pos, nil
+		case t.Type == Invalid:
+			return nil, lexer.Position{}, unexpected(t, "") // the scanner has reported it
 		default:
 			return nil, lexer.Position{}, participle.Errorf(t.Pos, "unexpected %s, expected %s to close %s at %s",
 				describe(*t), closeTagName(open.Value), openTagName(open.Value), diag.LineCol(open.Pos))
