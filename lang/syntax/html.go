@@ -423,6 +423,9 @@ func parseChildren(p *parser, open *lexer.Token) ([]ast.Content, lexer.Position,
 			if err != nil {
 				return nil, lexer.Position{}, err
 			}
+			if h, ok := c.(*ast.ExprHole); ok {
+				h.Pos = t.Pos // a hole between tags is at its "{"
+			}
 			if err := expect(p, "}"); err != nil {
 				return nil, lexer.Position{}, err
 			}
