@@ -164,6 +164,7 @@ func Split(prog *check.Program) (*Result, diag.List) {
 	s.report()
 	s.remote()
 	s.waiting()
+	s.literalsWait()
 	return s.res, s.errs
 }
 
@@ -175,22 +176,57 @@ type splitter struct {
 	errs      diag.List
 	problems  map[*ast.FuncDecl]string // why a function cannot be called remotely
 	bodies    []*waitBody              // every function's and lambda's, for wait.go
+	literals  []literal                // every element and fragment literal, for html.go
 }
 
 func (s *splitter) add(f *Func, body *ast.Block) {
 	s.res.Funcs = append(s.res.Funcs, f)
 	s.res.byNode[f.Node] = f
-	s.collect(f, body, s.newBody(f, f.Node))
+	if d, ok := f.Node.(*ast.FuncDecl); ok {
+		if sig := s.info.Signature(d); sig != nil {
+			s.clientOnlyType(f, d.Pos, sig)
+		}
+	}
+	s.collect(f, body, s.newBody(f, f.Node), false)
 }
 
 // collect records the facts of the tree n (lambdas included) on f, and
-// on b, the body n is in, what may make it wait (wait.go).
-func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
+// on b, the body n is in, what may make it wait (wait.go). inLit is set
+// inside an element literal (outside its lambdas), where nothing waits
+// (html.go): what is there does not make b wait, and no call there is
+// awaited.
+func (s *splitter) collect(f *Func, n ast.Node, b *waitBody, inLit bool) {
 	ast.Inspect(n, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
-			s.collect(f, n.Body, s.newBody(f, n))
+			s.clientOnlyType(f, n.Pos, s.info.TypeOf(n))
+			s.collect(f, n.Body, s.newBody(f, n), false)
 			return false
+		case *ast.ElementLit, *ast.FragmentLit:
+			name := "<>"
+			if el, ok := n.(*ast.ElementLit); ok {
+				name = "<" + el.Name + ">"
+			}
+			f.clientUses = append(f.clientUses, use{n.Position(), name, htmlDetail})
+			s.literals = append(s.literals, literal{f, n.(ast.Expr)})
+			if !inLit {
+				// Its parts, once, marked as inside a literal.
+				ast.Inspect(n, func(c ast.Node) bool {
+					if c != n {
+						s.collect(f, c, b, true)
+					}
+					return c == n
+				})
+				return false
+			}
+		case *ast.LetStmt:
+			if obj := s.info.Defs[n.Name]; obj != nil {
+				s.clientOnlyType(f, n.Pos, obj.Type)
+			}
+		case *ast.VarStmt:
+			if obj := s.info.Defs[n.Name]; obj != nil {
+				s.clientOnlyType(f, n.Pos, obj.Type)
+			}
 		case *ast.CallExpr:
 			if bc := s.info.Builtins[n].Builtin; bc != nil {
 				switch bc.Loc {
@@ -199,7 +235,7 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 				case stdlib.Client:
 					f.clientUses = append(f.clientUses, use{n.Pos, bc.Name, ""})
 				}
-				if bc.Name == "recv" || bc.Name == "sleep" {
+				if (bc.Name == "recv" || bc.Name == "sleep") && !inLit {
 					b.waits = append(b.waits, n)
 				}
 				return true
@@ -210,20 +246,26 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 				obj = s.funcObj(id)
 			}
 			if obj == nil {
-				b.waits = append(b.waits, n) // a call through a function value
+				if !inLit {
+					b.waits = append(b.waits, n) // a call through a function value
+				}
 				return true
 			}
 			f.calls = append(f.calls, call{n.Pos, obj.Func, n, nil})
-			b.calls = append(b.calls, call{n.Pos, obj.Func, n, nil})
+			if !inLit {
+				b.calls = append(b.calls, call{n.Pos, obj.Func, n, nil})
+			}
 			// The callee's name is not a reference: visit the arguments only.
 			for _, a := range n.Args {
-				s.collect(f, a, b)
+				s.collect(f, a, b, inLit)
 			}
 			return false
 		case *ast.Ident:
 			if obj := s.funcObj(n); obj != nil {
 				f.calls = append(f.calls, call{n.Pos, obj.Func, nil, n})
-				b.calls = append(b.calls, call{n.Pos, obj.Func, nil, n})
+				if !inLit {
+					b.calls = append(b.calls, call{n.Pos, obj.Func, nil, n})
+				}
 			}
 		case *ast.SelectExpr:
 			f.serverUses = append(f.serverUses, use{n.Pos, "select", ""})
@@ -238,6 +280,21 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 		}
 		return true
 	})
+}
+
+// htmlDetail says why an element literal ties its unit to the client.
+const htmlDetail = "html is built only on the client"
+
+// clientOnlyType notes that f needs the client when t, the type of
+// something f declares at pos, holds html or a source: such values exist
+// only on the client (LANGUAGE.md, "Where").
+func (s *splitter) clientOnlyType(f *Func, pos diag.Pos, t types.Type) {
+	if t == nil {
+		return
+	}
+	if bad := types.ClientOnly(t); bad != "" {
+		f.clientUses = append(f.clientUses, use{pos, bad, bad + " lives only on the client: it cannot cross the network"})
+	}
 }
 
 // funcObj returns the function id refers to, or nil if it refers to no
@@ -437,6 +494,9 @@ func crossing(t types.Type, toClient bool) string {
 		if t == types.Client && !toClient {
 			return "a client"
 		}
+		if t == types.HTML {
+			return "html"
+		}
 	case *types.Channel:
 		if !toClient {
 			return "a channel"
@@ -444,6 +504,8 @@ func crossing(t types.Type, toClient bool) string {
 		return crossing(t.Elem, toClient)
 	case *types.Func:
 		return "a function"
+	case *types.Source:
+		return "a source"
 	case *types.List:
 		return crossing(t.Elem, toClient)
 	case *types.Option:

@@ -105,6 +105,12 @@ func (c *checker) expr1(e ast.Expr) types.Type {
 		return &types.List{Elem: c.info.Rows[d]}
 	case *ast.MatchExpr:
 		return c.match(e)
+	case *ast.ElementLit:
+		c.element(e)
+		return types.HTML
+	case *ast.FragmentLit:
+		c.children(e.Children)
+		return types.HTML
 	}
 	panic(fmt.Sprintf("check: unexpected expression %T", e))
 }
@@ -298,6 +304,14 @@ func (c *checker) builtinCall(e *ast.CallExpr, id *ast.Ident, b *stdlib.Builtin)
 			c.errorf(a.Position(), "cannot use %s (%s) as %s in argument %d to %s", exprString(a), args[i], sig.Params[i], i+1, b.Name)
 		}
 	}
+	// A result whose type an erroneous argument should have given (as
+	// source(x) with x undefined) is erroneous too, not unknown: it
+	// would be reported again, at each use, as needing an annotation.
+	for _, t := range args {
+		if t == types.Invalid && types.HasVar(sig.Result) {
+			return types.Invalid
+		}
+	}
 	return sig.Result
 }
 
@@ -410,7 +424,7 @@ func (c *checker) binary(e *ast.BinaryExpr) types.Type {
 	case "&&", "||":
 		ok = u == types.Bool
 	case "==", "!=":
-		ok = !holdsFunc(u)
+		ok = !holdsFunc(u) && types.ClientOnly(u) == ""
 		if _, unknown := u.(*types.Var); unknown {
 			c.errorf(e.OpPos, "cannot compare values whose type is not known yet; add a type annotation")
 			return types.Bool
