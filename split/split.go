@@ -481,14 +481,15 @@ func (s *splitter) remote() {
 
 // ToServer returns "" if values of type t may be sent from a client to
 // the server (remote-call arguments), or else the part of t that may not.
-func ToServer(t types.Type) string { return crossing(t, false) }
+func ToServer(t types.Type) string { return crossing(&types.Seen{}, t, false) }
 
 // ToClient returns "" if values of type t may be sent from the server to
 // a client (remote-call results, channel messages), or else the part of t
 // that may not.
-func ToClient(t types.Type) string { return crossing(t, true) }
+func ToClient(t types.Type) string { return crossing(&types.Seen{}, t, true) }
 
-func crossing(t types.Type, toClient bool) string {
+// crossing looks into each record once (see types.Seen).
+func crossing(seen *types.Seen, t types.Type, toClient bool) string {
 	switch t := types.Unalias(t).(type) {
 	case *types.Basic:
 		if t == types.Client && !toClient {
@@ -501,18 +502,21 @@ func crossing(t types.Type, toClient bool) string {
 		if !toClient {
 			return "a channel"
 		}
-		return crossing(t.Elem, toClient)
+		return crossing(seen, t.Elem, toClient)
 	case *types.Func:
 		return "a function"
 	case *types.Source:
 		return "a source"
 	case *types.List:
-		return crossing(t.Elem, toClient)
+		return crossing(seen, t.Elem, toClient)
 	case *types.Option:
-		return crossing(t.Elem, toClient)
+		return crossing(seen, t.Elem, toClient)
 	case *types.Record:
+		if !seen.First(t) {
+			return "" // looked into already, and nothing was found
+		}
 		for _, f := range t.Fields {
-			if bad := crossing(f.Type, toClient); bad != "" {
+			if bad := crossing(seen, f.Type, toClient); bad != "" {
 				return bad
 			}
 		}

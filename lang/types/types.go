@@ -300,18 +300,14 @@ func HasVar(t Type) bool {
 // that t holds in several places (let b = {x: a, y: a}) is walked once
 // for each record, function or alias that holds it, not once per path.
 func Walk(t Type, f func(Type)) {
-	var seen memo[bool]
+	var seen Seen
 	walk(&seen, t, f)
 }
 
-func walk(m *memo[bool], t Type, f func(Type)) {
+func walk(m *Seen, t Type, f func(Type)) {
 	t = Prune(t)
-	switch t.(type) {
-	case *Record, *Func, *Named:
-		if _, ok := m.get(t); ok {
-			return
-		}
-		m.put(t, true)
+	if !m.First(t) {
+		return
 	}
 	f(t)
 	switch u := t.(type) {
@@ -335,6 +331,26 @@ func walk(m *memo[bool], t Type, f func(Type)) {
 		}
 		walk(m, u.Result, f)
 	}
+}
+
+// Seen is the set of records, functions and aliases that a walk over a
+// type has looked into; the zero value is empty. A type may hold one part
+// in several places (let b = {x: a, y: a}): a walk that looks into each
+// part once takes time in the number of parts, not in the number of paths.
+type Seen struct{ m memo[bool] }
+
+// First reports whether t is met for the first time, and notes it. A type
+// that is no record, function or alias is always met for the first time.
+func (s *Seen) First(t Type) bool {
+	t = Prune(t)
+	switch t.(type) {
+	case *Record, *Func, *Named:
+		if _, ok := s.m.get(t); ok {
+			return false
+		}
+		s.m.put(t, true)
+	}
+	return true
 }
 
 // memo maps the records, functions and aliases a walk over a type has
@@ -442,7 +458,18 @@ func Identical(a, b Type) bool {
 // ("html" or "a source"), or "". Such values never cross the network: not
 // in a remote call, a channel message or a table column.
 func ClientOnly(t Type) string {
-	switch u := Prune(t).(type) {
+	var seen Seen
+	return clientOnly(&seen, t)
+}
+
+// clientOnly is ClientOnly, each record, function and alias looked into
+// once.
+func clientOnly(seen *Seen, t Type) string {
+	t = Prune(t)
+	if !seen.First(t) {
+		return "" // looked into already, and nothing was found
+	}
+	switch u := t.(type) {
 	case *Basic:
 		if u == HTML {
 			return "html"
@@ -450,26 +477,26 @@ func ClientOnly(t Type) string {
 	case *Source:
 		return "a source"
 	case *List:
-		return ClientOnly(u.Elem)
+		return clientOnly(seen, u.Elem)
 	case *Option:
-		return ClientOnly(u.Elem)
+		return clientOnly(seen, u.Elem)
 	case *Channel:
-		return ClientOnly(u.Elem)
+		return clientOnly(seen, u.Elem)
 	case *Named:
-		return ClientOnly(u.Under)
+		return clientOnly(seen, u.Under)
 	case *Record:
 		for _, f := range u.Fields {
-			if bad := ClientOnly(f.Type); bad != "" {
+			if bad := clientOnly(seen, f.Type); bad != "" {
 				return bad
 			}
 		}
 	case *Func:
 		for _, p := range u.Params {
-			if bad := ClientOnly(p); bad != "" {
+			if bad := clientOnly(seen, p); bad != "" {
 				return bad
 			}
 		}
-		return ClientOnly(u.Result)
+		return clientOnly(seen, u.Result)
 	}
 	return ""
 }
