@@ -1226,7 +1226,7 @@ func TestIndexesAddedOnStart(t *testing.T) {
 			t.Errorf("indexes before: %v", got)
 		}
 		for _, v := range []string{"x", "x"} {
-			if _, err := srv.db.Exec(`INSERT INTO "t" ("a", "b") VALUES (1, '`+v+`')`); err != nil {
+			if _, err := srv.db.Exec(`INSERT INTO "t" ("a", "b") VALUES (1, '` + v + `')`); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -104,4 +104,3 @@ func Update[R any](x *Ctx, stmt string, scan func(*Ctx) ([]int64, []R), keep fun
 		}
 	}
 }
-
