@@ -361,11 +361,19 @@ func (b *builder) orderBy(keys []*ast.OrderKey) {
 		if types.Identical(elem(col.Type), types.String) {
 			b.w2("", ` COLLATE "C"`)
 		}
-		// none is smallest: first going up, last going down.
-		if k.Desc {
+		// none is smallest: first going up, last going down. (Said only
+		// for options: PostgreSQL reads a plain column's index in order
+		// only when the NULLS are its default.)
+		_, opt := types.Unalias(col.Type).(*types.Option)
+		switch {
+		case k.Desc && opt:
 			b.w(" DESC NULLS LAST, ")
-		} else {
+		case k.Desc:
+			b.w(" DESC, ")
+		case opt:
 			b.w(" ASC NULLS FIRST, ")
+		default:
+			b.w(", ")
 		}
 	}
 	b.w(quote(id))

@@ -206,6 +206,11 @@ func (d *database) makeTable(ctx context.Context, t *Table) error {
 			continue
 		}
 		def := quote(c.Name) + " " + d.sqlType(c.Kind)
+		if c.Kind == KindString && d.postgres {
+			// Strings compare by code point (the queries say COLLATE
+			// "C"); an index on the column serves them if it is "C" too.
+			def += ` COLLATE "C"`
+		}
 		if !c.Null {
 			def += " NOT NULL"
 		}
