@@ -23,7 +23,8 @@ import (
 // testdata/bench/lookup.prog as a remote call over HTTP to the built
 // server, against the floor, the same SQL written by hand with
 // database/sql behind a Go HTTP handler in this process. The tables hold
-// 100,000 rows (people) and 100 (few). Goals: prog ≤ 1.3× the floor, and
+// 100,000 rows (people) and 100 (few); no-query is a call that reads no
+// table, the cost of a call alone. Goals: prog ≤ 1.3× the floor, and
 // a lookup in people within 1.5× of one in few.
 func BenchmarkQueries(b *testing.B) {
 	for _, db := range []string{"sqlite", "postgres"} {
@@ -51,6 +52,7 @@ func BenchmarkQueries(b *testing.B) {
 				{"range-limit-20", "range", `[50]`},
 				{"count", "count", `[42]`},
 				{"lookup-100-rows", "lookupFew", `["p77"]`},
+				{"no-query", "ping", `[1]`},
 			}
 			id := 0
 			for _, q := range queries {
@@ -125,6 +127,11 @@ func floorServer(b *testing.B, conn *sql.DB, pg bool) *httptest.Server {
 		return a
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("/ping", func(w http.ResponseWriter, r *http.Request) {
+		var n int64
+		json.Unmarshal(args(r)[0], &n)
+		json.NewEncoder(w).Encode(map[string]any{"ok": n})
+	})
 	mux.HandleFunc("/lookup", func(w http.ResponseWriter, r *http.Request) {
 		var n string
 		json.Unmarshal(args(r)[0], &n)
