@@ -62,6 +62,7 @@ fuzz:
 # the compiler's benchmarks; the table and `bench:` lines come last.
 bench: build
 	$(GO) test ./codegen -run '^$$' -bench Bundle -count 1
+	$(GO) test ./codegen -run '^$$' -bench Queries -benchtime 2s -count 1
 	$(GO) test ./runtime -run '^$$' -bench InsertCall -benchtime 2s -count 5
 	$(GO) test ./runtime -run '^$$' -bench Collect1000 -benchtime 1x -count 5
 	$(GO) build -o bin/progbench ./cmd/progbench

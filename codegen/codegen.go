@@ -37,7 +37,7 @@ type Output struct {
 
 // Generate generates both halves of a loaded, error-free unit.
 func Generate(name, filename string, src []byte, u *pipeline.Unit) (*Output, error) {
-	goSrc, err := gosrv.Generate(name, u.Program, u.Split)
+	goSrc, err := gosrv.Generate(name, u.Program, u.Split, u.Queries)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 var pageMetaRE = regexp.MustCompile(`<meta name="prog-(session|key)" content="([0-9a-f]+)">`)
 
 // viewPage views a page and returns its session's id and key.
-func viewPage(t *testing.T, client *http.Client, url string) (sid, key string) {
+func viewPage(t testing.TB, client *http.Client, url string) (sid, key string) {
 	t.Helper()
 	resp, err := client.Get(url)
 	if err != nil {

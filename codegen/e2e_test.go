@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 }
 
 // build builds testdata/examples/name.prog (or name, a path), once.
-func build(t *testing.T, name string) string {
+func build(t testing.TB, name string) string {
 	t.Helper()
 	r, _ := binOnce.LoadOrStore(name, &buildResult{})
 	br := r.(*buildResult)
@@ -99,7 +99,7 @@ func onBothDBs(t *testing.T, test func(t *testing.T, db string)) {
 
 // serveDB starts a built program on db ("sqlite" for a new file, or a
 // PostgreSQL URL) and returns its page's URL.
-func serveDB(t *testing.T, name, db string, flags ...string) string {
+func serveDB(t testing.TB, name, db string, flags ...string) string {
 	t.Helper()
 	bin := build(t, name)
 	if db == "sqlite" {
@@ -111,7 +111,7 @@ func serveDB(t *testing.T, name, db string, flags ...string) string {
 
 // start starts a server binary with args and returns its page's URL and a
 // function that stops it (once; the test's cleanup stops it too).
-func start(t *testing.T, bin string, args ...string) (url string, stop func()) {
+func start(t testing.TB, bin string, args ...string) (url string, stop func()) {
 	t.Helper()
 	name := filepath.Base(bin)
 	cmd := exec.Command(bin, args...)

@@ -1,6 +1,7 @@
 // Package pipeline runs the stages that turn a .prog file into facts the
 // code generators read: it parses the file (package lang/syntax),
-// resolves and checks it (package lang/check) and splits it into its
+// resolves and checks it (package lang/check), translates its table
+// statements to SQL (package query) and splits it into its
 // server and client halves (package split).
 //
 // The driver lives above the stages it runs: each stage imports only
@@ -16,6 +17,7 @@ import (
 	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/diag"
 	"github.com/prog-lang/prog/lang/syntax"
+	"github.com/prog-lang/prog/query"
 	"github.com/prog-lang/prog/split"
 )
 
@@ -27,6 +29,8 @@ type Unit struct {
 	File    *ast.File
 	Program *check.Program
 	Split   *split.Result
+	// Queries holds each table statement's SQL.
+	Queries query.Plans
 }
 
 // Load parses, checks and splits one file. Its errors are sorted and
@@ -36,6 +40,9 @@ func Load(filename string, src []byte) (*Unit, diag.List) {
 	prog, cerrs := check.Check(file)
 	errs = append(errs, cerrs...)
 	u := &Unit{File: file, Program: prog}
+	var qerrs diag.List
+	u.Queries, qerrs = query.Plan(prog)
+	errs = append(errs, qerrs...)
 	sp, serrs := split.Split(prog)
 	if len(errs) == 0 {
 		u.Split = sp

@@ -121,9 +121,9 @@ func (x *Ctx) begin() *sql.Tx {
 func (x *Ctx) Query(query string, args ...any) *Rows {
 	rows, err := x.begin().QueryContext(x.ctx, x.srv.db.q(query), x.args(args)...)
 	if err != nil {
-		failDB(err)
+		x.failStmt(err)
 	}
-	return &Rows{rows: rows}
+	return &Rows{rows: rows, x: x}
 }
 
 // Exec runs a statement in the transaction.
@@ -131,7 +131,7 @@ func (x *Ctx) Exec(query string, args ...any) {
 	x.wrote = true
 	x.srv.db.cache.clear()
 	if _, err := x.begin().ExecContext(x.ctx, x.srv.db.q(query), x.args(args)...); err != nil {
-		failDB(err)
+		x.failStmt(err)
 	}
 }
 
@@ -150,6 +150,7 @@ func (x *Ctx) dataVersion() int64 {
 // Rows reads the result of Query; a database error is a runtime error.
 type Rows struct {
 	rows       *sql.Rows
+	x          *Ctx
 	srcs, ptrs []any // Scan's buffers, kept from row to row
 }
 
@@ -161,7 +162,7 @@ func (r *Rows) Next() bool {
 	err := r.rows.Err()
 	r.rows.Close()
 	if err != nil {
-		failDB(err)
+		r.x.failStmt(err)
 	}
 	return false
 }

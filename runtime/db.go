@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	goruntime "runtime"
@@ -187,13 +188,29 @@ func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`
 // columns: a program whose tables changed needs its data moved by hand,
 // never dropped silently.
 func (d *database) makeTable(ctx context.Context, t *Table) error {
-	id := `"_id" INTEGER PRIMARY KEY`
-	if d.postgres {
-		id = `"_id" BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY`
+	idCol := t.idColumn()
+	// A serial is never reused: SQLite's AUTOINCREMENT and PostgreSQL's
+	// sequence never give a number twice. The hidden _id of a table
+	// without one may give a deleted last row's number again, which
+	// keeps insertion order all the same.
+	id := quote(idCol) + ` INTEGER PRIMARY KEY`
+	switch {
+	case d.postgres:
+		id = quote(idCol) + ` BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY`
+	case t.Serial != "":
+		id += " AUTOINCREMENT"
 	}
 	cols := []string{id}
 	for _, c := range t.Columns {
+		if c.Name == t.Serial {
+			continue
+		}
 		def := quote(c.Name) + " " + d.sqlType(c.Kind)
+		if c.Kind == KindString && d.postgres {
+			// Strings compare by code point (the queries say COLLATE
+			// "C"); an index on the column serves them if it is "C" too.
+			def += ` COLLATE "C"`
+		}
 		if !c.Null {
 			def += " NOT NULL"
 		}
@@ -234,11 +251,15 @@ func (d *database) makeTable(ctx context.Context, t *Table) error {
 		return fmt.Errorf("table %s in the database does not match the program: %s; the program keeps its data, so move it by hand or use another --db",
 			t.Name, fmt.Sprintf(format, args...))
 	}
-	want := map[string]bool{"_id": true}
+	want := map[string]bool{idCol: true}
+	if _, ok := have[idCol]; !ok {
+		return mismatch("column %s is missing", idCol)
+	}
 	for _, c := range t.Columns {
 		want[c.Name] = true
 		h, ok := have[c.Name]
 		switch {
+		case c.Name == t.Serial:
 		case !ok:
 			return mismatch("column %s is missing", c.Name)
 		case h.typ != d.sqlType(c.Kind):
@@ -255,7 +276,50 @@ func (d *database) makeTable(ctx context.Context, t *Table) error {
 			return mismatch("column %s is not declared", name)
 		}
 	}
+	return d.makeIndexes(ctx, t)
+}
+
+func (t *Table) idColumn() string {
+	if t.Serial != "" {
+		return t.Serial
+	}
+	return "_id"
+}
+
+// makeIndexes adds the table's indexes that the database lacks: on a new
+// table all of them, on a table an earlier program made the ones added
+// since. A unique index the rows already break stops the server.
+func (d *database) makeIndexes(ctx context.Context, t *Table) error {
+	for _, ix := range t.Indexes {
+		if len(ix.Columns) == 1 && ix.Columns[0] == t.idColumn() {
+			continue // the primary key
+		}
+		var cols []string
+		for _, c := range ix.Columns {
+			cols = append(cols, quote(c))
+		}
+		stmt := "CREATE INDEX IF NOT EXISTS "
+		if ix.Kind != "index" {
+			stmt = "CREATE UNIQUE INDEX IF NOT EXISTS "
+		}
+		stmt += quote(indexName(t.Name, ix)) + " ON " + quote(t.Name) + " (" + strings.Join(cols, ", ") + ")"
+		if _, err := d.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("table %s: cannot add the %s on (%s): %v", t.Name, ix.Kind, strings.Join(ix.Columns, ", "), err)
+		}
+	}
 	return nil
+}
+
+// indexName names an index after its table, kind and columns, within
+// PostgreSQL's 63 bytes (where index names share the schema's name space).
+func indexName(table string, ix TableIndex) string {
+	name := table + "_" + ix.Kind + "_" + strings.Join(ix.Columns, "_")
+	if len(name) <= 63 {
+		return name
+	}
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return fmt.Sprintf("%s_%x", name[:46], h.Sum64())
 }
 
 // nextRun numbers this run of the program in its database, so that the

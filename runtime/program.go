@@ -49,6 +49,17 @@ type Leave struct {
 type Table struct {
 	Name    string
 	Columns []Column
+	// Serial is the column the database numbers, or "": a table without
+	// one has a hidden "_id" that numbers its rows in insertion order.
+	Serial  string
+	Indexes []TableIndex
+}
+
+// TableIndex is a key, unique or index clause of a table, or an index the
+// compiler adds on a client or channel column.
+type TableIndex struct {
+	Kind    string // "key", "unique" or "index"
+	Columns []string
 }
 
 // Column is one column of a table.

@@ -1187,3 +1187,69 @@ func TestTableCache(t *testing.T) {
 		check("the second client's collection")
 	})
 }
+
+// A table made by an earlier program gets the indexes added since when
+// the server starts; a unique index the rows already break stops it,
+// naming the table and columns.
+func TestIndexesAddedOnStart(t *testing.T) {
+	bothDBs(t, func(t *testing.T, db string) {
+		if db == "sqlite" {
+			db = filepath.Join(t.TempDir(), "indexes.db")
+		}
+		ctx := context.Background()
+		p := &Program{Name: "s", Tables: []*Table{{Name: "t", Columns: []Column{{Name: "a", Kind: KindInt}, {Name: "b", Kind: KindString}}}}}
+		cfg := Config{DB: db, Log: slog.New(slog.DiscardHandler)}
+		srv, err := NewServer(ctx, p, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		indexes := func(srv *Server) []string {
+			t.Helper()
+			q := `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 't' AND sql IS NOT NULL ORDER BY name`
+			if srv.db.postgres {
+				q = `SELECT indexname FROM pg_indexes WHERE tablename = 't' AND indexname <> 't_pkey' ORDER BY indexname`
+			}
+			rows, err := srv.db.QueryContext(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var names []string
+			for rows.Next() {
+				var n string
+				rows.Scan(&n)
+				names = append(names, n)
+			}
+			return names
+		}
+		if got := indexes(srv); len(got) != 0 {
+			t.Errorf("indexes before: %v", got)
+		}
+		for _, v := range []string{"x", "x"} {
+			if _, err := srv.db.Exec(`INSERT INTO "t" ("a", "b") VALUES (1, '` + v + `')`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		srv.Close()
+
+		p.Tables[0].Indexes = []TableIndex{{Kind: "index", Columns: []string{"b"}}, {Kind: "unique", Columns: []string{"a", "b"}}}
+		srv, err = NewServer(ctx, p, cfg)
+		if err == nil {
+			srv.Close()
+			t.Fatal("a unique index over rows that break it: no error")
+		}
+		if want := "table t: cannot add the unique on (a, b)"; !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q, want %q", err, want)
+		}
+
+		p.Tables[0].Indexes = []TableIndex{{Kind: "index", Columns: []string{"b"}}, {Kind: "index", Columns: []string{"a", "b"}}}
+		srv, err = NewServer(ctx, p, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		if got, want := strings.Join(indexes(srv), " "), "t_index_a_b t_index_b"; got != want {
+			t.Errorf("indexes after: %s, want %s", got, want)
+		}
+	})
+}

@@ -94,18 +94,6 @@ func All[R any](x *Ctx, scan func(*Ctx) ([]int64, []R)) []R {
 	return rows
 }
 
-// Where returns the rows a scan reads for which keep holds.
-func Where[R any](x *Ctx, scan func(*Ctx) ([]int64, []R), keep func(R) bool) []R {
-	_, rows := scan(x)
-	var out []R
-	for _, r := range rows {
-		if keep(r) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // Update runs stmt (UPDATE … SET … WHERE _id = ?) for each row that keep
 // holds for (every row when keep is nil), with the values set gives.
 func Update[R any](x *Ctx, stmt string, scan func(*Ctx) ([]int64, []R), keep func(R) bool, set func(R) []any) {
@@ -113,16 +101,6 @@ func Update[R any](x *Ctx, stmt string, scan func(*Ctx) ([]int64, []R), keep fun
 	for i, r := range rows {
 		if keep == nil || keep(r) {
 			x.Exec(stmt, append(set(r), ids[i])...)
-		}
-	}
-}
-
-// Delete runs stmt (DELETE … WHERE _id = ?) for each row keep holds for.
-func Delete[R any](x *Ctx, stmt string, scan func(*Ctx) ([]int64, []R), keep func(R) bool) {
-	ids, rows := scan(x)
-	for i, r := range rows {
-		if keep(r) {
-			x.Exec(stmt, ids[i])
 		}
 	}
 }

@@ -271,6 +271,8 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody, inLit bool) {
 			f.serverUses = append(f.serverUses, use{n.Pos, "select", ""})
 		case *ast.InsertStmt:
 			f.serverUses = append(f.serverUses, use{n.Pos, "insert", ""})
+		case *ast.InsertExpr:
+			f.serverUses = append(f.serverUses, use{n.Pos, "insert", ""})
 		case *ast.UpdateStmt:
 			f.serverUses = append(f.serverUses, use{n.Pos, "update", ""})
 		case *ast.DeleteStmt:

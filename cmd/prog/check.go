@@ -1,6 +1,10 @@
 package main
 
 import (
+	"sort"
+
+	"github.com/prog-lang/prog/query"
+
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,6 +60,7 @@ func runCheck(stdout, stderr io.Writer, files []string, explain, asJSON bool) er
 			report.add(name, unit.Split)
 		} else {
 			printExplain(stdout, name, unit.Split, len(files) > 1)
+			printQueries(stdout, unit.Queries)
 		}
 	}
 	if asJSON {
@@ -153,5 +158,28 @@ func (r *jsonReport) add(file string, res *split.Result) {
 	}
 	for _, c := range res.Remote {
 		r.Remote = append(r.Remote, jsonRemote{file, c.Caller.Name, c.Callee.Name.Name, c.Pos.Line, c.Pos.Column})
+	}
+}
+
+// printQueries prints the SQL of each table statement, in source order.
+func printQueries(w io.Writer, plans query.Plans) {
+	type at struct {
+		pos diag.Pos
+		s   *query.Statement
+	}
+	var all []at
+	for n, s := range plans {
+		all = append(all, at{n.Position(), s})
+	}
+	if len(all) == 0 {
+		return
+	}
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i].pos, all[j].pos
+		return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column
+	})
+	fmt.Fprintln(w, "table statements:")
+	for _, q := range all {
+		fmt.Fprintf(w, "  at %s\n    sqlite:   %s\n    postgres: %s\n", diag.LineCol(q.pos), q.s.SQL[query.SQLite], q.s.SQL[query.Postgres])
 	}
 }

@@ -36,6 +36,7 @@ import (
 
 	"github.com/prog-lang/prog/cmd/internal/progclient"
 	"github.com/prog-lang/prog/codegen/jsclient"
+	"github.com/prog-lang/prog/runtime/pgtest"
 )
 
 // peer is one client of a system: a page view of Prog or the floor, a
@@ -73,6 +74,15 @@ func main() {
 		}
 		return
 	}
+	// die is fail that first stops what main started and would stop on
+	// return (os.Exit runs no deferred calls).
+	var stopPG func()
+	die := func(err error) {
+		if stopPG != nil {
+			stopPG()
+		}
+		fail(err)
+	}
 	chat := flag.String("chat", "bin/chat", "the chat server, built by prog build")
 	sioDir := flag.String("socketio", "", "a folder with testdata/bench/socketio installed (npm ci); empty: no socket.io")
 	var cfg config
@@ -87,7 +97,7 @@ func main() {
 	// (one core), and 128 leaves each server, not the senders, the limit.
 	flag.IntVar(&cfg.senders, "senders", 128, "clients that post in the fan-out run (and take turns in the latency run)")
 	compiler := flag.Bool("compiler", true, "also run the compiler benchmarks (go test in this module)")
-	only := flag.String("systems", "prog,floor,socketio", "the systems to run, of prog, floor and socketio")
+	only := flag.String("systems", "prog,prog-pg,floor,socketio", "the systems to run, of prog, prog-pg (chat on PostgreSQL, started by progbench when installed), floor and socketio")
 	progFlags := flag.String("progflags", "", "more flags for the Prog server; {n} in them is the number of the start (--cpuprofile prog{n}.prof, say)")
 	workloads := flag.String("workloads", "fanout,latency,memory", "the workloads to run, of fanout, latency and memory")
 	cpuProfile := flag.String("cpuprofile", "", "write the load generator's CPU profile to this file")
@@ -95,10 +105,10 @@ func main() {
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
-			fail(err)
+			die(err)
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
-			fail(err)
+			die(err)
 		}
 		defer pprof.StopCPUProfile()
 	}
@@ -106,7 +116,7 @@ func main() {
 	starts := 0
 	self, err := os.Executable()
 	if err != nil {
-		fail(err)
+		die(err)
 	}
 	systems := []system{
 		{name: "prog", start: func() (*progclient.Process, error) {
@@ -121,6 +131,26 @@ func main() {
 			start: func() (*progclient.Process, error) { return progclient.Start("", "node", server) },
 			dial:  dialSio})
 	}
+	if has(*only, "prog-pg") {
+		// A PostgreSQL server of progbench's own, on a temporary folder,
+		// stopped at the end; a new database for each start of chat.
+		pg, err := pgtest.Start()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "progbench: no runs on PostgreSQL: %v\n", err)
+		} else {
+			stopPG = pg.Stop
+			defer pg.Stop()
+			systems = append(systems, system{name: "prog-pg", start: func() (*progclient.Process, error) {
+				starts++
+				db, err := pg.CreateDatabase()
+				if err != nil {
+					return nil, err
+				}
+				flags := strings.Fields(strings.ReplaceAll(*progFlags, "{n}", strconv.Itoa(starts)))
+				return progclient.StartProg(*chat, append([]string{"--db", db}, flags...)...)
+			}, dial: dialProg})
+		}
+	}
 	systems = slices.DeleteFunc(systems, func(s system) bool { return !has(*only, s.name) })
 	r := newResults()
 	ctx := context.Background()
@@ -130,14 +160,14 @@ func main() {
 			if has(*workloads, "fanout") {
 				rate, err := fanout(ctx, sys, cfg)
 				if err != nil {
-					fail(fmt.Errorf("%s fan-out: %v", sys.name, err))
+					die(fmt.Errorf("%s fan-out: %v", sys.name, err))
 				}
 				r.add("fanout", sys.name, rate)
 			}
 			if has(*workloads, "latency") {
 				p50, p99, err := latency(ctx, sys, cfg)
 				if err != nil {
-					fail(fmt.Errorf("%s latency: %v", sys.name, err))
+					die(fmt.Errorf("%s latency: %v", sys.name, err))
 				}
 				r.add("latency_p50", sys.name, p50)
 				r.add("latency_p99", sys.name, p99)
@@ -146,7 +176,7 @@ func main() {
 					light.clients = cfg.light
 					p50, p99, err := latency(ctx, sys, light)
 					if err != nil {
-						fail(fmt.Errorf("%s light latency: %v", sys.name, err))
+						die(fmt.Errorf("%s light latency: %v", sys.name, err))
 					}
 					r.add("light_p50", sys.name, p50)
 					r.add("light_p99", sys.name, p99)
@@ -155,18 +185,18 @@ func main() {
 			if has(*workloads, "memory") {
 				kib, err := memory(ctx, sys, cfg)
 				if err != nil {
-					fail(fmt.Errorf("%s memory: %v", sys.name, err))
+					die(fmt.Errorf("%s memory: %v", sys.name, err))
 				}
 				r.add("mem_per_session", sys.name, kib)
 			}
 		}
 	}
 	if err := bundleSizes(r, *sioDir); err != nil {
-		fail(err)
+		die(err)
 	}
 	if *compiler {
 		if err := compilerFigures(r); err != nil {
-			fail(err)
+			die(err)
 		}
 	}
 	r.print(os.Stdout, cfg)
@@ -590,23 +620,26 @@ func format(v float64) string {
 
 func (r *results) print(w *os.File, cfg config) {
 	metrics := cfg.metrics()
-	fmt.Fprintf(w, "\n%-16s %12s %12s %12s  %-13s %s\n", "metric", "prog", "floor", "socketio", "unit", "what (median of the runs)")
+	fmt.Fprintf(w, "\n%-16s %12s %12s %12s %12s  %-13s %s\n", "metric", "prog", "prog-pg", "floor", "socketio", "unit", "what (median of the runs)")
 	for _, m := range metrics {
 		if r.values[m.name] == nil {
 			continue
 		}
-		fmt.Fprintf(w, "%-16s %12s %12s %12s  %-13s %s\n", m.name,
-			format(r.median(m.name, "prog")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")), m.unit, m.what)
+		fmt.Fprintf(w, "%-16s %12s %12s %12s %12s  %-13s %s\n", m.name,
+			format(r.median(m.name, "prog")), format(r.median(m.name, "prog-pg")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")), m.unit, m.what)
 	}
 	fmt.Fprintf(w, "\nratios: fanout prog/socketio %.2f (goal ≥ 3), prog/floor %.2f (goal ≥ 0.7); latency_p99 prog/floor %.2f (goal ≤ 1.5, and ≤ 10 ms), light_p99 prog/floor %.2f; mem_per_session prog/floor %.2f (goal ≤ 1.2)\n\n",
 		r.median("fanout", "prog")/r.median("fanout", "socketio"), r.median("fanout", "prog")/r.median("fanout", "floor"),
 		r.median("latency_p99", "prog")/r.median("latency_p99", "floor"), r.median("light_p99", "prog")/r.median("light_p99", "floor"),
 		r.median("mem_per_session", "prog")/r.median("mem_per_session", "floor"))
+	fmt.Fprintf(w, "on PostgreSQL: fanout prog-pg/floor %.2f, latency_p99 prog-pg/floor %.2f, light_p99 prog-pg/floor %.2f\n\n",
+		r.median("fanout", "prog-pg")/r.median("fanout", "floor"), r.median("latency_p99", "prog-pg")/r.median("latency_p99", "floor"),
+		r.median("light_p99", "prog-pg")/r.median("light_p99", "floor"))
 	for _, m := range metrics {
 		if r.values[m.name] == nil {
 			continue
 		}
-		fmt.Fprintf(w, "bench: %s prog=%s floor=%s socketio=%s unit=%s\n", m.name,
-			format(r.median(m.name, "prog")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")), m.unit)
+		fmt.Fprintf(w, "bench: %s prog=%s prog-pg=%s floor=%s socketio=%s unit=%s\n", m.name,
+			format(r.median(m.name, "prog")), format(r.median(m.name, "prog-pg")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")), m.unit)
 	}
 }

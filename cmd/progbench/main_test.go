@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prog-lang/prog/cmd/internal/progclient"
+	"github.com/prog-lang/prog/runtime/pgtest"
 )
 
 // The test binary serves the floor when asked to, as progbench does.
@@ -18,7 +19,9 @@ func TestMain(m *testing.M) {
 		}
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
 }
 
 var small = config{runs: 1, duration: 500 * time.Millisecond, clients: 30, idle: 100, rate: 40, senders: 2}
@@ -58,4 +61,14 @@ func TestWorkloadsOnProg(t *testing.T) {
 	}
 	checkWorkloads(t, system{name: "prog", dial: dialProg,
 		start: func() (*progclient.Process, error) { return progclient.StartProg(bin) }})
+}
+
+func TestWorkloadsOnProgPostgres(t *testing.T) {
+	bin, err := progclient.Build(filepath.Join("..", "..", "testdata", "examples", "chat.prog"), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := pgtest.Shared(t)
+	checkWorkloads(t, system{name: "prog-pg", dial: dialProg,
+		start: func() (*progclient.Process, error) { return progclient.StartProg(bin, "--db", pg.NewDatabase(t)) }})
 }

@@ -60,10 +60,9 @@ func (g *gen) expr(e ast.Expr) string {
 	case *ast.MatchExpr:
 		return g.match(e)
 	case *ast.SelectExpr:
-		if e.Where == nil {
-			return fmt.Sprintf("rt.All(ctx, scan_%s)", e.Table.Name)
-		}
-		return fmt.Sprintf("rt.Where(ctx, scan_%s, %s)", e.Table.Name, g.pred(g.info.TableOf(e.Table), e.Where))
+		return g.selectExpr(e)
+	case *ast.InsertExpr:
+		return fmt.Sprintf("rt.Insert(ctx, %s)", g.sqlArgs(e))
 	}
 	panic(fmt.Sprintf("gosrv: unexpected expression %T", e))
 }
@@ -164,12 +163,10 @@ func (g *gen) match(m *ast.MatchExpr) string {
 		lineDirective(none.Body.Position()), g.expr(none.Body))
 }
 
-// pred is a where clause as a Go predicate over a table's rows.
-func (g *gen) pred(t *ast.TableDecl, where ast.Expr) string {
-	return fmt.Sprintf("func(row %s) bool { return %s }", g.recs.of(g.info.Rows[t]).name, g.expr(where))
-}
-
 func (g *gen) call(c *ast.CallExpr) string {
+	if _, ok := g.queries[c]; ok { // length(select …), counted in the database
+		return fmt.Sprintf("rt.Count(ctx, %s)", g.sqlArgs(c))
+	}
 	args := g.exprs(c.Args)
 	if b, ok := g.info.Builtins[c]; ok {
 		return g.builtin(c, b, args)

@@ -31,6 +31,7 @@ import (
 	"github.com/prog-lang/prog/lang/ast"
 	"github.com/prog-lang/prog/lang/check"
 	"github.com/prog-lang/prog/lang/types"
+	"github.com/prog-lang/prog/query"
 	"github.com/prog-lang/prog/split"
 )
 
@@ -39,9 +40,9 @@ const RuntimePath = "github.com/prog-lang/prog/runtime"
 
 // Generate returns the server's main.go. The bundle and its map are
 // embedded from bundle.js and bundle.js.map beside it.
-func Generate(name string, prog *check.Program, sp *split.Result) ([]byte, error) {
+func Generate(name string, prog *check.Program, sp *split.Result, queries query.Plans) ([]byte, error) {
 	g := &gen{
-		prog: prog, info: prog.Info, split: sp,
+		prog: prog, info: prog.Info, split: sp, queries: queries,
 		recs:    &records{keys: cg.NewKeys(), byKey: map[string]*record{}, alias: map[string]string{}, used: map[string]bool{}},
 		imports: map[string]bool{},
 	}
@@ -105,13 +106,14 @@ func Generate(name string, prog *check.Program, sp *split.Result) ([]byte, error
 }
 
 type gen struct {
-	prog   *check.Program
-	info   *check.Info
-	split  *split.Result
-	recs   *records
-	remote map[*ast.FuncDecl]bool
-	out    *bytes.Buffer
-	floats bool // the program has float literals: write f64
+	queries query.Plans
+	prog    *check.Program
+	info    *check.Info
+	split   *split.Result
+	recs    *records
+	remote  map[*ast.FuncDecl]bool
+	out     *bytes.Buffer
+	floats  bool // the program has float literals: write f64
 	// imports are the standard packages the generated code uses besides
 	// embed (time for every tasks, math for float %).
 	imports map[string]bool
@@ -136,10 +138,10 @@ func init() {
 }
 
 // generatedName matches the other names the generated code makes: table
-// scanners (scan_T), record types (Rec, Rec1, TScore for type Score), the
+// scanners (scan_T, row_T), record types (Rec, Rec1, TScore for type Score), the
 // parameters of a function used as a value (p0) and the arguments of a
 // remote call (a0).
-var generatedName = regexp.MustCompile(`^(scan_.*|T[A-Z].*|Rec[0-9]*|[ap][0-9]+)$`)
+var generatedName = regexp.MustCompile(`^(scan_.*|row_.*|T[A-Z].*|Rec[0-9]*|[ap][0-9]+)$`)
 
 // ident is the Go name of a Prog name: the name itself, or the name and
 // "_" when Go or the generated code has the name, or when the name ends
@@ -214,7 +216,28 @@ func (g *gen) program(name string) {
 			kind, null := columnKind(f.Type)
 			g.p("{Name: %q, Kind: rt.%s, Null: %v}", f.Name, kind, null)
 		}
-		g.p("}},\n")
+		g.p("}")
+		ti := g.info.Tables[t]
+		if ti.Serial != "" {
+			g.p(", Serial: %q", ti.Serial)
+		}
+		var ixs []string
+		add := func(kind string, cols []string) {
+			ixs = append(ixs, fmt.Sprintf("{Kind: %q, Columns: %#v}", kind, cols))
+		}
+		if ti.Key != nil {
+			add("key", ti.Key)
+		}
+		for _, u := range ti.Unique {
+			add("unique", u)
+		}
+		for _, ix := range ti.Index {
+			add("index", ix)
+		}
+		if len(ixs) > 0 {
+			g.p(", Indexes: []rt.TableIndex{%s}", strings.Join(ixs, ", "))
+		}
+		g.p("},\n")
 	}
 	g.p("\t},\n\tRemote: map[string]rt.Remote{\n")
 	for _, d := range g.prog.Funcs {

@@ -73,11 +73,20 @@ type TypeDecl struct {
 	Type TypeExpr `parser:"@@"`
 }
 
-// TableDecl is `table name { col: T, ... }`.
+// TableDecl is `table name { col: T, ... } [clause, ...]`.
 type TableDecl struct {
 	Pos     Pos
-	Name    *Ident   `parser:"'table' @@"`
-	Columns []*Field `parser:"'{' ( @@ ( ',' @@? )* )? '}'"`
+	Name    *Ident         `parser:"'table' @@"`
+	Columns []*Field       `parser:"'{' ( @@ ( ',' @@? )* )? '}'"`
+	Clauses []*TableClause `parser:"( @@ ( ',' @@ )* )?"`
+}
+
+// TableClause is `key C`, `unique C` or `index C` after a table's columns,
+// C a column or a parenthesised list of columns.
+type TableClause struct {
+	Pos     Pos
+	Kind    string   `parser:"@( 'key' | 'unique' | 'index' )"`
+	Columns []*Ident `parser:"( '(' @@ ( ',' @@ )* ','? ')' | @@ )"`
 }
 
 // PageDecl is `page "html"`, usually with a raw string.
@@ -125,15 +134,16 @@ type Field struct {
 	Type TypeExpr `parser:"@@"`
 }
 
-func (d *TypeDecl) Position() Pos  { return d.Pos }
-func (d *TableDecl) Position() Pos { return d.Pos }
-func (d *PageDecl) Position() Pos  { return d.Pos }
-func (d *FuncDecl) Position() Pos  { return d.Pos }
-func (d *EveryDecl) Position() Pos { return d.Pos }
-func (d *OnDecl) Position() Pos    { return d.Pos }
-func (p *Param) Position() Pos     { return p.Pos }
-func (f *Field) Position() Pos     { return f.Pos }
-func (x *Ident) Position() Pos     { return x.Pos }
+func (d *TypeDecl) Position() Pos    { return d.Pos }
+func (d *TableDecl) Position() Pos   { return d.Pos }
+func (d *PageDecl) Position() Pos    { return d.Pos }
+func (d *FuncDecl) Position() Pos    { return d.Pos }
+func (d *EveryDecl) Position() Pos   { return d.Pos }
+func (d *OnDecl) Position() Pos      { return d.Pos }
+func (p *Param) Position() Pos       { return p.Pos }
+func (f *Field) Position() Pos       { return f.Pos }
+func (c *TableClause) Position() Pos { return c.Pos }
+func (x *Ident) Position() Pos       { return x.Pos }
 
 func (*TypeDecl) declNode()  {}
 func (*TableDecl) declNode() {}

@@ -117,11 +117,29 @@ type ParenExpr struct {
 	X   Expr
 }
 
-// SelectExpr is `select table [where e]`, a list of the rows as records.
+// SelectExpr is `select table [where e] [order by c [asc|desc], ...]
+// [limit n]`, a list of the rows as records.
 type SelectExpr struct {
 	Pos   Pos
 	Table *Ident
 	Where Expr
+	Order []*OrderKey
+	Limit Expr
+}
+
+// OrderKey is one column of an `order by`.
+type OrderKey struct {
+	Pos    Pos
+	Column *Ident
+	Desc   bool
+}
+
+// InsertExpr is `insert table { col: e, ... }` used as a value: the
+// serial the database gave the new row.
+type InsertExpr struct {
+	Pos    Pos
+	Table  *Ident
+	Fields []*FieldInit
 }
 
 // MatchExpr is `match x { some(v) => e1, none => e2 }`.
@@ -157,6 +175,8 @@ func (x *UnaryExpr) Position() Pos  { return x.Pos }
 func (x *BinaryExpr) Position() Pos { return x.Pos }
 func (x *ParenExpr) Position() Pos  { return x.Pos }
 func (x *SelectExpr) Position() Pos { return x.Pos }
+func (x *OrderKey) Position() Pos   { return x.Pos }
+func (x *InsertExpr) Position() Pos { return x.Pos }
 func (x *MatchExpr) Position() Pos  { return x.Pos }
 func (x *MatchArm) Position() Pos   { return x.Pos }
 
@@ -177,4 +197,5 @@ func (*UnaryExpr) exprNode()  {}
 func (*BinaryExpr) exprNode() {}
 func (*ParenExpr) exprNode()  {}
 func (*SelectExpr) exprNode() {}
+func (*InsertExpr) exprNode() {}
 func (*MatchExpr) exprNode()  {}

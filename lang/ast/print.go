@@ -94,6 +94,23 @@ func writeExpr(b *strings.Builder, e Expr) {
 			b.WriteString(" where ")
 			writeExpr(b, e.Where)
 		}
+		for i, k := range e.Order {
+			if i == 0 {
+				b.WriteString(" order by ")
+			} else {
+				b.WriteString(", ")
+			}
+			b.WriteString(k.Column.Name)
+			if k.Desc {
+				b.WriteString(" desc")
+			}
+		}
+		if e.Limit != nil {
+			b.WriteString(" limit ")
+			writeExpr(b, e.Limit)
+		}
+	case *InsertExpr:
+		b.WriteString("insert " + e.Table.Name + " { … }")
 	case *ElementLit:
 		b.WriteString("<" + e.Name + ">")
 	case *FragmentLit:

@@ -95,7 +95,11 @@ func Inspect(n Node, f func(Node) bool) {
 	case *ParenExpr:
 		visit(n.X)
 	case *SelectExpr:
-		visit(n.Where)
+		visit(n.Where, n.Limit)
+	case *InsertExpr:
+		for _, fi := range n.Fields {
+			visit(fi)
+		}
 	case *MatchExpr:
 		visit(n.X)
 		for _, a := range n.Arms {

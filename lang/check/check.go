@@ -58,6 +58,7 @@ func Check(file *ast.File) (*Program, diag.List) {
 			Info: &Info{
 				Defs:     map[*ast.Ident]*Object{},
 				Rows:     map[*ast.TableDecl]*types.Record{},
+				Tables:   map[*ast.TableDecl]*Table{},
 				Periods:  map[*ast.EveryDecl]int64{},
 				Matches:  map[*ast.MatchExpr]Match{},
 				Endless:  map[*ast.WhileStmt]bool{},
@@ -426,7 +427,10 @@ func (c *checker) typ(te ast.TypeExpr) types.Type {
 			c.errorf(te.Pos, "%s is a table, not a type", te.Name)
 			return types.Invalid
 		}
-		if !c.prog.File.Unparsed[te.Name] {
+		switch {
+		case te.Name == "serial":
+			c.errorf(te.Pos, "serial is the type of a table column only: use int here")
+		case !c.prog.File.Unparsed[te.Name]:
 			c.errorf(te.Pos, "undefined type %s", te.Name)
 		}
 		return types.Invalid
@@ -479,21 +483,105 @@ func (c *checker) tableRow(d *ast.TableDecl) {
 	if len(d.Columns) == 0 {
 		c.errorf(d.Name.Pos, "table %s has no columns", d.Name.Name)
 	}
-	row := c.record(d.Columns, "column")
-	c.info.Rows[d] = row
-	c.tableObjs[d] = &Object{Kind: TableObj, Name: d.Name.Name, Pos: d.Name.Pos, Type: row, Table: d}
-	for i, col := range d.Columns {
-		if i >= len(row.Fields) {
+	info := &Table{}
+	row := &types.Record{}
+	seen := map[string]bool{}
+	for _, col := range d.Columns {
+		if seen[col.Name.Name] {
+			c.errorf(col.Name.Pos, "duplicate column %s", col.Name.Name)
 			continue
 		}
-		if bad := types.ClientOnly(row.Fields[i].Type); bad != "" {
-			c.errorf(col.Type.Position(), "column %s cannot hold %s: %s cannot cross the network (it lives on the client)",
-				col.Name.Name, row.Fields[i].Type, bad)
-		} else if !isColumnType(row.Fields[i].Type) {
-			c.errorf(col.Type.Position(), "column %s cannot hold %s: a column is int, float, bool, string, client, channel<T> or option<T> of those",
-				col.Name.Name, row.Fields[i].Type)
+		seen[col.Name.Name] = true
+		var t types.Type
+		if isSerial(col.Type) && c.typeDecls["serial"] == nil {
+			// serial is an int the database numbers, and a type only here.
+			t = types.Int
+			if info.Serial != "" {
+				c.errorf(col.Type.Position(), "table %s has two serial columns, %s and %s: a table has at most one",
+					d.Name.Name, info.Serial, col.Name.Name)
+			}
+			info.Serial = col.Name.Name
+		} else {
+			t = c.typ(col.Type)
+			if bad := types.ClientOnly(t); bad != "" {
+				c.errorf(col.Type.Position(), "column %s cannot hold %s: %s cannot cross the network (it lives on the client)",
+					col.Name.Name, t, bad)
+			} else if !isColumnType(t) {
+				c.errorf(col.Type.Position(), "column %s cannot hold %s: a column is int, float, bool, string, client, channel<T> or option<T> of those",
+					col.Name.Name, t)
+			}
+		}
+		row.Fields = append(row.Fields, types.Field{Name: col.Name.Name, Type: t})
+	}
+	c.info.Rows[d] = row
+	c.info.Tables[d] = info
+	c.tableObjs[d] = &Object{Kind: TableObj, Name: d.Name.Name, Pos: d.Name.Pos, Type: row, Table: d}
+	c.tableClauses(d, row, info)
+}
+
+func isSerial(te ast.TypeExpr) bool {
+	n, ok := te.(*ast.NamedType)
+	return ok && n.Name == "serial" && len(n.Args) == 0
+}
+
+// tableClauses checks a table's key, unique and index clauses into info,
+// and adds an index for each client or channel column not indexed yet.
+func (c *checker) tableClauses(d *ast.TableDecl, row *types.Record, info *Table) {
+	var key *ast.TableClause
+	leads := map[string]bool{} // the columns some index begins with
+	for _, cl := range d.Clauses {
+		var cols []string
+		seen := map[string]bool{}
+		ok := true
+		for _, id := range cl.Columns {
+			f, found := row.Field(id.Name)
+			switch {
+			case !found:
+				c.errorf(id.Pos, "table %s has no column %s", d.Name.Name, id.Name)
+				ok = false
+			case seen[id.Name]:
+				c.errorf(id.Pos, "column %s named twice in %s", id.Name, cl.Kind)
+				ok = false
+			case cl.Kind == "key" && isOption(f.Type):
+				c.errorf(id.Pos, "key column %s is an option: a key always has a value", id.Name)
+				ok = false
+			}
+			seen[id.Name] = true
+			cols = append(cols, id.Name)
+		}
+		if !ok {
+			continue
+		}
+		switch cl.Kind {
+		case "key":
+			if key != nil {
+				c.errorf(cl.Pos, "table %s has two keys (the first at %s): a table has at most one; use unique for the other",
+					d.Name.Name, diag.LineCol(key.Pos))
+				continue
+			}
+			key, info.Key = cl, cols
+		case "unique":
+			info.Unique = append(info.Unique, cols)
+		case "index":
+			info.Index = append(info.Index, cols)
+		}
+		leads[cols[0]] = true
+	}
+	for _, f := range row.Fields {
+		if t := types.Unalias(f.Type); isOption(t) {
+			t = types.Unalias(t.(*types.Option).Elem)
+			f.Type = t
+		}
+		_, ch := types.Unalias(f.Type).(*types.Channel)
+		if (ch || types.Identical(f.Type, types.Client)) && !leads[f.Name] {
+			info.Index = append(info.Index, []string{f.Name})
 		}
 	}
+}
+
+func isOption(t types.Type) bool {
+	_, ok := types.Unalias(t).(*types.Option)
+	return ok
 }
 
 func isColumnType(t types.Type) bool {

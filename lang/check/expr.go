@@ -97,12 +97,9 @@ func (c *checker) expr1(e ast.Expr) types.Type {
 	case *ast.BinaryExpr:
 		return c.binary(e)
 	case *ast.SelectExpr:
-		d := c.table(e.Table)
-		c.where(d, e.Where)
-		if d == nil {
-			return types.Invalid
-		}
-		return &types.List{Elem: c.info.Rows[d]}
+		return c.selectExpr(e)
+	case *ast.InsertExpr:
+		return c.insertExpr(e)
 	case *ast.MatchExpr:
 		return c.match(e)
 	case *ast.ElementLit:

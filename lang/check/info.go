@@ -34,6 +34,9 @@ type Info struct {
 	// Rows is the row type of each table: a record of its columns.
 	Rows map[*ast.TableDecl]*types.Record
 
+	// Tables is each table's serial column, key and indexes.
+	Tables map[*ast.TableDecl]*Table
+
 	// Periods is the period of each every task, in milliseconds.
 	Periods map[*ast.EveryDecl]int64
 
@@ -67,6 +70,18 @@ type Info struct {
 
 	// ContentMatches holds each content match's arms.
 	ContentMatches map[*ast.MatchContent]ContentMatch
+}
+
+// Table is what a table declares besides its columns. Each list of
+// columns names columns of the table, in the order written.
+type Table struct {
+	Serial string   // the serial column (an int numbered by the database), or ""
+	Key    []string // the key's columns, or nil
+	Unique [][]string
+	// Index holds the indexes declared with index, then one for each
+	// client or channel column (plain or option) that none of the key,
+	// unique or index lists begins with: collection deletes by them.
+	Index [][]string
 }
 
 // BuiltinCall is the checker's reading of a call of a built-in.

@@ -326,10 +326,23 @@ func (c *checker) withColumns(d *ast.TableDecl, f func()) {
 	c.pop()
 }
 
-func (c *checker) insert(s *ast.InsertStmt) {
-	d := c.table(s.Table)
+func (c *checker) insert(s *ast.InsertStmt) { c.insertRow(s.Table, s.Fields) }
+
+// insertExpr checks an insert used as a value: the new row's serial.
+func (c *checker) insertExpr(e *ast.InsertExpr) types.Type {
+	d := c.insertRow(e.Table, e.Fields)
+	if d != nil && c.info.Tables[d].Serial == "" {
+		c.errorf(e.Pos, "insert into %s has no value: only a table with a serial column numbers its rows", d.Name.Name)
+		return types.Invalid
+	}
+	return types.Int
+}
+
+// insertRow checks an insert's table and columns, and returns the table.
+func (c *checker) insertRow(table *ast.Ident, fields []*ast.FieldInit) *ast.TableDecl {
+	d := c.table(table)
 	given := map[string]bool{}
-	for _, fi := range s.Fields {
+	for _, fi := range fields {
 		if given[fi.Name.Name] {
 			c.errorf(fi.Name.Pos, "column %s given twice", fi.Name.Name)
 		}
@@ -344,15 +357,50 @@ func (c *checker) insert(s *ast.InsertStmt) {
 			c.errorf(fi.Name.Pos, "table %s has no column %s", d.Name.Name, fi.Name.Name)
 			continue
 		}
+		if col.Name == c.info.Tables[d].Serial {
+			c.expr(fi.Value)
+			c.errorf(fi.Name.Pos, "column %s is serial: the database numbers it, so leave it out", col.Name)
+			continue
+		}
 		c.assign(fi.Value, col.Type, "for column "+col.Name)
 	}
 	if d != nil {
 		for _, col := range c.info.Rows[d].Fields {
-			if !given[col.Name] {
-				c.errorf(s.Table.Pos, "insert into %s is missing column %s", d.Name.Name, col.Name)
+			if !given[col.Name] && col.Name != c.info.Tables[d].Serial {
+				c.errorf(table.Pos, "insert into %s is missing column %s", d.Name.Name, col.Name)
 			}
 		}
 	}
+	return d
+}
+
+// selectExpr checks a select: its where, order by and limit.
+func (c *checker) selectExpr(e *ast.SelectExpr) types.Type {
+	d := c.table(e.Table)
+	c.where(d, e.Where)
+	seen := map[string]bool{}
+	for _, k := range e.Order {
+		if d == nil {
+			continue
+		}
+		col, ok := c.info.Rows[d].Field(k.Column.Name)
+		if !ok {
+			c.errorf(k.Column.Pos, "table %s has no column %s", d.Name.Name, k.Column.Name)
+			continue
+		}
+		if seen[col.Name] {
+			c.errorf(k.Column.Pos, "column %s named twice in order by", col.Name)
+		}
+		seen[col.Name] = true
+		c.use(k.Column, &Object{Kind: ColumnObj, Name: col.Name, Type: col.Type, Table: d})
+	}
+	if e.Limit != nil {
+		c.assign(e.Limit, types.Int, "as the limit")
+	}
+	if d == nil {
+		return types.Invalid
+	}
+	return &types.List{Elem: c.info.Rows[d]}
 }
 
 func (c *checker) update(s *ast.UpdateStmt) {
@@ -372,6 +420,9 @@ func (c *checker) update(s *ast.UpdateStmt) {
 			c.withColumns(d, func() { c.expr(set.Value) })
 			c.errorf(set.Column.Pos, "table %s has no column %s", d.Name.Name, set.Column.Name)
 			continue
+		}
+		if col.Name == c.info.Tables[d].Serial {
+			c.errorf(set.Column.Pos, "column %s is serial: the database numbers it, and a row keeps its number", col.Name)
 		}
 		c.use(set.Column, &Object{Kind: ColumnObj, Name: col.Name, Type: col.Type, Table: d})
 		c.withColumns(d, func() { c.assign(set.Value, col.Type, "for column "+col.Name) })

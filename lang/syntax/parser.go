@@ -170,10 +170,10 @@ func chunks(toks []lexer.Token) []chunk {
 	for i := 0; i < n; i++ {
 		t := &toks[i]
 		// After a } at depth 0 a new declaration begins, unless a { or a >
-		// follows: then the } closed a record type in a function's result
-		// (list<{a: int}>, whose < is not counted: it may be less-than),
-		// and no declaration begins with either.
-		if i > start && (closed && !isPunct(t, "{") && !isPunct(t, ">") || (depth == 0 || t.Pos.Column == 1) && startsDecl(toks, i)) {
+		// follows, or a table's clauses: then the } closed a record type in
+		// a function's result (list<{a: int}>, whose < is not counted: it
+		// may be less-than), or a table's columns.
+		if i > start && (closed && !isPunct(t, "{") && !isPunct(t, ">") && !tableClause(toks, start, i) || (depth == 0 || t.Pos.Column == 1) && startsDecl(toks, i)) {
 			out = append(out, chunk{start, i})
 			start, depth = i, 0
 		}
@@ -194,6 +194,14 @@ func chunks(toks []lexer.Token) []chunk {
 		out = append(out, chunk{start, n})
 	}
 	return out
+}
+
+// tableClause reports whether toks[i], after a } at depth 0, begins a
+// clause (key, unique, index) of the table declared from toks[start].
+func tableClause(toks []lexer.Token, start, i int) bool {
+	t := &toks[i]
+	return toks[start].Type == Keyword && toks[start].Value == "table" &&
+		t.Type == Ident && (t.Value == "key" || t.Value == "unique" || t.Value == "index")
 }
 
 // startsDecl reports whether toks[i] begins a top-level declaration.
@@ -417,6 +425,14 @@ func (p *parser) Peek() *lexer.Token {
 	return &p.eof
 }
 
+// peekAt returns the token n places after the next one.
+func (p *parser) peekAt(n int) *lexer.Token {
+	if p.i+n < len(p.toks) {
+		return &p.toks[p.i+n]
+	}
+	return &p.eof
+}
+
 func (p *parser) Next() *lexer.Token {
 	t := p.Peek()
 	if p.i < len(p.toks) {
@@ -541,7 +557,7 @@ func startsExpr(t *lexer.Token) bool {
 		return true
 	case Keyword:
 		switch t.Value {
-		case "true", "false", "none", "some", "select", "match", "fun":
+		case "true", "false", "none", "some", "select", "insert", "match", "fun":
 			return true
 		}
 	case Punct:
@@ -797,6 +813,8 @@ func parsePrimary(p *parser) (ast.Expr, error) {
 			return &ast.SomeExpr{Pos: t.Pos, X: x}, nil
 		case "select":
 			return parseSelect(p)
+		case "insert":
+			return parseInsertExpr(p)
 		case "match":
 			return parseMatch(p)
 		case "fun":
@@ -877,7 +895,48 @@ func parseSelect(p *parser) (ast.Expr, error) {
 			return nil, err
 		}
 	}
+	// order, by, asc, desc and limit are words only here, not keywords:
+	// `order by` is two words, and limit is followed by its count.
+	if isWord(p.Peek(), "order") && isWord(p.peekAt(1), "by") {
+		p.Next()
+		p.Next()
+		for {
+			col, err := expectIdent(p, "column name")
+			if err != nil {
+				return nil, err
+			}
+			key := &ast.OrderKey{Pos: col.Pos, Column: col}
+			if t := p.Peek(); isWord(t, "asc") || isWord(t, "desc") {
+				key.Desc = p.Next().Value == "desc"
+			}
+			sel.Order = append(sel.Order, key)
+			if !isPunct(p.Peek(), ",") {
+				break
+			}
+			p.Next()
+		}
+	}
+	if isWord(p.Peek(), "limit") && startsExpr(p.peekAt(1)) && !isPunct(p.peekAt(1), "{") {
+		p.Next()
+		if sel.Limit, err = parseExprRequired(p); err != nil {
+			return nil, err
+		}
+	}
 	return sel, nil
+}
+
+// isWord reports whether t is the identifier v: a word with a meaning in
+// one place only (order by, limit), which stays free as a name.
+func isWord(t *lexer.Token, v string) bool { return t.Type == Ident && t.Value == v }
+
+// parseInsertExpr parses `insert table { col: e, ... }` as a value.
+func parseInsertExpr(p *parser) (ast.Expr, error) {
+	pos := p.Next().Pos
+	table, fields, err := parseInsertRest(p)
+	if err != nil {
+		return nil, err
+	}
+	return &ast.InsertExpr{Pos: pos, Table: table, Fields: fields}, nil
 }
 
 func parseMatch(p *parser) (ast.Expr, error) {

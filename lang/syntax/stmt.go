@@ -359,18 +359,24 @@ func parseFor(p *parser) (ast.Stmt, error) {
 
 func parseInsert(p *parser) (ast.Stmt, error) {
 	pos := p.Next().Pos
-	table, err := expectIdent(p, "table name")
-	if err != nil {
-		return nil, err
-	}
-	if err := expect(p, "{"); err != nil {
-		return nil, err
-	}
-	fields, err := parseList(p, "}", parseFieldInit)
+	table, fields, err := parseInsertRest(p)
 	if err != nil {
 		return nil, err
 	}
 	return &ast.InsertStmt{Pos: pos, Table: table, Fields: fields}, nil
+}
+
+// parseInsertRest parses what follows insert: `table { col: e, ... }`.
+func parseInsertRest(p *parser) (*ast.Ident, []*ast.FieldInit, error) {
+	table, err := expectIdent(p, "table name")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := expect(p, "{"); err != nil {
+		return nil, nil, err
+	}
+	fields, err := parseList(p, "}", parseFieldInit)
+	return table, fields, err
 }
 
 func parseUpdate(p *parser) (ast.Stmt, error) {

@@ -156,11 +156,20 @@ func (s *Server) URL(name string) string {
 // NewDatabase creates an empty database and returns its URL.
 func (s *Server) NewDatabase(tb testing.TB) string {
 	tb.Helper()
-	name := fmt.Sprintf("test_%d", s.dbs.Add(1))
-	if _, err := s.admin.Exec("CREATE DATABASE " + name); err != nil {
+	url, err := s.CreateDatabase()
+	if err != nil {
 		tb.Fatal(err)
 	}
-	return s.URL(name)
+	return url
+}
+
+// CreateDatabase creates an empty database and returns its URL.
+func (s *Server) CreateDatabase() (string, error) {
+	name := fmt.Sprintf("test_%d", s.dbs.Add(1))
+	if _, err := s.admin.Exec("CREATE DATABASE " + name); err != nil {
+		return "", err
+	}
+	return s.URL(name), nil
 }
 
 // Stop stops the server and removes its folder.
