@@ -34,8 +34,8 @@ func TestStringBuiltins(t *testing.T) {
 		{Fixed(2.5, 1), "2.5"},
 		{Fixed(2.5, 0), "3"},
 		{Fixed(-2.5, 0), "-3"},
-		{Fixed(0.125, 2), "0.13"},     // an exact half: away from zero
-		{Fixed(1.005, 2), "1.00"},     // 1.005 is 1.00499999999999989…
+		{Fixed(0.125, 2), "0.13"}, // an exact half: away from zero
+		{Fixed(1.005, 2), "1.00"}, // 1.005 is 1.00499999999999989…
 		{Fixed(1e21, 2), "1000000000000000000000.00"},
 		{Fixed(123.456, 0), "123"},
 		{Fixed(0.5, 0), "1"},

@@ -112,7 +112,6 @@ var table = []*Builtin{
 	{Name: "append", Loc: Both, Sigs: []*types.Func{fn(list(tT), list(tT), tT)},
 		Doc: "a new list with one element added at the end"},
 
-
 	// More built-ins (LANGUAGE.md, version 2). Strings are counted in
 	// code points; docs/LANGUAGE-NOTES.md says what each does at its edges.
 	{Name: "lower", Loc: Both, Sigs: []*types.Func{fn(types.String, types.String)},
