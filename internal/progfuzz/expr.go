@@ -28,7 +28,18 @@ var (
 		`"1e400"`, `"-0"`, `"NaN"`, `"Infinity"`, `"9223372036854775808"`, `"-9223372036854775808"`,
 		`"\t"`, `"\"q\""`, `"\\"`, `"ß"`, `"İ"`, `"a\u{1F600}b"`, `"\u{1F1EB}\u{1F1F7}"`,
 		`"__proto__"`, `"1_0"`, `"0x10"`, `"\u{200D}"`, `"\n"`,
+		// For lower, upper and trim: special and final casings, astral
+		// letters, white space only one platform calls so.
+		`"ΑΣ"`, `"ǅ"`, `"ﬁ"`, `"ẞ"`, `"ſ"`, `"\u{1E922}"`, `" \u{85}x\u{A0}"`, `"\u{FEFF}"`, `"\u{2029}a "`, `"$&"`,
 	}
+	// counts are the counts and lengths of repeat, padStart and range:
+	// small, or past the bound on what they make (2^24), or negative;
+	// never a result so long that showing it would be slow.
+	counts = []string{"0", "1", "2", "3", "5", "(-1)", "16777217", "4611686018427387904", "9223372036854775807", "(-9223372036854775807 - 1)"}
+	// indexes are the indexes of substring: small, or at the edges.
+	indexes = []string{"0", "1", "2", "3", "(-1)", "9223372036854775807", "(-9223372036854775807 - 1)"}
+	// digits are the digits of fixed: 0 to 100, or past them.
+	digits = []string{"0", "1", "2", "3", "17", "20", "100", "101", "(-1)"}
 )
 
 func (g *gen) pick(xs []string) string { return xs[g.r.IntN(len(xs))] }
@@ -257,7 +268,16 @@ func (g *gen) args(ps []*typ, d int) string {
 func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 	switch t.kind {
 	case kInt:
-		switch g.r.IntN(6) {
+		switch g.r.IntN(9) {
+		case 6:
+			return "indexOf(" + g.expr(tString, d, true) + ", " + g.expr(tString, d, true) + ")", true
+		case 7:
+			if g.chance(0.3) {
+				return "abs(" + g.expr(tInt, d, true) + ")", true
+			}
+			return g.pick([]string{"min(", "max("}) + g.expr(tInt, d, true) + ", " + g.expr(tInt, d, true) + ")", true
+		case 8:
+			return g.pick([]string{"round(", "floor(", "ceil("}) + g.operand(tFloat, d) + ")", true
 		case 0, 1:
 			op := g.pick([]string{"+", "-", "*", "/", "%", "+", "-"})
 			return "(" + g.expr(tInt, d, true) + " " + op + " " + g.expr(tInt, d, true) + ")", true
@@ -271,7 +291,12 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 			return fmt.Sprintf("match toInt(%s) { some(n) => n, none => %s }", g.expr(tString, d, true), g.expr(tInt, d, true)), true
 		}
 	case kFloat:
-		switch g.r.IntN(5) {
+		switch g.r.IntN(6) {
+		case 5:
+			if g.chance(0.3) {
+				return "abs(" + g.operand(tFloat, d) + ")", true
+			}
+			return g.pick([]string{"min(", "max("}) + g.operand(tFloat, d) + ", " + g.operand(tFloat, d) + ")", true
 		case 0, 1:
 			ops := []string{"+", "-", "*", "/"}
 			if g.cfg.FloatMod {
@@ -290,7 +315,9 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 			return fmt.Sprintf("match toFloat(%s) { some(f) => f, none => %s }", g.expr(tString, d, true), g.expr(tFloat, d, true)), true
 		}
 	case kBool:
-		switch g.r.IntN(5) {
+		switch g.r.IntN(6) {
+		case 5:
+			return g.pick([]string{"startsWith(", "endsWith("}) + g.expr(tString, d, true) + ", " + g.expr(tString, d, true) + ")", true
 		case 0:
 			u := g.pick([]string{"int", "float", "string"})
 			ut := map[string]*typ{"int": tInt, "float": tFloat, "string": tString}[u]
@@ -310,7 +337,22 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 			return "contains(" + g.expr(listOf(u), d, true) + ", " + g.expr(u, d, true) + ")", true
 		}
 	case kString:
-		switch g.r.IntN(4) {
+		switch g.r.IntN(8) {
+		case 4:
+			return g.pick([]string{"lower(", "upper(", "trim("}) + g.expr(tString, d, true) + ")", true
+		case 5:
+			switch g.r.IntN(3) {
+			case 0:
+				return fmt.Sprintf("substring(%s, %s, %s)", g.expr(tString, d, true), g.pick(indexes), g.pick(indexes)), true
+			case 1:
+				return fmt.Sprintf("replace(%s, %s, %s)", g.expr(tString, d, true), g.expr(tString, d, true), g.expr(tString, d, true)), true
+			}
+			return fmt.Sprintf("fixed(%s, %s)", g.operand(tFloat, d), g.pick(digits)), true
+		case 6:
+			if g.chance(0.5) {
+				return fmt.Sprintf("repeat(%s, %s)", g.expr(tString, d, true), g.pick(counts)), true
+			}
+			return fmt.Sprintf("padStart(%s, %s, %s)", g.expr(tString, d, true), g.pick(counts), g.expr(tString, d, true)), true
 		case 0:
 			return "(" + g.expr(tString, d, true) + " + " + g.expr(tString, d, true) + ")", true
 		case 1:
@@ -334,11 +376,69 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 		if t.elem.kind == kString && g.chance(0.4) {
 			return "split(" + g.expr(tString, d, true) + ", " + g.expr(tString, d, true) + ")", true
 		}
+		if g.chance(0.4) {
+			return g.listBuiltin(t, d)
+		}
 		return "append(" + g.expr(t, d, true) + ", " + g.expr(t.elem, d, true) + ")", true
 	case kFunc:
 		return g.lambda(t), true
 	}
 	return "", false
+}
+
+// listBuiltin is a list of type t made by map, filter, sort, reverse or
+// range. The functions passed are lambdas (whose bodies may have effects
+// and call function values, which makes them wait on the client), or
+// functions in scope or written before.
+func (g *gen) listBuiltin(t *typ, d int) (string, bool) {
+	switch g.r.IntN(5) {
+	case 0:
+		a := g.typ(1, false)
+		return fmt.Sprintf("map(%s, %s)", g.expr(listOf(a), d, true), g.function1(&typ{kind: kFunc, params: []*typ{a}, result: t.elem})), true
+	case 1:
+		return fmt.Sprintf("filter(%s, %s)", g.expr(t, d, true), g.function1(&typ{kind: kFunc, params: []*typ{t.elem}, result: tBool})), true
+	case 2:
+		less := &typ{kind: kFunc, params: []*typ{t.elem, t.elem}, result: tBool}
+		f := ""
+		if k := t.elem.kind; (k == kInt || k == kFloat || k == kString) && g.chance(0.5) {
+			// A less that is a strict order (but NaN) and one that is not.
+			f = fmt.Sprintf("fun(a: %s, b: %s): bool { return a %s b }", t.elem, t.elem, g.pick([]string{"<", ">", "<="}))
+		} else {
+			f = g.function1(less)
+		}
+		return fmt.Sprintf("sort(%s, %s)", g.expr(t, d, true), f), true
+	case 3:
+		if t.elem.kind == kInt {
+			a, b := g.pick(indexes), g.pick(counts)
+			if g.chance(0.5) {
+				a, b = g.pick(counts), g.pick(indexes)
+			}
+			return fmt.Sprintf("range(%s, %s)", a, b), true
+		}
+	}
+	return "reverse(" + g.expr(t, d, true) + ")", true
+}
+
+// function1 is a function of type t to pass to a built-in: a lambda, or
+// a function value in scope or a function written before of that type.
+func (g *gen) function1(t *typ) string {
+	if g.chance(0.25) {
+		var names []string
+		for _, v := range g.visible() {
+			if v.t.equal(t) {
+				names = append(names, v.name)
+			}
+		}
+		for _, f := range g.funcs {
+			if (&typ{kind: kFunc, params: f.params, result: f.result}).equal(t) {
+				names = append(names, f.name)
+			}
+		}
+		if len(names) > 0 {
+			return g.pick(names)
+		}
+	}
+	return g.lambda(t)
 }
 
 // show is an expression of type string that shows x, an expression of
