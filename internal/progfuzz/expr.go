@@ -35,7 +35,8 @@ var (
 	// counts are the counts and lengths of repeat, padStart and range:
 	// small, or past the bound on what they make (2^24), or negative;
 	// never a result so long that showing it would be slow.
-	counts = []string{"0", "1", "2", "3", "5", "(-1)", "16777217", "4611686018427387904", "9223372036854775807", "(-9223372036854775807 - 1)"}
+	counts     = []string{"0", "1", "2", "3", "5", "7"}
+	edgeCounts = []string{"(-1)", "16777217", "4611686018427387904", "9223372036854775807", "(-9223372036854775807 - 1)"}
 	// indexes are the indexes of substring: small, or at the edges.
 	indexes = []string{"0", "1", "2", "3", "(-1)", "9223372036854775807", "(-9223372036854775807 - 1)"}
 	// digits are the digits of fixed: 0 to 100, or past them.
@@ -43,6 +44,15 @@ var (
 )
 
 func (g *gen) pick(xs []string) string { return xs[g.r.IntN(len(xs))] }
+
+// count is a count or length for repeat, padStart or range: at an edge
+// one time in five, so that most calls make a value.
+func (g *gen) count() string {
+	if g.chance(0.2) {
+		return g.pick(edgeCounts)
+	}
+	return g.pick(counts)
+}
 
 // expr is an expression of type t. depth bounds its nesting; det asks for
 // an expression whose type is known without its context (no bare none
@@ -350,9 +360,9 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 			return fmt.Sprintf("fixed(%s, %s)", g.operand(tFloat, d), g.pick(digits)), true
 		case 6:
 			if g.chance(0.5) {
-				return fmt.Sprintf("repeat(%s, %s)", g.expr(tString, d, true), g.pick(counts)), true
+				return fmt.Sprintf("repeat(%s, %s)", g.expr(tString, d, true), g.count()), true
 			}
-			return fmt.Sprintf("padStart(%s, %s, %s)", g.expr(tString, d, true), g.pick(counts), g.expr(tString, d, true)), true
+			return fmt.Sprintf("padStart(%s, %s, %s)", g.expr(tString, d, true), g.count(), g.expr(tString, d, true)), true
 		case 0:
 			return "(" + g.expr(tString, d, true) + " + " + g.expr(tString, d, true) + ")", true
 		case 1:
@@ -408,15 +418,26 @@ func (g *gen) listBuiltin(t *typ, d int) (string, bool) {
 		}
 		return fmt.Sprintf("sort(%s, %s)", g.expr(t, d, true), f), true
 	case 3:
-		if t.elem.kind == kInt {
-			a, b := g.pick(indexes), g.pick(counts)
+		if t.elem.kind == kInt && !g.shadowed("range") {
+			a, b := g.pick(indexes), g.count()
 			if g.chance(0.5) {
-				a, b = g.pick(counts), g.pick(indexes)
+				a, b = g.count(), g.pick(indexes)
 			}
 			return fmt.Sprintf("range(%s, %s)", a, b), true
 		}
 	}
 	return "reverse(" + g.expr(t, d, true) + ")", true
+}
+
+// shadowed reports whether a variable in scope hides a built-in (range
+// is one of the odd names).
+func (g *gen) shadowed(name string) bool {
+	for _, v := range g.scope {
+		if v.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // function1 is a function of type t to pass to a built-in: a lambda, or
