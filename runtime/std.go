@@ -340,6 +340,14 @@ func Map[A, B any](xs []A, f func(A) B) []B {
 	return out
 }
 
+// MapUnit is map(xs, f) of a function without a result: a list of units.
+func MapUnit[A any](xs []A, f func(A)) []Unit {
+	for _, x := range xs {
+		f(x)
+	}
+	return make([]Unit, len(xs))
+}
+
 // Filter is filter(xs, keep): the elements keep holds for, in order; keep
 // is called once for each, in order.
 func Filter[A any](xs []A, keep func(A) bool) []A {

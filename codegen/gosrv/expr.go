@@ -244,9 +244,8 @@ func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, a []string) string {
 		return fmt.Sprintf("rt.%s%s(%s)", exported(b.Builtin.Name), kind, strings.Join(a, ", "))
 	case "map":
 		if ft := types.Unalias(g.info.TypeOf(c.Args[1])).(*types.Func); cg.IsUnit(ft.Result) {
-			// A function without a result is a Go func without one: map
-			// gets a list of units (opt is reserved: it hides no Prog name).
-			return fmt.Sprintf("rt.Map(%s, func(opt %s) rt.Unit { (%s)(opt); return rt.Unit{} })", a[0], g.typ(ft.Params[0]), a[1])
+			// A function without a result is a Go func without one.
+			return fmt.Sprintf("rt.MapUnit(%s, %s)", a[0], a[1])
 		}
 		return fmt.Sprintf("rt.Map(%s, %s)", a[0], a[1])
 	case "lower", "upper", "trim", "substring", "startsWith", "endsWith", "indexOf", "replace", "repeat",
