@@ -137,9 +137,9 @@ export const lower = (s) => mapCase(s, false);
 export const upper = (s) => mapCase(s, true);
 
 // Unicode's White_Space (JavaScript's trim also takes U+FEFF, not U+0085).
-const WS = "[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
-const TRIM = new RegExp(`^${WS}+|${WS}+$`, "g");
-export const trim = (s) => s.replace(TRIM, "");
+// A literal, not new RegExp, so that a bundle without trim leaves it out.
+export const trim = (s) =>
+  s.replace(/^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, "");
 
 const clamp = (i, n) => (i < 0n ? 0n : i > n ? n : i);
 export function substring(s, from, to) {
