@@ -37,6 +37,19 @@ var (
 	// never a result so long that showing it would be slow.
 	counts     = []string{"0", "1", "2", "3", "5", "7"}
 	edgeCounts = []string{"(-1)", "16777217", "4611686018427387904", "9223372036854775807", "(-9223372036854775807 - 1)"}
+	// caseLits are strings where case mappings and white space differ
+	// between platforms (full or simple mappings, final sigma, the BOM).
+	caseLits = []string{
+		`"İ"`, `"ΑΣ"`, `"ΑΣ Σ"`, `"ß"`, `"ẞ"`, `"ǅ"`, `"ﬁ"`, `"ſ"`, `"\u{1E922}"`, `"\u{10400}"`, `"ŉ"`, `"ΐ"`,
+		`"\u{FEFF}x\u{FEFF}"`, `" \u{85}x\u{A0}"`, `"\u{180E}"`, `"\u{200B}"`, `"\u{2029}a "`, `"\u{3000}\u{1680}"`,
+	}
+	// roundFloats are floats where rounding differs between platforms: ties,
+	// just below a tie, negative ties, the int range's edges.
+	roundFloats = []string{
+		"2.5", "(-2.5)", "0.5", "(-0.5)", "1.5", "(-1.5)", "0.49999999999999994", "(-0.49999999999999994)",
+		"4503599627370495.5", "(-4503599627370495.5)", "0.125", "1.005", "(-0.001)", "123456789.125", "1e21", "(-1e21)",
+		"9223372036854775807.0", "(-9223372036854775808.0)", "9223372036854774784.0", "5e-324", "(-0.0)", "0.045",
+	}
 	// indexes are the indexes of substring: small, or at the edges.
 	indexes = []string{"0", "1", "2", "3", "(-1)", "9223372036854775807", "(-9223372036854775807 - 1)"}
 	// digits are the digits of fixed: 0 to 100, or past them.
@@ -44,6 +57,80 @@ var (
 )
 
 func (g *gen) pick(xs []string) string { return xs[g.r.IntN(len(xs))] }
+
+// probe is a string that shows a built-in of version 2 applied to
+// literal inputs at the edges where Go and JavaScript differ (case
+// mappings, white space, rounding, formatting, code points, NaN and -0,
+// sort with an inconsistent less). Few fail: a failing part would hide
+// the program's other values.
+func (g *gen) probe() string {
+	str := func() string {
+		if g.chance(0.5) {
+			return g.pick(caseLits)
+		}
+		return g.pick(stringLits)
+	}
+	flt := func() string {
+		if g.chance(0.2) {
+			return g.specialFloat()
+		}
+		if g.chance(0.5) {
+			return g.pick(floatLits)
+		}
+		return g.pick(roundFloats)
+	}
+	small := func() string { return g.pick([]string{"0", "1", "2", "3", "4", "(-1)", "7", "9223372036854775807"}) }
+	switch g.r.IntN(9) {
+	case 0:
+		return g.pick([]string{"lower(", "upper(", "trim("}) + str() + ")"
+	case 1:
+		// Whole floats well inside the int range: round, floor and ceil
+		// of them do not fail.
+		f := g.pick([]string{"2.5", "(-2.5)", "0.5", "(-0.5)", "1.5", "(-1.5)", "0.49999999999999994", "(-0.49999999999999994)",
+			"4503599627370495.5", "(-4503599627370495.5)", "(-0.0)", "9223372036854774784.0", "(-9223372036854775808.0)", "1e-7"})
+		return "str(" + g.pick([]string{"round(", "floor(", "ceil("}) + f + "))"
+	case 2:
+		return "fixed(" + flt() + ", " + g.pick([]string{"0", "1", "2", "3", "17", "20", "100"}) + ")"
+	case 3:
+		return g.show(tFloat, g.pick([]string{"min(", "max("})+flt()+", "+flt()+")") + " + " + g.show(tFloat, "abs("+flt()+")")
+	case 4:
+		return fmt.Sprintf("substring(%s, %s, %s) + str(indexOf(%s, %s))", str(), small(), small(), str(), str())
+	case 5:
+		return fmt.Sprintf("replace(%s, %s, %s)", str(), g.pick([]string{`""`, `"a"`, `"\u{1F600}"`, `"$&"`, `"Σ"`, `"e"`}), str())
+	case 6:
+		return fmt.Sprintf("padStart(%s, %s, %s) + repeat(%s, %s)", str(), small(), str(), str(), g.pick([]string{"0", "1", "2", "3"}))
+	case 7:
+		return g.show(tBool, g.pick([]string{"startsWith(", "endsWith("})+str()+", "+str()+")")
+	}
+	t := []*typ{tInt, tFloat, tString}[g.r.IntN(3)]
+	var xs []string
+	for range g.r.IntN(7) {
+		switch t.kind {
+		case kInt:
+			xs = append(xs, g.pick([]string{"0", "1", "2", "(-1)", "3", "9223372036854775807", "(-9223372036854775807 - 1)"}))
+		case kFloat:
+			xs = append(xs, flt())
+		default:
+			xs = append(xs, str())
+		}
+	}
+	less := fmt.Sprintf("fun(a: %s, b: %s): bool { return a %s b }", t, t, g.pick([]string{"<", ">", "<=", "!=", "=="}))
+	return g.show(listOf(t), fmt.Sprintf("sort([%s], %s)", strings.Join(xs, ", "), less)) +
+		" + " + g.show(listOf(t), fmt.Sprintf("reverse(filter(map([%s], fun(x: %s): %s { return x }), fun(x: %s): bool { return x == x })) ", strings.Join(xs, ", "), t, t, t))
+}
+
+// roundFloat is the operand of round, floor, ceil or fixed: often a float
+// where rounding differs between platforms.
+func (g *gen) roundFloat(d int) string {
+	if g.chance(0.5) {
+		x := g.pick(roundFloats)
+		if !g.cfg.FloatConstants {
+			x = g.pre + "fl(" + x + ")"
+		}
+		return x
+	}
+	return g.operand(tFloat, d)
+}
 
 // count is a count or length for repeat, padStart or range: at an edge
 // one time in five, so that most calls make a value.
@@ -287,7 +374,7 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 			}
 			return g.pick([]string{"min(", "max("}) + g.expr(tInt, d, true) + ", " + g.expr(tInt, d, true) + ")", true
 		case 8:
-			return g.pick([]string{"round(", "floor(", "ceil("}) + g.operand(tFloat, d) + ")", true
+			return g.pick([]string{"round(", "floor(", "ceil("}) + g.roundFloat(d) + ")", true
 		case 0, 1:
 			op := g.pick([]string{"+", "-", "*", "/", "%", "+", "-"})
 			return "(" + g.expr(tInt, d, true) + " " + op + " " + g.expr(tInt, d, true) + ")", true
@@ -349,7 +436,14 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 	case kString:
 		switch g.r.IntN(8) {
 		case 4:
-			return g.pick([]string{"lower(", "upper(", "trim("}) + g.expr(tString, d, true) + ")", true
+			x := g.expr(tString, d, true)
+			if g.chance(0.5) {
+				x = g.pick(caseLits)
+				if g.chance(0.3) {
+					x = "(" + x + " + " + g.expr(tString, d, true) + ")"
+				}
+			}
+			return g.pick([]string{"lower(", "upper(", "trim("}) + x + ")", true
 		case 5:
 			switch g.r.IntN(3) {
 			case 0:
@@ -357,7 +451,7 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 			case 1:
 				return fmt.Sprintf("replace(%s, %s, %s)", g.expr(tString, d, true), g.expr(tString, d, true), g.expr(tString, d, true)), true
 			}
-			return fmt.Sprintf("fixed(%s, %s)", g.operand(tFloat, d), g.pick(digits)), true
+			return fmt.Sprintf("fixed(%s, %s)", g.roundFloat(d), g.pick(digits)), true
 		case 6:
 			if g.chance(0.5) {
 				return fmt.Sprintf("repeat(%s, %s)", g.expr(tString, d, true), g.count()), true
