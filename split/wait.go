@@ -56,8 +56,12 @@ type pass struct {
 // call through another function value may always wait.
 func (s *splitter) callsArgs(b *waitBody, c *ast.CallExpr) {
 	p := pass{call: c}
+	params := s.info.Builtins[c].Builtin.Sigs[0].Params
 	for i, a := range c.Args {
-		if _, ok := s.info.Builtins[c].Builtin.Sigs[0].Params[i].(*types.Func); !ok {
+		if i >= len(params) {
+			break // too many arguments: the checker said so
+		}
+		if _, ok := params[i].(*types.Func); !ok {
 			continue
 		}
 		for {
