@@ -238,6 +238,9 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody, inLit bool) {
 				if (bc.Name == "recv" || bc.Name == "sleep") && !inLit {
 					b.waits = append(b.waits, n)
 				}
+				if bc.Calls {
+					s.callsArgs(b, n)
+				}
 				return true
 			}
 			id, ok := n.Fun.(*ast.Ident)

@@ -2,6 +2,7 @@ package split
 
 import (
 	"github.com/prog-lang/prog/lang/ast"
+	"github.com/prog-lang/prog/lang/types"
 )
 
 // Which code of the client half waits. On the client, recv, sleep and a
@@ -9,8 +10,12 @@ import (
 // through a function value (the function may wait; which one it is, is
 // known only at run time). A function or lambda whose body (its lambdas'
 // bodies aside: a lambda waits on its own) waits, or calls a function
-// that waits, waits itself. The client's generator makes exactly these
-// functions async and awaits exactly these calls.
+// that waits, waits itself. A built-in that calls its function arguments
+// (map, filter, sort: stdlib.Builtin.Calls) waits when one of them may
+// wait: a lambda or a function that waits, a server function (its stub
+// makes a remote call), or any other function value. The client's
+// generator makes exactly these functions async and awaits exactly these
+// calls.
 //
 // collect notes, for each body, the calls that wait whatever the
 // locations (waits) and its calls and references of functions (calls);
@@ -32,6 +37,53 @@ type waitBody struct {
 	node  ast.Node        // the *ast.FuncDecl, *ast.FuncLit or task
 	waits []*ast.CallExpr // recv, sleep, calls through function values
 	calls []call          // calls and references of functions
+	// passes are calls of built-ins that call the lambdas and functions
+	// passed to them: each waits when one of those does.
+	passes []pass
+}
+
+// pass is a call of a built-in that calls its function arguments (map,
+// filter, sort): it waits when one of fns (*ast.FuncLit or
+// *ast.FuncDecl) waits.
+type pass struct {
+	call *ast.CallExpr
+	fns  []ast.Node
+}
+
+// callsArgs notes, in b, a call of a built-in that calls its function
+// arguments: a lambda or a function passed by name waits if it does; a
+// call through another function value may always wait.
+func (s *splitter) callsArgs(b *waitBody, c *ast.CallExpr) {
+	p := pass{call: c}
+	params := s.info.Builtins[c].Builtin.Sigs[0].Params
+	for i, a := range c.Args {
+		if i >= len(params) {
+			break // too many arguments: the checker said so
+		}
+		if _, ok := params[i].(*types.Func); !ok {
+			continue
+		}
+		for {
+			paren, ok := a.(*ast.ParenExpr)
+			if !ok {
+				break
+			}
+			a = paren.X
+		}
+		switch a := a.(type) {
+		case *ast.FuncLit:
+			p.fns = append(p.fns, a)
+			continue
+		case *ast.Ident:
+			if obj := s.funcObj(a); obj != nil {
+				p.fns = append(p.fns, obj.Func)
+				continue
+			}
+		}
+		b.waits = append(b.waits, c)
+		return
+	}
+	b.passes = append(b.passes, p)
 }
 
 func (s *splitter) newBody(f *Func, n ast.Node) *waitBody {
@@ -45,7 +97,10 @@ func (s *splitter) waiting() {
 	r := s.res
 	r.waits = map[ast.Node]bool{}
 	r.awaits = map[*ast.CallExpr]bool{}
-	callers := map[*ast.FuncDecl][]*waitBody{}
+	// callers holds, for each function and lambda, the bodies that wait
+	// when it does: the bodies that call the function, and those that
+	// pass it (or the lambda) to map, filter or sort.
+	callers := map[ast.Node][]*waitBody{}
 	var local []call // calls of functions of the client half
 	var work []*waitBody
 	for _, b := range s.bodies {
@@ -55,6 +110,15 @@ func (s *splitter) waiting() {
 		waits := len(b.waits) > 0
 		for _, c := range b.waits {
 			r.awaits[c] = true
+		}
+		for _, p := range b.passes {
+			for _, fn := range p.fns {
+				if d, ok := fn.(*ast.FuncDecl); ok && s.onServer(d) {
+					waits = true // a stub that makes a remote call
+					r.awaits[p.call] = true
+				}
+				callers[fn] = append(callers[fn], b)
+			}
 		}
 		for _, c := range b.calls {
 			switch {
@@ -76,11 +140,7 @@ func (s *splitter) waiting() {
 	for len(work) > 0 {
 		b := work[len(work)-1]
 		work = work[:len(work)-1]
-		d, ok := b.node.(*ast.FuncDecl)
-		if !ok {
-			continue // nothing calls a lambda by name
-		}
-		for _, caller := range callers[d] {
+		for _, caller := range callers[b.node] {
 			if !r.waits[caller.node] {
 				r.waits[caller.node] = true
 				work = append(work, caller)
@@ -90,6 +150,18 @@ func (s *splitter) waiting() {
 	for _, c := range local {
 		if r.waits[c.callee] {
 			r.awaits[c.expr] = true
+		}
+	}
+	for _, b := range s.bodies {
+		if b.unit.Loc == Server {
+			continue
+		}
+		for _, p := range b.passes {
+			for _, fn := range p.fns {
+				if r.waits[fn] {
+					r.awaits[p.call] = true
+				}
+			}
 		}
 	}
 }

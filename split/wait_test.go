@@ -172,3 +172,51 @@ client fun main() {
 		t.Errorf("RemoteAt(reference to time) = %+v", r)
 	}
 }
+
+// passSrc passes functions to map, filter and sort: a lambda that waits
+// only because the function it calls, declared after it, waits; a lambda
+// that does not wait; a server function (its stub makes a remote call);
+// a both function that does not wait, by name; and a function value.
+const passSrc = `
+fun viaLambda(xs: list<int>): list<int> { return map(xs, fun(x: int): int { return slow(x) }) }
+fun slow(x: int): int { sleep(1); return x }
+fun quick(xs: list<int>): list<int> { return filter(xs, fun(x: int): bool { return x > 0 }) }
+server fun twice(x: int): int { return x * 2 }
+fun viaServer(xs: list<int>): list<int> { return map(xs, twice) }
+fun inc(x: int): int { return x + 1 }
+fun viaName(xs: list<int>): list<int> { return map(xs, (inc)) }
+fun viaValue(xs: list<int>, less: fun(int, int): bool): list<int> { return sort(xs, less) }
+client fun main() {
+  log(str(length(viaLambda([1])) + length(quick([1])) + length(viaServer([1])) + length(viaName([1]))))
+  log(str(length(viaValue([2, 1], fun(a: int, b: int): bool { return a < b }))))
+}
+`
+
+func TestWaitsOfMapFilterSort(t *testing.T) {
+	u, errs := pipeline.Load("pass.prog", []byte(passSrc))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for _, d := range u.Program.Funcs {
+		var call *ast.CallExpr // the call of map, filter or sort
+		ast.Inspect(d, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok {
+				if id, ok := c.Fun.(*ast.Ident); ok && (id.Name == "map" || id.Name == "filter" || id.Name == "sort") {
+					call = c
+				}
+			}
+			return true
+		})
+		want := map[string]bool{"viaLambda": true, "quick": false, "viaServer": true, "viaName": false, "viaValue": true}
+		w, ok := want[d.Name.Name]
+		if !ok {
+			continue
+		}
+		if got := u.Split.Awaits(call); got != w {
+			t.Errorf("%s: Awaits(call of %s) = %v, want %v", d.Name.Name, call.Fun.(*ast.Ident).Name, got, w)
+		}
+		if got := u.Split.Waits(d); got != w {
+			t.Errorf("Waits(%s) = %v, want %v", d.Name.Name, got, w)
+		}
+	}
+}

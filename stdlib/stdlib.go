@@ -49,12 +49,18 @@ type Builtin struct {
 	// as in `channel<string>()`. Empty for built-ins that take none.
 	TypeParams []*types.Param
 	Loc        Side
+	// Calls says that the built-in calls its function arguments before
+	// it returns (map, filter, sort), each call in order: on the client,
+	// a call of it waits when one of those functions waits.
+	Calls bool
 	// Doc is a one-line description for `prog` documentation and errors.
 	Doc string
 }
 
 var (
 	tT = &types.Param{Name: "T"}
+	tA = &types.Param{Name: "A"}
+	tB = &types.Param{Name: "B"}
 )
 
 func fn(result types.Type, params ...types.Type) *types.Func {
@@ -106,6 +112,53 @@ var table = []*Builtin{
 		Doc: "whether a string holds a substring, or a list an element"},
 	{Name: "append", Loc: Both, Sigs: []*types.Func{fn(list(tT), list(tT), tT)},
 		Doc: "a new list with one element added at the end"},
+
+	// More built-ins (LANGUAGE.md, version 2). Strings are counted in
+	// code points; docs/LANGUAGE-NOTES.md says what each does at its edges.
+	{Name: "lower", Loc: Both, Sigs: []*types.Func{fn(types.String, types.String)},
+		Doc: "the string with each code point mapped to lower case (simple case mapping)"},
+	{Name: "upper", Loc: Both, Sigs: []*types.Func{fn(types.String, types.String)},
+		Doc: "the string with each code point mapped to upper case (simple case mapping)"},
+	{Name: "trim", Loc: Both, Sigs: []*types.Func{fn(types.String, types.String)},
+		Doc: "the string without Unicode white space at either end"},
+	{Name: "substring", Loc: Both, Sigs: []*types.Func{fn(types.String, types.String, types.Int, types.Int)},
+		Doc: "the code points [from, to) of a string, both clamped to it"},
+	{Name: "startsWith", Loc: Both, Sigs: []*types.Func{fn(types.Bool, types.String, types.String)},
+		Doc: "whether a string begins with a prefix"},
+	{Name: "endsWith", Loc: Both, Sigs: []*types.Func{fn(types.Bool, types.String, types.String)},
+		Doc: "whether a string ends with a suffix"},
+	{Name: "indexOf", Loc: Both, Sigs: []*types.Func{fn(types.Int, types.String, types.String)},
+		Doc: "the code-point index of the first occurrence of a substring, or -1"},
+	{Name: "replace", Loc: Both, Sigs: []*types.Func{fn(types.String, types.String, types.String, types.String)},
+		Doc: "a string with every occurrence of old replaced by new"},
+	{Name: "repeat", Loc: Both, Sigs: []*types.Func{fn(types.String, types.String, types.Int)},
+		Doc: "a string repeated n times"},
+	{Name: "padStart", Loc: Both, Sigs: []*types.Func{fn(types.String, types.String, types.Int, types.String)},
+		Doc: "a string padded at its start with pad to n code points"},
+	{Name: "fixed", Loc: Both, Sigs: []*types.Func{fn(types.String, types.Float, types.Int)},
+		Doc: "a float in decimal with the given number of digits after the point"},
+	{Name: "abs", Loc: Both, Sigs: []*types.Func{fn(types.Int, types.Int), fn(types.Float, types.Float)},
+		Doc: "the absolute value of an int or a float"},
+	{Name: "min", Loc: Both, Sigs: []*types.Func{fn(types.Int, types.Int, types.Int), fn(types.Float, types.Float, types.Float)},
+		Doc: "the smaller of two ints or two floats"},
+	{Name: "max", Loc: Both, Sigs: []*types.Func{fn(types.Int, types.Int, types.Int), fn(types.Float, types.Float, types.Float)},
+		Doc: "the larger of two ints or two floats"},
+	{Name: "round", Loc: Both, Sigs: []*types.Func{fn(types.Int, types.Float)},
+		Doc: "a float rounded to the nearest int, halves away from zero"},
+	{Name: "floor", Loc: Both, Sigs: []*types.Func{fn(types.Int, types.Float)},
+		Doc: "the largest int not above a float"},
+	{Name: "ceil", Loc: Both, Sigs: []*types.Func{fn(types.Int, types.Float)},
+		Doc: "the smallest int not below a float"},
+	{Name: "map", Loc: Both, Calls: true, Sigs: []*types.Func{fn(list(tB), list(tA), fn(tB, tA))},
+		Doc: "a new list of f applied to each element, in order"},
+	{Name: "filter", Loc: Both, Calls: true, Sigs: []*types.Func{fn(list(tA), list(tA), fn(types.Bool, tA))},
+		Doc: "a new list of the elements for which f holds, in order"},
+	{Name: "sort", Loc: Both, Calls: true, Sigs: []*types.Func{fn(list(tA), list(tA), fn(types.Bool, tA, tA))},
+		Doc: "a new list sorted by less, stable"},
+	{Name: "range", Loc: Both, Sigs: []*types.Func{fn(list(types.Int), types.Int, types.Int)},
+		Doc: "the ints from a up to b - 1"},
+	{Name: "reverse", Loc: Both, Sigs: []*types.Func{fn(list(tT), list(tT))},
+		Doc: "a new list with the elements in reverse order"},
 
 	{Name: "text", Loc: Client, Sigs: []*types.Func{fn(types.Unit, types.String, types.String)},
 		Doc: "set the text of the element with an id"},

@@ -232,6 +232,22 @@ func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, a []string) string {
 		return fmt.Sprintf("rt.Contains(%s, %s)", a[0], a[1])
 	case "append":
 		return fmt.Sprintf("rt.Append(%s, %s)", a[0], a[1])
+	case "abs", "min", "max":
+		// rt.AbsInt, rt.MinFloat, …: by the overload's first parameter.
+		kind := "Int"
+		if first() == types.Float {
+			kind = "Float"
+		}
+		return fmt.Sprintf("rt.%s%s(%s)", exported(b.Builtin.Name), kind, strings.Join(a, ", "))
+	case "map":
+		if ft := types.Unalias(g.info.TypeOf(c.Args[1])).(*types.Func); cg.IsUnit(ft.Result) {
+			// A function without a result is a Go func without one.
+			return fmt.Sprintf("rt.MapUnit(%s, %s)", a[0], a[1])
+		}
+		return fmt.Sprintf("rt.Map(%s, %s)", a[0], a[1])
+	case "lower", "upper", "trim", "substring", "startsWith", "endsWith", "indexOf", "replace", "repeat",
+		"padStart", "fixed", "round", "floor", "ceil", "filter", "sort", "range", "reverse":
+		return fmt.Sprintf("rt.%s(%s)", exported(b.Builtin.Name), strings.Join(a, ", "))
 	}
 	// Client-only built-ins never reach the server: the split sees to it.
 	panic("gosrv: built-in " + b.Builtin.Name + " on the server")

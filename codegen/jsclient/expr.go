@@ -230,6 +230,19 @@ func (g *gen) builtin(c *ast.CallExpr, b check.BuiltinCall, loc js.Loc, a []js.E
 			return &js.Call{Loc: loc, Fun: &js.Dot{X: a[0], Name: "includes"}, Args: a[1:]}
 		}
 		return named("contains")
+	case "abs", "min", "max":
+		// $.absInt, $.minFloat, …: by the overload's first parameter.
+		if first() == types.Float {
+			return named(name + "Float")
+		}
+		return named(name + "Int")
+	case "map", "filter", "sort":
+		// Where the function may wait, the call waits (the split says so)
+		// and each call of the function is awaited in turn.
+		if g.split.Awaits(c) {
+			return named(name + "Async")
+		}
+		return named(name)
 	default:
 		return named(name)
 	}

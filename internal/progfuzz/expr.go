@@ -28,10 +28,118 @@ var (
 		`"1e400"`, `"-0"`, `"NaN"`, `"Infinity"`, `"9223372036854775808"`, `"-9223372036854775808"`,
 		`"\t"`, `"\"q\""`, `"\\"`, `"ß"`, `"İ"`, `"a\u{1F600}b"`, `"\u{1F1EB}\u{1F1F7}"`,
 		`"__proto__"`, `"1_0"`, `"0x10"`, `"\u{200D}"`, `"\n"`,
+		// For lower, upper and trim: special and final casings, astral
+		// letters, white space only one platform calls so.
+		`"ΑΣ"`, `"ǅ"`, `"ﬁ"`, `"ẞ"`, `"ſ"`, `"\u{1E922}"`, `" \u{85}x\u{A0}"`, `"\u{FEFF}"`, `"\u{2029}a "`, `"$&"`,
 	}
+	// counts are the counts and lengths of repeat, padStart and range:
+	// small, or past the bound on what they make (2^24), or negative;
+	// never a result so long that showing it would be slow.
+	counts     = []string{"0", "1", "2", "3", "5", "7"}
+	edgeCounts = []string{"(-1)", "16777217", "4611686018427387904", "9223372036854775807", "(-9223372036854775807 - 1)"}
+	// caseLits are strings where case mappings and white space differ
+	// between platforms (full or simple mappings, final sigma, the BOM).
+	caseLits = []string{
+		`"İ"`, `"ΑΣ"`, `"ΑΣ Σ"`, `"ß"`, `"ẞ"`, `"ǅ"`, `"ﬁ"`, `"ſ"`, `"\u{1E922}"`, `"\u{10400}"`, `"ŉ"`, `"ΐ"`,
+		`"\u{FEFF}x\u{FEFF}"`, `" \u{85}x\u{A0}"`, `"\u{180E}"`, `"\u{200B}"`, `"\u{2029}a "`, `"\u{3000}\u{1680}"`,
+	}
+	// roundFloats are floats where rounding differs between platforms: ties,
+	// just below a tie, negative ties, the int range's edges.
+	roundFloats = []string{
+		"2.5", "(-2.5)", "0.5", "(-0.5)", "1.5", "(-1.5)", "0.49999999999999994", "(-0.49999999999999994)",
+		"4503599627370495.5", "(-4503599627370495.5)", "0.125", "1.005", "(-0.001)", "123456789.125", "1e21", "(-1e21)",
+		"9223372036854775807.0", "(-9223372036854775808.0)", "9223372036854774784.0", "5e-324", "(-0.0)", "0.045",
+	}
+	// indexes are the indexes of substring: small, or at the edges.
+	indexes = []string{"0", "1", "2", "3", "(-1)", "9223372036854775807", "(-9223372036854775807 - 1)"}
+	// digits are the digits of fixed: 0 to 100, or past them.
+	digits = []string{"0", "1", "2", "3", "17", "20", "100", "101", "(-1)"}
 )
 
 func (g *gen) pick(xs []string) string { return xs[g.r.IntN(len(xs))] }
+
+// probe is a string that shows a built-in of version 2 applied to
+// literal inputs at the edges where Go and JavaScript differ (case
+// mappings, white space, rounding, formatting, code points, NaN and -0,
+// sort with an inconsistent less). Few fail: a failing part would hide
+// the program's other values.
+func (g *gen) probe() string {
+	str := func() string {
+		if g.chance(0.5) {
+			return g.pick(caseLits)
+		}
+		return g.pick(stringLits)
+	}
+	flt := func() string {
+		if g.chance(0.2) {
+			return g.specialFloat()
+		}
+		if g.chance(0.5) {
+			return g.pick(floatLits)
+		}
+		return g.pick(roundFloats)
+	}
+	small := func() string { return g.pick([]string{"0", "1", "2", "3", "4", "(-1)", "7", "9223372036854775807"}) }
+	switch g.r.IntN(9) {
+	case 0:
+		return g.pick([]string{"lower(", "upper(", "trim("}) + str() + ")"
+	case 1:
+		// Whole floats well inside the int range: round, floor and ceil
+		// of them do not fail.
+		f := g.pick([]string{"2.5", "(-2.5)", "0.5", "(-0.5)", "1.5", "(-1.5)", "0.49999999999999994", "(-0.49999999999999994)",
+			"4503599627370495.5", "(-4503599627370495.5)", "(-0.0)", "9223372036854774784.0", "(-9223372036854775808.0)", "1e-7"})
+		return "str(" + g.pick([]string{"round(", "floor(", "ceil("}) + f + "))"
+	case 2:
+		return "fixed(" + flt() + ", " + g.pick([]string{"0", "1", "2", "3", "17", "20", "100"}) + ")"
+	case 3:
+		return g.show(tFloat, g.pick([]string{"min(", "max("})+flt()+", "+flt()+")") + " + " + g.show(tFloat, "abs("+flt()+")")
+	case 4:
+		return fmt.Sprintf("substring(%s, %s, %s) + str(indexOf(%s, %s))", str(), small(), small(), str(), str())
+	case 5:
+		return fmt.Sprintf("replace(%s, %s, %s)", str(), g.pick([]string{`""`, `"a"`, `"\u{1F600}"`, `"$&"`, `"Σ"`, `"e"`}), str())
+	case 6:
+		return fmt.Sprintf("padStart(%s, %s, %s) + repeat(%s, %s)", str(), small(), str(), str(), g.pick([]string{"0", "1", "2", "3"}))
+	case 7:
+		return g.show(tBool, g.pick([]string{"startsWith(", "endsWith("})+str()+", "+str()+")")
+	}
+	t := []*typ{tInt, tFloat, tString}[g.r.IntN(3)]
+	var xs []string
+	for range g.r.IntN(7) {
+		switch t.kind {
+		case kInt:
+			xs = append(xs, g.pick([]string{"0", "1", "2", "(-1)", "3", "9223372036854775807", "(-9223372036854775807 - 1)"}))
+		case kFloat:
+			xs = append(xs, flt())
+		default:
+			xs = append(xs, str())
+		}
+	}
+	less := fmt.Sprintf("fun(a: %s, b: %s): bool { return a %s b }", t, t, g.pick([]string{"<", ">", "<=", "!=", "=="}))
+	return g.show(listOf(t), fmt.Sprintf("sort([%s], %s)", strings.Join(xs, ", "), less)) +
+		" + " + g.show(listOf(t), fmt.Sprintf("reverse(filter(map([%s], fun(x: %s): %s { return x }), fun(x: %s): bool { return x == x })) ", strings.Join(xs, ", "), t, t, t))
+}
+
+// roundFloat is the operand of round, floor, ceil or fixed: often a float
+// where rounding differs between platforms.
+func (g *gen) roundFloat(d int) string {
+	if g.chance(0.5) {
+		x := g.pick(roundFloats)
+		if !g.cfg.FloatConstants {
+			x = g.pre + "fl(" + x + ")"
+		}
+		return x
+	}
+	return g.operand(tFloat, d)
+}
+
+// count is a count or length for repeat, padStart or range: at an edge
+// one time in five, so that most calls make a value.
+func (g *gen) count() string {
+	if g.chance(0.2) {
+		return g.pick(edgeCounts)
+	}
+	return g.pick(counts)
+}
 
 // expr is an expression of type t. depth bounds its nesting; det asks for
 // an expression whose type is known without its context (no bare none
@@ -257,7 +365,16 @@ func (g *gen) args(ps []*typ, d int) string {
 func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 	switch t.kind {
 	case kInt:
-		switch g.r.IntN(6) {
+		switch g.r.IntN(9) {
+		case 6:
+			return "indexOf(" + g.expr(tString, d, true) + ", " + g.expr(tString, d, true) + ")", true
+		case 7:
+			if g.chance(0.3) {
+				return "abs(" + g.expr(tInt, d, true) + ")", true
+			}
+			return g.pick([]string{"min(", "max("}) + g.expr(tInt, d, true) + ", " + g.expr(tInt, d, true) + ")", true
+		case 8:
+			return g.pick([]string{"round(", "floor(", "ceil("}) + g.roundFloat(d) + ")", true
 		case 0, 1:
 			op := g.pick([]string{"+", "-", "*", "/", "%", "+", "-"})
 			return "(" + g.expr(tInt, d, true) + " " + op + " " + g.expr(tInt, d, true) + ")", true
@@ -271,7 +388,12 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 			return fmt.Sprintf("match toInt(%s) { some(n) => n, none => %s }", g.expr(tString, d, true), g.expr(tInt, d, true)), true
 		}
 	case kFloat:
-		switch g.r.IntN(5) {
+		switch g.r.IntN(6) {
+		case 5:
+			if g.chance(0.3) {
+				return "abs(" + g.operand(tFloat, d) + ")", true
+			}
+			return g.pick([]string{"min(", "max("}) + g.operand(tFloat, d) + ", " + g.operand(tFloat, d) + ")", true
 		case 0, 1:
 			ops := []string{"+", "-", "*", "/"}
 			if g.cfg.FloatMod {
@@ -290,7 +412,9 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 			return fmt.Sprintf("match toFloat(%s) { some(f) => f, none => %s }", g.expr(tString, d, true), g.expr(tFloat, d, true)), true
 		}
 	case kBool:
-		switch g.r.IntN(5) {
+		switch g.r.IntN(6) {
+		case 5:
+			return g.pick([]string{"startsWith(", "endsWith("}) + g.expr(tString, d, true) + ", " + g.expr(tString, d, true) + ")", true
 		case 0:
 			u := g.pick([]string{"int", "float", "string"})
 			ut := map[string]*typ{"int": tInt, "float": tFloat, "string": tString}[u]
@@ -310,7 +434,29 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 			return "contains(" + g.expr(listOf(u), d, true) + ", " + g.expr(u, d, true) + ")", true
 		}
 	case kString:
-		switch g.r.IntN(4) {
+		switch g.r.IntN(8) {
+		case 4:
+			x := g.expr(tString, d, true)
+			if g.chance(0.5) {
+				x = g.pick(caseLits)
+				if g.chance(0.3) {
+					x = "(" + x + " + " + g.expr(tString, d, true) + ")"
+				}
+			}
+			return g.pick([]string{"lower(", "upper(", "trim("}) + x + ")", true
+		case 5:
+			switch g.r.IntN(3) {
+			case 0:
+				return fmt.Sprintf("substring(%s, %s, %s)", g.expr(tString, d, true), g.pick(indexes), g.pick(indexes)), true
+			case 1:
+				return fmt.Sprintf("replace(%s, %s, %s)", g.expr(tString, d, true), g.expr(tString, d, true), g.expr(tString, d, true)), true
+			}
+			return fmt.Sprintf("fixed(%s, %s)", g.roundFloat(d), g.pick(digits)), true
+		case 6:
+			if g.chance(0.5) {
+				return fmt.Sprintf("repeat(%s, %s)", g.expr(tString, d, true), g.count()), true
+			}
+			return fmt.Sprintf("padStart(%s, %s, %s)", g.expr(tString, d, true), g.count(), g.expr(tString, d, true)), true
 		case 0:
 			return "(" + g.expr(tString, d, true) + " + " + g.expr(tString, d, true) + ")", true
 		case 1:
@@ -334,11 +480,80 @@ func (g *gen) typed(t *typ, d int, det bool) (string, bool) {
 		if t.elem.kind == kString && g.chance(0.4) {
 			return "split(" + g.expr(tString, d, true) + ", " + g.expr(tString, d, true) + ")", true
 		}
+		if g.chance(0.4) {
+			return g.listBuiltin(t, d)
+		}
 		return "append(" + g.expr(t, d, true) + ", " + g.expr(t.elem, d, true) + ")", true
 	case kFunc:
 		return g.lambda(t), true
 	}
 	return "", false
+}
+
+// listBuiltin is a list of type t made by map, filter, sort, reverse or
+// range. The functions passed are lambdas (whose bodies may have effects
+// and call function values, which makes them wait on the client), or
+// functions in scope or written before.
+func (g *gen) listBuiltin(t *typ, d int) (string, bool) {
+	switch g.r.IntN(5) {
+	case 0:
+		a := g.typ(1, false)
+		return fmt.Sprintf("map(%s, %s)", g.expr(listOf(a), d, true), g.function1(&typ{kind: kFunc, params: []*typ{a}, result: t.elem})), true
+	case 1:
+		return fmt.Sprintf("filter(%s, %s)", g.expr(t, d, true), g.function1(&typ{kind: kFunc, params: []*typ{t.elem}, result: tBool})), true
+	case 2:
+		less := &typ{kind: kFunc, params: []*typ{t.elem, t.elem}, result: tBool}
+		f := ""
+		if k := t.elem.kind; (k == kInt || k == kFloat || k == kString) && g.chance(0.5) {
+			// A less that is a strict order (but NaN) and one that is not.
+			f = fmt.Sprintf("fun(a: %s, b: %s): bool { return a %s b }", t.elem, t.elem, g.pick([]string{"<", ">", "<="}))
+		} else {
+			f = g.function1(less)
+		}
+		return fmt.Sprintf("sort(%s, %s)", g.expr(t, d, true), f), true
+	case 3:
+		if t.elem.kind == kInt && !g.shadowed("range") {
+			a, b := g.pick(indexes), g.count()
+			if g.chance(0.5) {
+				a, b = g.count(), g.pick(indexes)
+			}
+			return fmt.Sprintf("range(%s, %s)", a, b), true
+		}
+	}
+	return "reverse(" + g.expr(t, d, true) + ")", true
+}
+
+// shadowed reports whether a variable in scope hides a built-in (range
+// is one of the odd names).
+func (g *gen) shadowed(name string) bool {
+	for _, v := range g.scope {
+		if v.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// function1 is a function of type t to pass to a built-in: a lambda, or
+// a function value in scope or a function written before of that type.
+func (g *gen) function1(t *typ) string {
+	if g.chance(0.25) {
+		var names []string
+		for _, v := range g.visible() {
+			if v.t.equal(t) {
+				names = append(names, v.name)
+			}
+		}
+		for _, f := range g.funcs {
+			if (&typ{kind: kFunc, params: f.params, result: f.result}).equal(t) {
+				names = append(names, f.name)
+			}
+		}
+		if len(names) > 0 {
+			return g.pick(names)
+		}
+	}
+	return g.lambda(t)
 }
 
 // show is an expression of type string that shows x, an expression of
