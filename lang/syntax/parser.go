@@ -251,28 +251,49 @@ func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 		addParseError(errs, tooDeep(t), end)
 		return nil
 	}
-	lex, err := lexer.Upgrade(&tokenLexer{toks: toks[c.start:headerEnd], eof: eof})
-	if err != nil {
-		errs.Add(toks[c.start].Pos, "%v", err)
-		return nil
-	}
 	body := hasBody(&toks[c.start])
-	// Without a block, a function's header may parse and leave tokens
-	// behind: the block was expected there.
-	h, err := declParser.ParseFromLexer(lex, participle.AllowTrailing(body && open < 0))
-	if err != nil {
-		if open >= 0 {
-			end = toks[open] // the EOF stood for the block's "{"
+	var decl ast.Decl
+	var next *lexer.Token // the token after the header
+	if isFuncHeader(toks, c.start) {
+		// Most declarations are functions: their headers are parsed by
+		// hand, as a lambda's is, for speed.
+		hp := &parser{toks: toks[c.start:headerEnd], eof: eof, errs: errs}
+		d, err := parseFuncHeader(hp)
+		if err == nil && open >= 0 && hp.i < len(hp.toks) {
+			err = unexpected(hp.Peek(), `"{"`)
 		}
-		addParseError(errs, err, end)
-		return nil
+		if err != nil {
+			if open >= 0 {
+				end = toks[open] // the EOF stood for the block's "{"
+			}
+			addParseError(errs, err, end)
+			return nil
+		}
+		decl, next = d, hp.Peek()
+	} else {
+		lex, err := lexer.Upgrade(&tokenLexer{toks: toks[c.start:headerEnd], eof: eof})
+		if err != nil {
+			errs.Add(toks[c.start].Pos, "%v", err)
+			return nil
+		}
+		// Without a block, a task's header may parse and leave tokens
+		// behind: the block was expected there.
+		h, err := declParser.ParseFromLexer(lex, participle.AllowTrailing(body && open < 0))
+		if err != nil {
+			if open >= 0 {
+				end = toks[open] // the EOF stood for the block's "{"
+			}
+			addParseError(errs, err, end)
+			return nil
+		}
+		decl, next = h.Decl, lex.Peek()
 	}
 	if !body {
-		return h.Decl
+		return decl
 	}
 	var block *ast.Block
 	if open < 0 {
-		t := lex.Peek()
+		t := next
 		if t.EOF() {
 			t = &end
 		}
@@ -280,14 +301,15 @@ func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 		return nil
 	}
 	p := &parser{toks: toks[open:c.end], eof: lexer.EOFToken(end.Pos), errs: errs}
-	if block, err = parseBlock(p); err == nil && p.i < len(p.toks) {
+	block, err := parseBlock(p)
+	if err == nil && p.i < len(p.toks) {
 		err = unexpected(p.Peek(), "end of declaration")
 	}
 	if err != nil {
 		addParseError(errs, unclosed(toks[c.start:c.end], open-c.start, end, err), end)
 		return nil
 	}
-	switch d := h.Decl.(type) {
+	switch d := decl.(type) {
 	case *ast.FuncDecl:
 		d.Body = block
 	case *ast.EveryDecl:
@@ -295,7 +317,49 @@ func parseDecl(toks []lexer.Token, c chunk, errs *diag.List) ast.Decl {
 	case *ast.OnDecl:
 		d.Body = block
 	}
-	return h.Decl
+	return decl
+}
+
+// isFuncHeader reports whether the declaration at toks[i] is a function:
+// fun, or server or client before fun.
+func isFuncHeader(toks []lexer.Token, i int) bool {
+	if toks[i].Type == Ident {
+		i++
+	}
+	return isKeyword(&toks[i], "fun")
+}
+
+// parseFuncHeader parses `[server|client] fun name(params)[: result]`,
+// the grammar of ast.FuncDecl's tags, by hand.
+func parseFuncHeader(p *parser) (*ast.FuncDecl, error) {
+	d := &ast.FuncDecl{Pos: p.Peek().Pos}
+	if t := p.Peek(); t.Type == Ident {
+		d.Side = t.Value
+		p.Next()
+	}
+	if err := expect(p, "fun"); err != nil {
+		return nil, err
+	}
+	name, err := expectIdent(p, "<ident>")
+	if err != nil {
+		return nil, err
+	}
+	d.Name = name
+	if err := expect(p, "("); err != nil {
+		return nil, err
+	}
+	d.Params, err = parseList(p, ")", func(p *parser) (*ast.Param, error) {
+		f, err := parseField(p)
+		if err != nil {
+			return nil, err
+		}
+		return &ast.Param{Pos: f.Pos, Name: f.Name, Type: f.Type}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.Result, err = parseResult(p)
+	return d, err
 }
 
 // unclosed returns the error to report for err, a syntax error in the
