@@ -9,7 +9,13 @@
 //	bench: <metric> prog=<value> floor=<value> socketio=<value> unit=<unit>
 //
 // `make bench` builds chat, installs socket.io into a temporary folder and
-// runs it. Every server runs on 127.0.0.1; nothing is sent elsewhere.
+// runs it. With -rows, it also times the js-framework-benchmark operations
+// in headless Chromium on Prog's rows program and on the same page written
+// by hand (ui.go), and prints one line an operation:
+//
+//	bench: ui_<op> prog=<ms> vanilla=<ms> ratio=<prog/vanilla> unit=ms
+//
+// Every server runs on 127.0.0.1; nothing is sent elsewhere.
 package main
 
 import (
@@ -89,7 +95,11 @@ func main() {
 	compiler := flag.Bool("compiler", true, "also run the compiler benchmarks (go test in this module)")
 	only := flag.String("systems", "prog,floor,socketio", "the systems to run, of prog, floor and socketio")
 	progFlags := flag.String("progflags", "", "more flags for the Prog server; {n} in them is the number of the start (--cpuprofile prog{n}.prof, say)")
-	workloads := flag.String("workloads", "fanout,latency,memory", "the workloads to run, of fanout, latency and memory")
+	workloads := flag.String("workloads", "fanout,latency,memory,ui", "the workloads to run, of fanout, latency, memory and ui")
+	rows := flag.String("rows", "", "the rows server (testdata/bench/ui/rows.prog), built by prog build; empty: no ui workload")
+	vanilla := flag.String("vanilla", "testdata/bench/ui/vanilla.html", "the rows page written by hand, the ui workload's baseline")
+	chromium := flag.String("chromium", "/usr/bin/chromium", "the Chromium the ui workload runs")
+	uiRuns := flag.Int("uiruns", 5, "runs of each ui operation; the median is reported")
 	cpuProfile := flag.String("cpuprofile", "", "write the load generator's CPU profile to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -161,6 +171,11 @@ func main() {
 			}
 		}
 	}
+	if has(*workloads, "ui") && *rows != "" {
+		if err := uiBench(ctx, *rows, *vanilla, *chromium, *uiRuns, r); err != nil {
+			fail(fmt.Errorf("ui: %v", err))
+		}
+	}
 	if err := bundleSizes(r, *sioDir); err != nil {
 		fail(err)
 	}
@@ -170,6 +185,9 @@ func main() {
 		}
 	}
 	r.print(os.Stdout, cfg)
+	if err := r.printUI(os.Stdout); err != nil {
+		fail(err)
+	}
 }
 
 // has reports whether the comma-separated list holds name.
