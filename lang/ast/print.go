@@ -94,6 +94,10 @@ func writeExpr(b *strings.Builder, e Expr) {
 			b.WriteString(" where ")
 			writeExpr(b, e.Where)
 		}
+	case *ElementLit:
+		b.WriteString("<" + e.Name + ">")
+	case *FragmentLit:
+		b.WriteString("<>…</>")
 	case *MatchExpr:
 		b.WriteString("match ")
 		writeExpr(b, e.X)

@@ -98,6 +98,23 @@ type DeleteStmt struct {
 	Where Expr
 }
 
+// MatchStmt is the statement `match o { some(v) => { … }, none => { … } }`.
+// The braces around an arm's body may be left out for one expression, as
+// in a match expression; the parser then wraps it in a Block.
+type MatchStmt struct {
+	Pos  Pos
+	X    Expr
+	Arms []*MatchStmtArm
+}
+
+// MatchStmtArm is one arm of a match statement. Bind is nil for none.
+type MatchStmtArm struct {
+	Pos  Pos
+	Some bool
+	Bind *Ident
+	Body *Block
+}
+
 // ExprStmt is an expression used as a statement (a call), or, when Value
 // is set, an assignment `x = e`.
 type ExprStmt struct {
@@ -106,19 +123,21 @@ type ExprStmt struct {
 	Value Expr
 }
 
-func (s *Block) Position() Pos      { return s.Pos }
-func (s *LetStmt) Position() Pos    { return s.Pos }
-func (s *VarStmt) Position() Pos    { return s.Pos }
-func (s *IfStmt) Position() Pos     { return s.Pos }
-func (s *WhileStmt) Position() Pos  { return s.Pos }
-func (s *ForStmt) Position() Pos    { return s.Pos }
-func (s *ReturnStmt) Position() Pos { return s.Pos }
-func (s *SpawnStmt) Position() Pos  { return s.Pos }
-func (s *InsertStmt) Position() Pos { return s.Pos }
-func (s *UpdateStmt) Position() Pos { return s.Pos }
-func (s *DeleteStmt) Position() Pos { return s.Pos }
-func (s *ExprStmt) Position() Pos   { return s.Pos }
-func (s *SetClause) Position() Pos  { return s.Pos }
+func (s *Block) Position() Pos        { return s.Pos }
+func (s *LetStmt) Position() Pos      { return s.Pos }
+func (s *VarStmt) Position() Pos      { return s.Pos }
+func (s *IfStmt) Position() Pos       { return s.Pos }
+func (s *WhileStmt) Position() Pos    { return s.Pos }
+func (s *ForStmt) Position() Pos      { return s.Pos }
+func (s *ReturnStmt) Position() Pos   { return s.Pos }
+func (s *SpawnStmt) Position() Pos    { return s.Pos }
+func (s *InsertStmt) Position() Pos   { return s.Pos }
+func (s *UpdateStmt) Position() Pos   { return s.Pos }
+func (s *DeleteStmt) Position() Pos   { return s.Pos }
+func (s *ExprStmt) Position() Pos     { return s.Pos }
+func (s *SetClause) Position() Pos    { return s.Pos }
+func (s *MatchStmt) Position() Pos    { return s.Pos }
+func (s *MatchStmtArm) Position() Pos { return s.Pos }
 
 func (*LetStmt) stmtNode()    {}
 func (*VarStmt) stmtNode()    {}
@@ -131,3 +150,4 @@ func (*InsertStmt) stmtNode() {}
 func (*UpdateStmt) stmtNode() {}
 func (*DeleteStmt) stmtNode() {}
 func (*ExprStmt) stmtNode()   {}
+func (*MatchStmt) stmtNode()  {}

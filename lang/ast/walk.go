@@ -103,6 +103,39 @@ func Inspect(n Node, f func(Node) bool) {
 		}
 	case *MatchArm:
 		visit(n.Bind, n.Body)
+	case *MatchStmt:
+		visit(n.X)
+		for _, a := range n.Arms {
+			visit(a)
+		}
+	case *MatchStmtArm:
+		visit(n.Bind, n.Body)
+	case *ElementLit:
+		for _, a := range n.Attrs {
+			visit(a)
+		}
+		for _, c := range n.Children {
+			visit(c)
+		}
+	case *FragmentLit:
+		for _, c := range n.Children {
+			visit(c)
+		}
+	case *Attr:
+		visit(n.Value)
+	case *ExprHole:
+		visit(n.X)
+	case *ForContent:
+		visit(n.Var, n.Seq, n.Key, n.Body)
+	case *IfContent:
+		visit(n.Cond, n.Then, n.Else)
+	case *MatchContent:
+		visit(n.X)
+		for _, a := range n.Arms {
+			visit(a)
+		}
+	case *ContentArm:
+		visit(n.Bind, n.Body)
 	}
 }
 

@@ -24,6 +24,15 @@ const (
 	// Invalid is a character the scanner reported; it matches nothing, so
 	// the declaration holding it fails to parse without a second message.
 	Invalid
+
+	// The tokens of HTML literals (html.go). Holes and attribute
+	// expressions are ordinary tokens between Punct "{" and "}".
+	TagOpen  // "<name" (Value the name), or "<>" (Value "")
+	AttrName // an attribute's name, never a keyword
+	AttrText // an attribute's quoted text, character references decoded
+	TagEnd   // ">" or "/>", ending an open tag
+	Text     // text between tags, cooked (Value may not be empty)
+	TagClose // "</name>" (Value the name), or "</>" (Value "")
 )
 
 var symbols = map[string]lexer.TokenType{
@@ -36,6 +45,12 @@ var symbols = map[string]lexer.TokenType{
 	"RawString": RawString,
 	"Punct":     Punct,
 	"Invalid":   Invalid,
+	"TagOpen":   TagOpen,
+	"AttrName":  AttrName,
+	"AttrText":  AttrText,
+	"TagEnd":    TagEnd,
+	"Text":      Text,
+	"TagClose":  TagClose,
 }
 
 // Keywords of the language. `match` is reserved too: LANGUAGE.md uses it
@@ -48,6 +63,9 @@ func init() {
 		keywords[k] = true
 	}
 }
+
+// `set` is the keyword of `update … set`, and the built-in set(s, v) of
+// the user interface: directly followed by "(", it is a name (ident).
 
 // IsKeyword reports whether s is a reserved word.
 func IsKeyword(s string) bool { return keywords[s] }
@@ -70,6 +88,10 @@ type scanner struct {
 	col  int // 1-based column of src[off]
 	errs *diag.List
 	toks []lexer.Token
+
+	// html is the stack of HTML literals being scanned (html.go); empty
+	// in plain code.
+	html []htmlFrame
 }
 
 // scan returns every token of src followed by an EOF token.
@@ -104,6 +126,14 @@ func (s *scanner) emit(typ lexer.TokenType, val string, pos lexer.Position) {
 
 func (s *scanner) run() {
 	for s.off < len(s.src) {
+		if n := len(s.html); n > 0 && s.html[n-1].kind != frameHole {
+			if s.html[n-1].kind == frameTag {
+				s.tagStep()
+			} else {
+				s.contentStep()
+			}
+			continue
+		}
 		c := s.src[s.off]
 		switch {
 		case c == '\n':
@@ -122,8 +152,13 @@ func (s *scanner) run() {
 			s.string()
 		case c == '`':
 			s.rawString()
+		case c == '<' && s.startsElement():
+			s.openTag()
 		default:
 			s.punct()
+			if n := len(s.html); n > 0 {
+				s.holeBrace(&s.html[n-1])
+			}
 		}
 	}
 	s.emit(lexer.EOF, "", s.pos())
@@ -147,7 +182,7 @@ func (s *scanner) ident() {
 	}
 	word := s.src[s.off:end]
 	s.advance(end - s.off)
-	if keywords[word] {
+	if keywords[word] && !(word == "set" && s.peek(0) == '(') {
 		s.emit(Keyword, word, pos)
 	} else {
 		s.emit(Ident, word, pos)

@@ -508,6 +508,16 @@ func describe(t lexer.Token) string {
 		return "string " + strconv.Quote(t.Value)
 	case RawString:
 		return "raw string"
+	case TagOpen:
+		return strconv.Quote("<" + t.Value)
+	case TagClose:
+		return "closing tag </" + t.Value + ">"
+	case Text:
+		return "text"
+	case AttrName:
+		return "attribute " + t.Value
+	case AttrText:
+		return "attribute text " + strconv.Quote(t.Value)
 	}
 	return strconv.Quote(t.Value)
 }
@@ -525,7 +535,7 @@ var precedence = map[string]int{
 
 func startsExpr(t *lexer.Token) bool {
 	switch t.Type {
-	case Ident, Int, Float, String, RawString:
+	case Ident, Int, Float, String, RawString, TagOpen:
 		return true
 	case Keyword:
 		switch t.Value {
@@ -758,6 +768,8 @@ func parsePrimary(p *parser) (ast.Expr, error) {
 	case String, RawString:
 		p.Next()
 		return &ast.StringLit{Pos: t.Pos, Value: t.Value}, nil
+	case TagOpen:
+		return parseLiteral(p)
 	case Keyword:
 		switch t.Value {
 		case "true", "false":
@@ -881,35 +893,39 @@ func parseMatch(p *parser) (ast.Expr, error) {
 }
 
 func parseArm(p *parser) (*ast.MatchArm, error) {
-	t := p.Peek()
-	arm := &ast.MatchArm{Pos: t.Pos}
-	switch {
-	case t.Type == Keyword && t.Value == "some":
-		p.Next()
-		arm.Some = true
-		if err := expect(p, "("); err != nil {
-			return nil, err
-		}
-		bind, err := expectIdent(p, "name")
-		if err != nil {
-			return nil, err
-		}
-		arm.Bind = bind
-		if err := expect(p, ")"); err != nil {
-			return nil, err
-		}
-	case t.Type == Keyword && t.Value == "none":
-		p.Next()
-	default:
-		return nil, unexpected(t, `"some(name)" or "none"`)
-	}
-	if err := expect(p, "=>"); err != nil {
+	some, bind, pos, err := parseArmHead(p)
+	if err != nil {
 		return nil, err
 	}
 	body, err := parseExprRequired(p)
 	if err != nil {
 		return nil, err
 	}
-	arm.Body = body
-	return arm, nil
+	return &ast.MatchArm{Pos: pos, Some: some, Bind: bind, Body: body}, nil
+}
+
+// parseArmHead parses `some(name) =>` or `none =>`, the head of an arm of
+// a match expression, statement or content match.
+func parseArmHead(p *parser) (some bool, bind *ast.Ident, pos lexer.Position, err error) {
+	t := p.Peek()
+	pos = t.Pos
+	switch {
+	case t.Type == Keyword && t.Value == "some":
+		p.Next()
+		some = true
+		if err := expect(p, "("); err != nil {
+			return false, nil, pos, err
+		}
+		if bind, err = expectIdent(p, "name"); err != nil {
+			return false, nil, pos, err
+		}
+		if err := expect(p, ")"); err != nil {
+			return false, nil, pos, err
+		}
+	case t.Type == Keyword && t.Value == "none":
+		p.Next()
+	default:
+		return false, nil, pos, unexpected(t, `"some(name)" or "none"`)
+	}
+	return some, bind, pos, expect(p, "=>")
 }

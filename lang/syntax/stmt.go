@@ -23,8 +23,10 @@ import (
 //	       | "insert" Ident "{" [FieldInit {"," FieldInit} [","]] "}"
 //	       | "update" Ident "set" SetClause {"," SetClause} ["where" Expr]
 //	       | "delete" Ident ["where" Expr]
+//	       | "match" Expr "{" StmtArm {"," StmtArm} [","] "}"
 //	       | Expr ["=" Expr] .
 //	Block  = "{" {";"} {Stmt {";"}} "}" .
+//	StmtArm = ("some" "(" Ident ")" | "none") "=>" (Block | Expr) .
 
 // parseStmt parses a statement. It answers participle.NextMatch when the
 // next token cannot begin a statement, which ends the statements of a
@@ -46,6 +48,8 @@ func parseStmt(p *parser) (ast.Stmt, error) {
 			return &ast.WhileStmt{Pos: t.Pos, Cond: cond, Body: body}, nil
 		case "for":
 			return parseFor(p)
+		case "match":
+			return parseMatchStmt(p)
 		case "return":
 			p.Next()
 			s := &ast.ReturnStmt{Pos: t.Pos}
@@ -405,4 +409,37 @@ func parseWhere(p *parser) (ast.Expr, error) {
 	}
 	p.Next()
 	return parseExprRequired(p)
+}
+
+// parseMatchStmt parses a match in statement position. An arm's body is a
+// block; one expression without braces is taken as a block holding it,
+// so a match expression written as a statement means what it did.
+func parseMatchStmt(p *parser) (ast.Stmt, error) {
+	m := &ast.MatchStmt{Pos: p.Next().Pos}
+	var err error
+	if m.X, err = parseExprRequired(p); err != nil {
+		return nil, err
+	}
+	if err := expect(p, "{"); err != nil {
+		return nil, err
+	}
+	m.Arms, err = parseList(p, "}", func(p *parser) (*ast.MatchStmtArm, error) {
+		some, bind, pos, err := parseArmHead(p)
+		if err != nil {
+			return nil, err
+		}
+		arm := &ast.MatchStmtArm{Pos: pos, Some: some, Bind: bind}
+		if isPunct(p.Peek(), "{") {
+			arm.Body, err = parseBlock(p)
+			return arm, err
+		}
+		t := p.Peek()
+		x, err := parseExprRequired(p)
+		if err != nil {
+			return nil, err
+		}
+		arm.Body = &ast.Block{Pos: t.Pos, Stmts: []ast.Stmt{&ast.ExprStmt{Pos: t.Pos, X: x}}}
+		return arm, nil
+	})
+	return m, err
 }
