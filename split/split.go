@@ -154,6 +154,11 @@ type splitter struct {
 func (s *splitter) add(f *Func, body *ast.Block) {
 	s.res.Funcs = append(s.res.Funcs, f)
 	s.res.byNode[f.Node] = f
+	if d, ok := f.Node.(*ast.FuncDecl); ok {
+		if sig := s.info.Signature(d); sig != nil {
+			s.clientOnlyType(f, d.Pos, sig)
+		}
+	}
 	s.collect(f, body, s.newBody(f, f.Node))
 }
 
@@ -163,8 +168,21 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 	ast.Inspect(n, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
+			s.clientOnlyType(f, n.Pos, s.info.TypeOf(n))
 			s.collect(f, n.Body, s.newBody(f, n))
 			return false
+		case *ast.ElementLit:
+			f.clientUses = append(f.clientUses, use{n.Pos, "<" + n.Name + ">", htmlDetail})
+		case *ast.FragmentLit:
+			f.clientUses = append(f.clientUses, use{n.Pos, "<>", htmlDetail})
+		case *ast.LetStmt:
+			if obj := s.info.Defs[n.Name]; obj != nil {
+				s.clientOnlyType(f, n.Pos, obj.Type)
+			}
+		case *ast.VarStmt:
+			if obj := s.info.Defs[n.Name]; obj != nil {
+				s.clientOnlyType(f, n.Pos, obj.Type)
+			}
 		case *ast.CallExpr:
 			if bc := s.info.Builtins[n].Builtin; bc != nil {
 				switch bc.Loc {
@@ -212,6 +230,21 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 		}
 		return true
 	})
+}
+
+// htmlDetail says why an element literal ties its unit to the client.
+const htmlDetail = "html is built only on the client"
+
+// clientOnlyType notes that f needs the client when t, the type of
+// something f declares at pos, holds html or a source: such values exist
+// only on the client (LANGUAGE.md, "Where").
+func (s *splitter) clientOnlyType(f *Func, pos diag.Pos, t types.Type) {
+	if t == nil {
+		return
+	}
+	if bad := types.ClientOnly(t); bad != "" {
+		f.clientUses = append(f.clientUses, use{pos, bad, bad + " lives only on the client: it cannot cross the network"})
+	}
 }
 
 // funcObj returns the function id refers to, or nil if it refers to no
@@ -405,6 +438,9 @@ func crossing(t types.Type, toClient bool) string {
 		if t == types.Client && !toClient {
 			return "a client"
 		}
+		if t == types.HTML {
+			return "html"
+		}
 	case *types.Channel:
 		if !toClient {
 			return "a channel"
@@ -412,6 +448,8 @@ func crossing(t types.Type, toClient bool) string {
 		return crossing(t.Elem, toClient)
 	case *types.Func:
 		return "a function"
+	case *types.Source:
+		return "a source"
 	case *types.List:
 		return crossing(t.Elem, toClient)
 	case *types.Option:

@@ -120,6 +120,15 @@ var table = []*Builtin{
 		Doc: "run a function whenever the element with an id is clicked"},
 	{Name: "onEnter", Loc: Client, Sigs: []*types.Func{fn(types.Unit, types.String, handler)},
 		Doc: "run a function whenever Enter is pressed in the input with an id"},
+
+	{Name: "source", Loc: Client, Sigs: []*types.Func{fn(&types.Source{Elem: tT}, tT)},
+		Doc: "a new source holding a value; the holes that get it follow it"},
+	{Name: "get", Loc: Client, Sigs: []*types.Func{fn(tT, &types.Source{Elem: tT})},
+		Doc: "the value of a source, followed by the hole or attribute that reads it"},
+	{Name: "set", Loc: Client, Sigs: []*types.Func{fn(types.Unit, &types.Source{Elem: tT}, tT)},
+		Doc: "store a value in a source and update what read it"},
+	{Name: "mount", Loc: Client, Sigs: []*types.Func{fn(types.Unit, types.String, types.HTML)},
+		Doc: "replace the children of the page element with an id by html"},
 }
 
 var byName = func() map[string]*Builtin {

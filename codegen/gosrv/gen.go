@@ -391,6 +391,8 @@ func (g *gen) stmt(s ast.Stmt) {
 	case *ast.IfStmt:
 		g.ifStmt(s)
 		g.p("\n")
+	case *ast.MatchStmt:
+		g.matchStmt(s)
 	case *ast.WhileStmt:
 		if isTrue(s.Cond) {
 			// Go sees that a bare for never ends, as Prog's return check does.
@@ -473,6 +475,20 @@ func headerSafe(s string) string {
 		}
 	}
 	return s
+}
+
+// matchStmt is an if on the option; opt is reserved (see goReserved), so
+// it hides no Prog name the arms use.
+func (g *gen) matchStmt(s *ast.MatchStmt) {
+	m := g.info.MatchStmts[s]
+	g.p("if opt := %s; opt.Some {\n", g.header(s.X))
+	if g.info.Defs[m.Some.Bind].Used {
+		g.p("%s%s := opt.V\n", lineDirective(m.Some.Bind.Pos), ident(m.Some.Bind.Name))
+	}
+	g.block(m.Some.Body)
+	g.p("} else {\n")
+	g.block(m.None.Body)
+	g.p("}\n")
 }
 
 func (g *gen) ifStmt(s *ast.IfStmt) {

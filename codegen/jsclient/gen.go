@@ -162,6 +162,8 @@ func (g *gen) stmt1(s ast.Stmt) js.Stmt {
 		return &js.ExprStmt{Loc: loc, X: g.expr(s.X)}
 	case *ast.IfStmt:
 		return g.ifStmt(s)
+	case *ast.MatchStmt:
+		return g.matchStmt(s)
 	case *ast.WhileStmt:
 		return g.while(s)
 	case *ast.ForStmt:
@@ -191,6 +193,25 @@ func (g *gen) ifStmt(s *ast.IfStmt) *js.If {
 		out.Else = g.block(s.Else.Block)
 	}
 	return out
+}
+
+// matchStmt is an if on the option, as a match expression is a
+// conditional: if ((v = x) !== null) { [v = v[0];] some } else { none }.
+func (g *gen) matchStmt(s *ast.MatchStmt) js.Stmt {
+	loc := g.at(s.Pos)
+	m := g.info.MatchStmts[s]
+	x := g.expr(s.X)
+	noneBody := g.block(m.None.Body)
+	v := g.declare(m.Some.Bind)
+	*g.hoisted = append(*g.hoisted, v)
+	bind := func() js.Expr { return &js.Name{Loc: g.at(m.Some.Bind.Pos), Name: v} }
+	someBody := g.block(m.Some.Body)
+	if opt, ok := types.Unalias(g.info.TypeOf(s.X)).(*types.Option); ok && boxed(opt.Elem) {
+		unbox := &js.ExprStmt{Loc: loc, X: &js.Assign{Target: bind(), Value: &js.Index{X: bind(), Index: &js.Lit{Text: "0"}}}}
+		someBody = append([]js.Stmt{unbox}, someBody...)
+	}
+	test := &js.Binary{Loc: loc, Op: "!==", X: &js.Assign{Target: bind(), Value: x}, Y: &js.Lit{Text: "null"}}
+	return &js.If{Loc: loc, Cond: test, Then: someBody, Else: noneBody}
 }
 
 // while generates a loop. A condition with match bindings is evaluated

@@ -61,6 +61,11 @@ func Check(file *ast.File) (*Program, diag.List) {
 				Periods:  map[*ast.EveryDecl]int64{},
 				Matches:  map[*ast.MatchExpr]Match{},
 				Builtins: map[*ast.CallExpr]BuiltinCall{},
+
+				MatchStmts:     map[*ast.MatchStmt]MatchStmt{},
+				Attrs:          map[*ast.Attr]AttrInfo{},
+				ContentFors:    map[*ast.ForContent]*Object{},
+				ContentMatches: map[*ast.MatchContent]ContentMatch{},
 			}},
 		typeDecls: map[string]*ast.TypeDecl{},
 		resolving: map[string]bool{},
@@ -170,9 +175,10 @@ func (c *checker) errorf(pos diag.Pos, format string, args ...any) {
 var builtinTypes = map[string]types.Type{
 	"int": types.Int, "float": types.Float, "bool": types.Bool,
 	"string": types.String, "unit": types.Unit, "client": types.Client,
+	"html": types.HTML,
 }
 
-var typeConstructors = map[string]bool{"list": true, "option": true, "channel": true}
+var typeConstructors = map[string]bool{"list": true, "option": true, "channel": true, "source": true}
 
 func (c *checker) collect() {
 	seen := map[string]diag.Pos{}
@@ -316,6 +322,8 @@ func (c *checker) mentionsCut(t types.Type) bool {
 		return c.mentionsCut(u.Elem)
 	case *types.Channel:
 		return c.mentionsCut(u.Elem)
+	case *types.Source:
+		return c.mentionsCut(u.Elem)
 	case *types.Record:
 		for _, f := range u.Fields {
 			if c.mentionsCut(f.Type) {
@@ -360,6 +368,8 @@ func (c *checker) typeDepth(t types.Type) int {
 		d = 1 + c.typeDepth(u.Elem)
 	case *types.Channel:
 		d = 1 + c.typeDepth(u.Elem)
+	case *types.Source:
+		d = 1 + c.typeDepth(u.Elem)
 	case *types.Record:
 		for _, f := range u.Fields {
 			d = max(d, c.typeDepth(f.Type))
@@ -399,6 +409,8 @@ func (c *checker) typ(te ast.TypeExpr) types.Type {
 				return &types.List{Elem: elem}
 			case "option":
 				return &types.Option{Elem: elem}
+			case "source":
+				return &types.Source{Elem: elem}
 			}
 			c.channelElem(te.Args[0].Position(), elem)
 			return &types.Channel{Elem: elem}
@@ -433,6 +445,8 @@ func (c *checker) typ(te ast.TypeExpr) types.Type {
 func (c *checker) channelElem(pos diag.Pos, elem types.Type) {
 	if bad := holdsFunc(elem); bad {
 		c.errorf(pos, "a channel cannot carry %s: functions never cross the network", elem)
+	} else if bad := types.ClientOnly(elem); bad != "" {
+		c.errorf(pos, "a channel cannot carry %s: %s cannot cross the network", elem, bad)
 	}
 }
 
@@ -468,7 +482,13 @@ func (c *checker) tableRow(d *ast.TableDecl) {
 	c.info.Rows[d] = row
 	c.tableObjs[d] = &Object{Kind: TableObj, Name: d.Name.Name, Pos: d.Name.Pos, Type: row, Table: d}
 	for i, col := range d.Columns {
-		if i < len(row.Fields) && !isColumnType(row.Fields[i].Type) {
+		if i >= len(row.Fields) {
+			continue
+		}
+		if bad := types.ClientOnly(row.Fields[i].Type); bad != "" {
+			c.errorf(col.Type.Position(), "column %s cannot hold %s: %s cannot cross the network (it lives on the client)",
+				col.Name.Name, row.Fields[i].Type, bad)
+		} else if !isColumnType(row.Fields[i].Type) {
 			c.errorf(col.Type.Position(), "column %s cannot hold %s: a column is int, float, bool, string, client, channel<T> or option<T> of those",
 				col.Name.Name, row.Fields[i].Type)
 		}
@@ -478,7 +498,7 @@ func (c *checker) tableRow(d *ast.TableDecl) {
 func isColumnType(t types.Type) bool {
 	switch t := types.Unalias(t).(type) {
 	case *types.Basic:
-		return t != types.Unit
+		return t != types.Unit && t != types.HTML
 	case *types.Channel:
 		return true
 	case *types.Option:

@@ -105,6 +105,12 @@ func (c *checker) expr1(e ast.Expr) types.Type {
 		return &types.List{Elem: c.info.Rows[d]}
 	case *ast.MatchExpr:
 		return c.match(e)
+	case *ast.ElementLit:
+		c.element(e)
+		return types.HTML
+	case *ast.FragmentLit:
+		c.children(e.Children)
+		return types.HTML
 	}
 	panic(fmt.Sprintf("check: unexpected expression %T", e))
 }
@@ -410,7 +416,7 @@ func (c *checker) binary(e *ast.BinaryExpr) types.Type {
 	case "&&", "||":
 		ok = u == types.Bool
 	case "==", "!=":
-		ok = !holdsFunc(u)
+		ok = !holdsFunc(u) && types.ClientOnly(u) == ""
 		if _, unknown := u.(*types.Var); unknown {
 			c.errorf(e.OpPos, "cannot compare values whose type is not known yet; add a type annotation")
 			return types.Bool

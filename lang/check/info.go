@@ -44,6 +44,22 @@ type Info struct {
 	// Builtins holds, for each call of a built-in, the built-in and the
 	// overload chosen, instantiated for the call.
 	Builtins map[*ast.CallExpr]BuiltinCall
+
+	// MatchStmts holds each match statement's arms, as Matches does a
+	// match expression's.
+	MatchStmts map[*ast.MatchStmt]MatchStmt
+
+	// Attrs holds, for each attribute of an element literal that checked,
+	// how the generator writes it (html.go).
+	Attrs map[*ast.Attr]AttrInfo
+
+	// ContentFors holds each content for's loop variable. Every read of it
+	// in the body is a use of this object (Uses), which the client's
+	// generator compiles as a read of the row's source.
+	ContentFors map[*ast.ForContent]*Object
+
+	// ContentMatches holds each content match's arms.
+	ContentMatches map[*ast.MatchContent]ContentMatch
 }
 
 // BuiltinCall is the checker's reading of a call of a built-in.
@@ -64,6 +80,17 @@ type BuiltinCall struct {
 // it is used is its object's Used.
 type Match struct {
 	Some, None *ast.MatchArm
+}
+
+// MatchStmt is the checker's reading of a match statement.
+type MatchStmt struct {
+	Some, None *ast.MatchStmtArm
+}
+
+// ContentMatch is the checker's reading of a content match: like a match
+// expression, it has both arms.
+type ContentMatch struct {
+	Some, None *ast.ContentArm
 }
 
 // TypeOf returns the type of e, or nil if the checker did not reach it.

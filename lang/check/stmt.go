@@ -99,6 +99,13 @@ func terminates(b *ast.Block) bool {
 		return true
 	case *ast.IfStmt:
 		return ifTerminates(s)
+	case *ast.MatchStmt:
+		for _, a := range s.Arms {
+			if !terminates(a.Body) {
+				return false
+			}
+		}
+		return len(s.Arms) == 2
 	case *ast.WhileStmt:
 		lit, ok := s.Cond.(*ast.BoolLit)
 		return ok && lit.Value // there is no break
@@ -173,6 +180,8 @@ func (c *checker) stmt(s ast.Stmt) {
 		c.pop()
 	case *ast.ReturnStmt:
 		c.returnStmt(s)
+	case *ast.MatchStmt:
+		c.matchStmt(s)
 	case *ast.SpawnStmt:
 		if _, ok := s.Call.(*ast.CallExpr); !ok {
 			c.errorf(s.Call.Position(), "spawn needs a function call, as in spawn f(x)")
@@ -349,4 +358,34 @@ func (c *checker) update(s *ast.UpdateStmt) {
 		c.withColumns(d, func() { c.assign(set.Value, col.Type, "for column "+col.Name) })
 	}
 	c.where(d, s.Where)
+}
+
+// matchStmt checks a match statement: as a match expression, with
+// blocks for arms.
+func (c *checker) matchStmt(s *ast.MatchStmt) {
+	xt := c.expr(s.X)
+	elem := types.Type(c.u.NewVar())
+	if !c.u.Unify(xt, &types.Option{Elem: elem}) {
+		c.errorf(s.X.Position(), "cannot match on %s (%s): match needs an option", exprString(s.X), xt)
+		elem = types.Invalid
+	}
+	var m MatchStmt
+	for _, arm := range s.Arms {
+		seen := &m.None
+		if arm.Some {
+			seen = &m.Some
+		}
+		if *seen != nil {
+			c.errorf(arm.Pos, "duplicate %s arm in match (first at %s)", someOrNone(arm.Some), diag.LineCol((*seen).Pos))
+		}
+		*seen = arm
+		c.push()
+		if arm.Some {
+			c.declare(arm.Bind, LetObj, elem)
+		}
+		c.block(arm.Body)
+		c.pop()
+	}
+	c.missingArms(s.Pos, m.Some != nil, m.None != nil)
+	c.info.MatchStmts[s] = m
 }

@@ -32,6 +32,7 @@ const (
 	KString
 	KUnit
 	KClient
+	KHTML
 )
 
 // Basic is a scalar type. Use the package variables, never a new Basic.
@@ -49,6 +50,9 @@ var (
 	String  = &Basic{KString, "string"}
 	Unit    = &Basic{KUnit, "unit"}
 	Client  = &Basic{KClient, "client"}
+	// HTML is html, nodes built on the client (LANGUAGE.md, "User
+	// interface"): it never crosses the network.
+	HTML = &Basic{KHTML, "html"}
 )
 
 // List is list<Elem>.
@@ -59,6 +63,10 @@ type Option struct{ Elem Type }
 
 // Channel is channel<Elem>: a mailbox owned by one client that carries Elem.
 type Channel struct{ Elem Type }
+
+// Source is source<Elem>: a client-side cell whose readers follow it. Like
+// html, it never crosses the network.
+type Source struct{ Elem Type }
 
 // Field is one field of a record.
 type Field struct {
@@ -97,6 +105,7 @@ func (*Basic) isType()   {}
 func (*List) isType()    {}
 func (*Option) isType()  {}
 func (*Channel) isType() {}
+func (*Source) isType()  {}
 func (*Record) isType()  {}
 func (*Func) isType()    {}
 func (*Named) isType()   {}
@@ -107,6 +116,7 @@ func (t *Basic) String() string   { return t.name }
 func (t *List) String() string    { return "list<" + t.Elem.String() + ">" }
 func (t *Option) String() string  { return "option<" + t.Elem.String() + ">" }
 func (t *Channel) String() string { return "channel<" + t.Elem.String() + ">" }
+func (t *Source) String() string  { return "source<" + t.Elem.String() + ">" }
 func (t *Named) String() string   { return t.Name }
 func (t *Param) String() string   { return t.Name }
 
@@ -204,6 +214,11 @@ func Resolve(t Type) Type {
 			return &Channel{e}
 		}
 		return u
+	case *Source:
+		if e := Resolve(u.Elem); e != u.Elem {
+			return &Source{e}
+		}
+		return u
 	case *Record:
 		var fs []Field
 		for i, f := range u.Fields {
@@ -265,6 +280,8 @@ func Walk(t Type, f func(Type)) {
 		Walk(u.Elem, f)
 	case *Channel:
 		Walk(u.Elem, f)
+	case *Source:
+		Walk(u.Elem, f)
 	case *Named:
 		Walk(u.Under, f)
 	case *Record:
@@ -318,6 +335,9 @@ func Identical(a, b Type) bool {
 	case *Channel:
 		y, ok := b.(*Channel)
 		return ok && Identical(x.Elem, y.Elem)
+	case *Source:
+		y, ok := b.(*Source)
+		return ok && Identical(x.Elem, y.Elem)
 	case *Record:
 		y, ok := b.(*Record)
 		if !ok || len(x.Fields) != len(y.Fields) {
@@ -343,4 +363,25 @@ func Identical(a, b Type) bool {
 		return true
 	}
 	return false
+}
+
+// ClientOnly returns the first part of t that lives on the client only
+// ("html" or "a source"), or "". Such values never cross the network: not
+// in a remote call, a channel message or a table column.
+func ClientOnly(t Type) string {
+	bad := ""
+	Walk(t, func(t Type) {
+		if bad != "" {
+			return
+		}
+		switch t.(type) {
+		case *Source:
+			bad = "a source"
+		case *Basic:
+			if t == HTML {
+				bad = "html"
+			}
+		}
+	})
+	return bad
 }

@@ -49,6 +49,9 @@ func (u *Unifier) unify(a, b Type) bool {
 	case *Channel:
 		y, ok := b.(*Channel)
 		return ok && u.unify(x.Elem, y.Elem)
+	case *Source:
+		y, ok := b.(*Source)
+		return ok && u.unify(x.Elem, y.Elem)
 	case *Record:
 		y, ok := b.(*Record)
 		if !ok || len(x.Fields) != len(y.Fields) {
@@ -118,6 +121,8 @@ func (u *Unifier) Instantiate(t Type, explicit map[*Param]Type) Type {
 			return &Option{sub(x.Elem)}
 		case *Channel:
 			return &Channel{sub(x.Elem)}
+		case *Source:
+			return &Source{sub(x.Elem)}
 		case *Func:
 			ps := make([]Type, len(x.Params))
 			for i, p := range x.Params {
