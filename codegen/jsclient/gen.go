@@ -35,7 +35,7 @@ import (
 // (inline, which esbuild reads) whose source is the .prog file.
 func Generate(filename string, src []byte, prog *check.Program, sp *split.Result) []byte {
 	g := &gen{lines: js.NewLines(src), info: prog.Info, split: sp, loc: map[*ast.FuncDecl]stdlib.Location{},
-		funcNames: map[*ast.FuncDecl]string{}, names: map[*check.Object]string{},
+		funcNames: map[*ast.FuncDecl]string{}, names: map[*check.Object]string{}, rowVars: map[*check.Object]string{},
 		decoders: map[string]string{}}
 	g.scope = moduleScope()
 	var client []*ast.FuncDecl
@@ -73,6 +73,7 @@ type gen struct {
 
 	funcNames map[*ast.FuncDecl]string // each function's JavaScript name
 	names     map[*check.Object]string // each local's JavaScript name
+	rowVars   map[*check.Object]string // a content for's variable → its row source's name, in its body
 	scope     *scope                   // the innermost JavaScript scope
 
 	// hoisted collects the match bindings of the statement being

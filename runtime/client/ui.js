@@ -13,6 +13,7 @@ import { spawn } from "./protocol.js";
 import { source, get, set, effect, untrack, onCleanup, dispose, within, newRoot } from "./reactive.js";
 
 export const el = (tag) => document.createElement(tag);
+export const frag = () => new DocumentFragment();
 
 // show is a text value as a hole shows it.
 export const show = (v) => (typeof v === "string" ? v : typeof v === "number" ? strFloat(v) : String(v));
@@ -92,10 +93,9 @@ export function txt(p, fn) {
   });
 }
 
-// insert is a content hole whose content follows fn.
-export function insert(p, fn) {
-  place(p, new Dyn((r) => effect(() => fill(r, fn()))));
-}
+// hole is content that follows fn; insert puts one at the end of p.
+export const hole = (fn) => new Dyn((r) => effect(() => fill(r, fn())));
+export const insert = (p, fn) => place(p, hole(fn));
 
 function fill(r, v) {
   clear(r);

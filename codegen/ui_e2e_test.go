@@ -1,0 +1,100 @@
+package codegen_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// rowsText is the texts of the list's rows in a tab, "|"-separated, each
+// with its class (done or not): "first|second(done)".
+const rowsText = `[...document.querySelectorAll("#list li")].map(li => li.querySelector(".text").textContent + (li.className ? "(" + li.className + ")" : "")).join("|")`
+
+// typeDraft empties #draft (an input event, as the user's delete would
+// send) and types s into it.
+func typeDraft(t *testing.T, ctx context.Context, s string) {
+	t.Helper()
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => { const d = document.getElementById("draft"); d.value = ""; d.dispatchEvent(new Event("input")); })()`),
+		chromedp.SendKeys(css("#draft"), s))
+	poll(t, ctx, fmt.Sprintf(`document.getElementById("echo").textContent === %q`, s))
+}
+
+// TestUITwoTabs drives testdata/e2e/ui.prog, a list shared by two tabs
+// and built with HTML literals, sources and a keyed for.
+func TestUITwoTabs(t *testing.T) {
+	url := serve(t, filepath.Join("..", "testdata", "e2e", "ui.prog"))
+	tab := browser(t)
+	a, b := tab(), tab()
+	for _, ctx := range []context.Context{a, b} {
+		run(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(css("#draft")),
+			chromedp.Evaluate[chromedp.Void](`window.alive = 1`))
+	}
+
+	// disabled follows a source: Add is disabled while the draft is empty.
+	expect(t, a, "disabled at first", `document.getElementById("add").disabled ? "" : "enabled with an empty draft"`)
+
+	// bind: typing sets the source, which a text hole shows, as text.
+	typeDraft(t, a, "<img src=x onerror=alert(1)>")
+	expect(t, a, "text hole", `document.querySelector("img") || document.getElementById("echo").children.length ? document.getElementById("echo").innerHTML : ""`)
+	expect(t, a, "disabled after typing", `document.getElementById("add").disabled ? "still disabled" : ""`)
+
+	// A javascript: href is left out; an https one is set.
+	typeDraft(t, a, "javascript:alert(1)")
+	expect(t, a, "javascript: href", `document.getElementById("link").hasAttribute("href") ? document.getElementById("link").getAttribute("href") : ""`)
+	typeDraft(t, a, "https://example.com/")
+	expect(t, a, "https href", `document.getElementById("link").getAttribute("href") === "https://example.com/" ? "" : String(document.getElementById("link").getAttribute("href"))`)
+
+	// onsubmit does not reload the page; its set(draft, "") empties the
+	// field (bind the other way).
+	add := func(ctx context.Context, text string) {
+		t.Helper()
+		typeDraft(t, ctx, text)
+		run(t, ctx, chromedp.Click(css("#add")))
+		poll(t, ctx, fmt.Sprintf(`[...document.querySelectorAll("#list .text")].some(e => e.textContent === %q)`, text))
+	}
+	add(a, "first")
+	expect(t, a, "after submit", `(() => {
+		if (window.alive !== 1) return "the page was reloaded";
+		if (document.getElementById("draft").value !== "") return "the field holds " + document.getElementById("draft").value;
+		if (document.getElementById("sent").textContent !== "1 sent") return document.getElementById("sent").textContent;
+		return document.getElementById("add").disabled ? "" : "Add enabled with an empty draft";
+	})()`)
+	add(a, "second")
+	add(b, "third")
+	poll(t, a, rowsText+` === "first|second|third"`)
+	poll(t, b, rowsText+` === "first|second|third"`)
+
+	// Per-row buttons act on their own row; the class follows the item.
+	run(t, b, chromedp.Click(css("#list li:nth-child(2) .toggle")))
+	for _, ctx := range []context.Context{a, b} {
+		poll(t, ctx, rowsText+` === "first|second(done)|third"`)
+		expect(t, ctx, "toggle's text", `[...document.querySelectorAll("#list .toggle")].map(b => b.textContent).join() === "Done,Undo,Done" ? "" : [...document.querySelectorAll("#list .toggle")].map(b => b.textContent).join()`)
+	}
+
+	// A keyed update keeps an untouched row's node, its focus and its
+	// typed text, and updates a changed row in place.
+	run(t, a, chromedp.Evaluate[chromedp.Void](`window.keep = document.querySelector("#list li")`),
+		chromedp.SendKeys(css("#list li:nth-child(1) .note"), "typed"))
+	add(b, "fourth")
+	run(t, b, chromedp.Click(css("#list li:nth-child(1) .toggle")))
+	poll(t, a, rowsText+` === "first(done)|second(done)|third|fourth"`)
+	expect(t, a, "the kept row", `(() => {
+		const li = document.querySelector("#list li");
+		if (li !== keep) return "row 1 is a new node";
+		if (document.activeElement !== li.querySelector(".note")) return "focus is on " + document.activeElement.outerHTML;
+		return li.querySelector(".note").value === "typed" ? "" : "typed text is " + li.querySelector(".note").value;
+	})()`)
+
+	// A row removed in one tab disappears in the other.
+	run(t, b, chromedp.Click(css("#list li:nth-child(2) .remove")))
+	poll(t, a, rowsText+` === "first(done)|third|fourth"`)
+	expect(t, a, "the kept row after a removal", `document.querySelector("#list li") === keep && keep.querySelector(".note").value === "typed" ? "" : "row 1 changed"`)
+	for i := 0; i < 3; i++ {
+		run(t, a, chromedp.Click(css("#list li:nth-child(1) .remove")))
+		poll(t, a, fmt.Sprintf(`document.querySelectorAll("#list li").length === %d`, 2-i))
+	}
+	poll(t, b, `document.getElementById("empty") !== null && document.querySelectorAll("#list li").length === 0`)
+}
