@@ -523,6 +523,11 @@ func bundleSizes(r *results, sioDir string) error {
 		return err
 	}
 	r.add("runtime_gz", "prog", gzipSize(rt))
+	ui, err := jsclient.MinifiedUI()
+	if err != nil {
+		return err
+	}
+	r.add("ui_runtime_gz", "prog", gzipSize(ui))
 	if sioDir != "" {
 		js, err := os.ReadFile(filepath.Join(sioDir, "node_modules", "socket.io-client", "dist", "socket.io.min.js"))
 		if err != nil {
@@ -590,6 +595,7 @@ func (cfg config) metrics() []struct{ name, unit, what string } {
 		{"mem_per_session", "KiB", fmt.Sprintf("%d idle sessions: server RSS per session", cfg.idle)},
 		{"bundle_gz", "bytes", "chat's client bundle (socket.io: its browser client), min+gzip"},
 		{"runtime_gz", "bytes", "the client runtime alone, min+gzip"},
+		{"ui_runtime_gz", "bytes", "the UI parts of the client runtime (reactive.js, ui.js), min+gzip"},
 		{"frontend", "lines/s", "front end on a 20,000-line program"},
 		{"build_chat", "s", "warm prog build of chat"},
 	}
