@@ -134,6 +134,26 @@ func TestUIRuntime(t *testing.T) {
 		return "";
 	})()`)
 
+	// Random reorders, with rows added and removed: the order is the
+	// items', and a row whose key stays keeps its node.
+	expect(t, ctx, "reorders", `(() => {
+		let seed = 7;
+		const rand = (n) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+		const ul = document.getElementById("list");
+		for (let round = 0; round < 50; round++) {
+			const before = new Map([...ul.children].map((li) => [li.firstChild.data, li]));
+			const ids = [];
+			for (let i = 0; i < 30; i++) if (rand(3)) ids.push(i);
+			for (let i = ids.length - 1; i > 0; i--) { const j = rand(i + 1); [ids[i], ids[j]] = [ids[j], ids[i]]; }
+			T.$.set(T.items, ids.map((i) => T.it(i, "k" + i)));
+			const after = [...ul.children];
+			if (after.map((li) => li.firstChild.data).join() !== ids.map((i) => "k" + i).join()) return "round " + round + ": " + after.map((li) => li.firstChild.data).join();
+			for (const li of after) if (before.has(li.firstChild.data) && before.get(li.firstChild.data) !== li) return "round " + round + ": " + li.firstChild.data + " rebuilt";
+		}
+		T.$.set(T.items, [1, 4, 2, 5].map(i => T.it(i, "r" + i)));
+		return "";
+	})()`)
+
 	// A duplicate key is an error on the console; the list stays as it was.
 	expect(t, ctx, "duplicate key", `(() => {
 		T.$.set(T.items, [T.it(7, "x"), T.it(7, "y")]);

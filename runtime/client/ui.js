@@ -203,8 +203,12 @@ function reconcile(r, old, xs, key, rowFn) {
 // lis marks the positions of a longest increasing subsequence of the
 // non-negative values of a.
 function lis(a) {
-  const n = a.length, prev = new Int32Array(n), tails = [], mark = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
+  const n = a.length, mark = new Uint8Array(n);
+  let last = -1, i = 0;
+  for (; i < n && (a[i] < 0 || a[i] > last); i++) if (a[i] >= 0) last = a[i];
+  if (i === n) return mark.fill(1); // nothing moved
+  const prev = new Int32Array(n), tails = [];
+  for (i = 0; i < n; i++) {
     const v = a[i];
     if (v < 0) continue;
     let lo = 0, hi = tails.length;
@@ -218,7 +222,7 @@ function lis(a) {
     prev[i] = lo ? tails[lo - 1] : -1;
     tails[lo] = i;
   }
-  for (let i = tails.length ? tails[tails.length - 1] : -1; i >= 0; i = prev[i]) mark[i] = 1;
+  for (i = tails[tails.length - 1]; i >= 0; i = prev[i]) mark[i] = 1;
   return mark;
 }
 
