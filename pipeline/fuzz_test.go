@@ -27,6 +27,12 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("fun"))
 	f.Add([]byte("client fun main() { match"))
 	f.Add([]byte("type A = { a: fun(fun(list<"))
+	// HTML literals: the scanner's modes (tag, content, hole) and their ends.
+	f.Add([]byte("client fun main() { mount(\"a\", <p class:x={true}>\n  a &amp; {1}\n</p>) }"))
+	f.Add([]byte("fun f(): html { return <ul>{for x in [1] key x { <li>{x}</li> }}</ul> }"))
+	f.Add([]byte("fun f(): html { return <>{if a < b { <br> } else { \"x\" }}{match o { some(v) => v, none => <i/> }}</> }"))
+	f.Add([]byte("fun f() { let x = <a href='x' onclick={fun() {}}><b></a>"))
+	f.Add([]byte("fun f() { match o { some(v) => { }, none => log(\"\") } }"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		_, errs := pipeline.Load("fuzz.prog", src)
 		lines := 1

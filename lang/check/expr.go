@@ -304,6 +304,14 @@ func (c *checker) builtinCall(e *ast.CallExpr, id *ast.Ident, b *stdlib.Builtin)
 			c.errorf(a.Position(), "cannot use %s (%s) as %s in argument %d to %s", exprString(a), args[i], sig.Params[i], i+1, b.Name)
 		}
 	}
+	// A result whose type an erroneous argument should have given (as
+	// source(x) with x undefined) is erroneous too, not unknown: it
+	// would be reported again, at each use, as needing an annotation.
+	for _, t := range args {
+		if t == types.Invalid && types.HasVar(sig.Result) {
+			return types.Invalid
+		}
+	}
 	return sig.Result
 }
 

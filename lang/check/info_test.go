@@ -1,6 +1,8 @@
 package check_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/prog-lang/prog/lang/ast"
@@ -98,5 +100,91 @@ func TestInfo(t *testing.T) {
 	// An assignment is not a use: Go would reject n, which is never read.
 	if want := map[string]bool{"unused": false, "n": false}; used["unused"] != want["unused"] || used["n"] != want["n"] {
 		t.Errorf("Used = %v, want %v", used, want)
+	}
+}
+
+const uiInfoSrc = `
+type Item = { id: int, done: bool }
+client fun main() {
+  let items = source([{ id: 1, done: false }])
+  let text = source("")
+  let lit = source(true)
+  mount("app", <div>
+    <a href={"x"} title="t" hidden={true}>a</a>
+    <input type="checkbox" bind={lit} checked={true}>
+    <input bind={text}> <select bind={text}></select> <textarea bind={text}></textarea>
+    <ul>{for t in get(items) key t.id { <li>{t.id}</li> }}</ul>
+    {match some(1) { some(v) => v, none => 0 }}
+  </div>)
+  match some(2) { some(w) => log(str(w)), none => { } }
+}
+`
+
+// TestUIInfo checks the facts the client's generator reads about HTML
+// literals: attribute and bind kinds, each content for's loop variable,
+// the arms of content and statement matches, and the types of holes.
+func TestUIInfo(t *testing.T) {
+	src := strings.ReplaceAll(uiInfoSrc, "let on =", "let lit =")
+	src = strings.ReplaceAll(src, "bind={lit}", "bind={lit}")
+	file, errs := syntax.Parse("ui.prog", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	prog, errs := check.Check(file)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	info := prog.Info
+	var attrs []string
+	fors, matches, stmts := 0, 0, 0
+	ast.Inspect(file, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Attr:
+			a, ok := info.Attrs[n]
+			attrs = append(attrs, fmt.Sprintf("%s:%v:%d:%v:%d", n.Name, ok, a.Kind, a.Prop, a.Bind))
+		case *ast.ForContent:
+			fors++
+			obj := info.ContentFors[n]
+			if obj == nil || info.Defs[n.Var] != obj || obj.Type.String() != "{ id: int, done: bool }" {
+				t.Errorf("content for's variable: %+v", obj)
+			}
+			// The key and the body read the loop variable.
+			key := n.Key.(*ast.FieldExpr).X.(*ast.Ident)
+			if info.Uses[key] != obj {
+				t.Errorf("the key does not read the loop variable")
+			}
+			hole := n.Body.(*ast.ExprHole).X.(*ast.ElementLit).Children[0].(*ast.ExprHole)
+			if info.TypeOf(hole.X) != types.Int || info.Uses[hole.X.(*ast.FieldExpr).X.(*ast.Ident)] != obj {
+				t.Errorf("the body's hole is %v", info.TypeOf(hole.X))
+			}
+		case *ast.MatchContent:
+			matches++
+			m := info.ContentMatches[n]
+			if m.Some == nil || m.None == nil || m.Some.Bind.Name != "v" {
+				t.Errorf("content match arms %+v", m)
+			}
+		case *ast.MatchStmt:
+			stmts++
+			m := info.MatchStmts[n]
+			if m.Some == nil || m.None == nil || m.Some.Bind.Name != "w" {
+				t.Errorf("match statement arms %+v", m)
+			}
+		case *ast.ElementLit:
+			if info.TypeOf(n) != types.HTML {
+				t.Errorf("<%s> is %v", n.Name, info.TypeOf(n))
+			}
+		}
+		return true
+	})
+	want := []string{
+		"href:true:2:false:0", "title:true:0:false:0", "hidden:true:1:false:0",
+		"type:true:0:false:0", "bind:true:0:false:2", "checked:true:1:true:0",
+		"bind:true:0:false:1", "bind:true:0:false:3", "bind:true:0:false:4",
+	}
+	if strings.Join(attrs, " ") != strings.Join(want, " ") {
+		t.Errorf("attributes\n%s\nwant\n%s", strings.Join(attrs, "\n"), strings.Join(want, "\n"))
+	}
+	if fors != 1 || matches != 1 || stmts != 1 {
+		t.Errorf("%d fors, %d content matches, %d match statements", fors, matches, stmts)
 	}
 }

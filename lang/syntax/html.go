@@ -423,6 +423,9 @@ func parseChildren(p *parser, open *lexer.Token) ([]ast.Content, lexer.Position,
 			if err != nil {
 				return nil, lexer.Position{}, err
 			}
+			if h, ok := c.(*ast.ExprHole); ok {
+				h.Pos = t.Pos // a hole between tags is at its "{"
+			}
 			if err := expect(p, "}"); err != nil {
 				return nil, lexer.Position{}, err
 			}
@@ -434,6 +437,8 @@ func parseChildren(p *parser, open *lexer.Token) ([]ast.Content, lexer.Position,
 					closeTagName(t.Value), openTagName(open.Value), diag.LineCol(open.Pos))
 			}
 			return out, t.Pos, nil
+		case t.Type == Invalid:
+			return nil, lexer.Position{}, unexpected(t, "") // the scanner has reported it
 		default:
 			return nil, lexer.Position{}, participle.Errorf(t.Pos, "unexpected %s, expected %s to close %s at %s",
 				describe(*t), closeTagName(open.Value), openTagName(open.Value), diag.LineCol(open.Pos))

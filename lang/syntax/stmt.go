@@ -26,7 +26,7 @@ import (
 //	       | "match" Expr "{" StmtArm {"," StmtArm} [","] "}"
 //	       | Expr ["=" Expr] .
 //	Block  = "{" {";"} {Stmt {";"}} "}" .
-//	StmtArm = ("some" "(" Ident ")" | "none") "=>" (Block | Expr) .
+//	StmtArm = ("some" "(" Ident ")" | "none") "=>" (Block | Stmt) .
 
 // parseStmt parses a statement. It answers participle.NextMatch when the
 // next token cannot begin a statement, which ends the statements of a
@@ -412,8 +412,9 @@ func parseWhere(p *parser) (ast.Expr, error) {
 }
 
 // parseMatchStmt parses a match in statement position. An arm's body is a
-// block; one expression without braces is taken as a block holding it,
-// so a match expression written as a statement means what it did.
+// block; one statement without braces (a call, an assignment) is taken as
+// a block holding it, so a match expression written as a statement means
+// what it did.
 func parseMatchStmt(p *parser) (ast.Stmt, error) {
 	m := &ast.MatchStmt{Pos: p.Next().Pos}
 	var err error
@@ -434,11 +435,14 @@ func parseMatchStmt(p *parser) (ast.Stmt, error) {
 			return arm, err
 		}
 		t := p.Peek()
-		x, err := parseExprRequired(p)
+		st, err := parseStmt(p)
+		if err == participle.NextMatch {
+			return nil, unexpected(t, `"{" or a statement`)
+		}
 		if err != nil {
 			return nil, err
 		}
-		arm.Body = &ast.Block{Pos: t.Pos, Stmts: []ast.Stmt{&ast.ExprStmt{Pos: t.Pos, X: x}}}
+		arm.Body = &ast.Block{Pos: t.Pos, Stmts: []ast.Stmt{st}}
 		return arm, nil
 	})
 	return m, err
