@@ -82,6 +82,12 @@ func (g *gen) attr(e *ast.ElementLit, el func() js.Expr, a *ast.Attr) []js.Stmt 
 		return stmt(&js.Call{Loc: loc, Fun: &js.Dot{X: el(), Name: m}, Args: args})
 	}
 	str := func(s string) js.Expr { return &js.Str{Value: s} }
+	if a.Form != ast.FormExpr && a.Kind != ast.AttrPlain && a.Kind != ast.AttrStyle {
+		if a.Kind == ast.AttrClass && a.Form == ast.FormBare {
+			return method("classList.add", str(a.Key))
+		}
+		return nil // the checker has reported it
+	}
 	switch a.Kind {
 	case ast.AttrOn:
 		return stmt(call(rt("on"), el(), str(a.Key), g.expr(a.Value)))
@@ -93,8 +99,14 @@ func (g *gen) attr(e *ast.ElementLit, el func() js.Expr, a *ast.Attr) []js.Stmt 
 		}
 		return stmt(call(rt("cls"), el(), str(a.Key), g.accessor(a.Value)))
 	case ast.AttrStyle:
+		setProp := func(v js.Expr) []js.Stmt {
+			return stmt(&js.Call{Loc: loc, Fun: &js.Dot{X: &js.Dot{X: el(), Name: "style"}, Name: "setProperty"}, Args: []js.Expr{str(a.Key), v}})
+		}
+		if a.Form == ast.FormText {
+			return setProp(str(a.Text))
+		}
 		if g.static(a.Value) {
-			return stmt(&js.Call{Loc: loc, Fun: &js.Dot{X: &js.Dot{X: el(), Name: "style"}, Name: "setProperty"}, Args: []js.Expr{str(a.Key), g.expr(a.Value)}})
+			return setProp(g.expr(a.Value))
 		}
 		return stmt(call(rt("style"), el(), str(a.Key), g.accessor(a.Value)))
 	}
