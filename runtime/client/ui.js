@@ -229,13 +229,25 @@ function lis(a) {
 // ---- attributes ----
 
 export const attr = (e, name, fn) => effect(() => e.setAttribute(name, show(fn())));
-export const battr = (e, name, fn) => effect(() => e.toggleAttribute(name, fn()));
+// battr and cls touch the element only when the bool turns (a new
+// element has neither the attribute nor the class).
+export const battr = (e, name, fn) =>
+  effect((was) => {
+    const v = !!fn();
+    if (v !== !!was) e.toggleAttribute(name, v);
+    return v;
+  });
 export const prop = (e, name, fn) =>
   effect(() => {
     const v = fn();
     if (e[name] !== v) e[name] = v;
   });
-export const cls = (e, name, fn) => effect(() => e.classList.toggle(name, !!fn()));
+export const cls = (e, name, fn) =>
+  effect((was) => {
+    const v = !!fn();
+    if (v !== !!was) e.classList.toggle(name, v);
+    return v;
+  });
 export const style = (e, name, fn) => effect(() => e.style.setProperty(name, fn()));
 
 // safeURL reports whether a URL is http:, https:, mailto: or has no
