@@ -138,6 +138,7 @@ func Split(prog *check.Program) (*Result, diag.List) {
 	s.report()
 	s.remote()
 	s.waiting()
+	s.literalsWait()
 	return s.res, s.errs
 }
 
@@ -149,6 +150,7 @@ type splitter struct {
 	errs      diag.List
 	problems  map[*ast.FuncDecl]string // why a function cannot be called remotely
 	bodies    []*waitBody              // every function's and lambda's, for wait.go
+	literals  []literal                // every element and fragment literal, for html.go
 }
 
 func (s *splitter) add(f *Func, body *ast.Block) {
@@ -159,22 +161,38 @@ func (s *splitter) add(f *Func, body *ast.Block) {
 			s.clientOnlyType(f, d.Pos, sig)
 		}
 	}
-	s.collect(f, body, s.newBody(f, f.Node))
+	s.collect(f, body, s.newBody(f, f.Node), false)
 }
 
 // collect records the facts of the tree n (lambdas included) on f, and
-// on b, the body n is in, what may make it wait (wait.go).
-func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
+// on b, the body n is in, what may make it wait (wait.go). inLit is set
+// inside an element literal (outside its lambdas), where nothing waits
+// (html.go): what is there does not make b wait, and no call there is
+// awaited.
+func (s *splitter) collect(f *Func, n ast.Node, b *waitBody, inLit bool) {
 	ast.Inspect(n, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			s.clientOnlyType(f, n.Pos, s.info.TypeOf(n))
-			s.collect(f, n.Body, s.newBody(f, n))
+			s.collect(f, n.Body, s.newBody(f, n), false)
 			return false
-		case *ast.ElementLit:
-			f.clientUses = append(f.clientUses, use{n.Pos, "<" + n.Name + ">", htmlDetail})
-		case *ast.FragmentLit:
-			f.clientUses = append(f.clientUses, use{n.Pos, "<>", htmlDetail})
+		case *ast.ElementLit, *ast.FragmentLit:
+			name := "<>"
+			if el, ok := n.(*ast.ElementLit); ok {
+				name = "<" + el.Name + ">"
+			}
+			f.clientUses = append(f.clientUses, use{n.Position(), name, htmlDetail})
+			s.literals = append(s.literals, literal{f, n.(ast.Expr)})
+			if !inLit {
+				// Its parts, once, marked as inside a literal.
+				ast.Inspect(n, func(c ast.Node) bool {
+					if c != n {
+						s.collect(f, c, b, true)
+					}
+					return c == n
+				})
+				return false
+			}
 		case *ast.LetStmt:
 			if obj := s.info.Defs[n.Name]; obj != nil {
 				s.clientOnlyType(f, n.Pos, obj.Type)
@@ -191,7 +209,7 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 				case stdlib.Client:
 					f.clientUses = append(f.clientUses, use{n.Pos, bc.Name, ""})
 				}
-				if bc.Name == "recv" || bc.Name == "sleep" {
+				if (bc.Name == "recv" || bc.Name == "sleep") && !inLit {
 					b.waits = append(b.waits, n)
 				}
 				return true
@@ -202,20 +220,26 @@ func (s *splitter) collect(f *Func, n ast.Node, b *waitBody) {
 				obj = s.funcObj(id)
 			}
 			if obj == nil {
-				b.waits = append(b.waits, n) // a call through a function value
+				if !inLit {
+					b.waits = append(b.waits, n) // a call through a function value
+				}
 				return true
 			}
 			f.calls = append(f.calls, call{n.Pos, obj.Func, n})
-			b.calls = append(b.calls, call{n.Pos, obj.Func, n})
+			if !inLit {
+				b.calls = append(b.calls, call{n.Pos, obj.Func, n})
+			}
 			// The callee's name is not a reference: visit the arguments only.
 			for _, a := range n.Args {
-				s.collect(f, a, b)
+				s.collect(f, a, b, inLit)
 			}
 			return false
 		case *ast.Ident:
 			if obj := s.funcObj(n); obj != nil {
 				f.calls = append(f.calls, call{n.Pos, obj.Func, nil})
-				b.calls = append(b.calls, call{n.Pos, obj.Func, nil})
+				if !inLit {
+					b.calls = append(b.calls, call{n.Pos, obj.Func, nil})
+				}
 			}
 		case *ast.SelectExpr:
 			f.serverUses = append(f.serverUses, use{n.Pos, "select", ""})

@@ -3,6 +3,7 @@ package syntax
 import (
 	"html"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -183,7 +184,9 @@ func (s *scanner) tagStep() {
 			return
 		}
 		text := s.src[s.off+1 : s.off+1+end]
-		s.skipText(s.off + end + 2)
+		s.advance(1)
+		s.checkUTF8(text)
+		s.skipText(s.off + end + 1)
 		s.emit(AttrText, html.UnescapeString(text), pos)
 	case c == '{':
 		s.advance(1)
@@ -192,6 +195,31 @@ func (s *scanner) tagStep() {
 	default:
 		s.punctOrInvalid(pos, "in the tag <"+f.name+">")
 	}
+}
+
+// checkUTF8 reports invalid UTF-8 in text, which begins at s.off, at the
+// first bad byte, as the scanner does in code (columns count bytes).
+func (s *scanner) checkUTF8(text string) {
+	if utf8.ValidString(text) {
+		return
+	}
+	bad := 0
+	for bad < len(text) {
+		r, n := utf8.DecodeRuneInString(text[bad:])
+		if r == utf8.RuneError && n == 1 {
+			break
+		}
+		bad += n
+	}
+	pos := s.pos()
+	pos.Offset += bad
+	if nl := strings.LastIndexByte(text[:bad], '\n'); nl >= 0 {
+		pos.Line += strings.Count(text[:bad], "\n")
+		pos.Column = bad - nl
+	} else {
+		pos.Column += bad
+	}
+	s.errs.Add(pos, "invalid UTF-8 in source")
 }
 
 // punctOrInvalid reports the character at s.off, out of place at pos, and
@@ -217,6 +245,7 @@ func (s *scanner) contentStep() {
 	}
 	if end > s.off {
 		raw := s.src[s.off:end]
+		s.checkUTF8(raw)
 		s.skipText(end)
 		if text := cookText(raw); text != "" {
 			s.emit(Text, html.UnescapeString(text), pos)

@@ -146,6 +146,8 @@ func TestLiteralErrors(t *testing.T) {
 		{"fun f() { let x = <a href=\"x></a> }", `t.prog:1:27: attribute value not terminated`},
 		{"fun f() { let x = <a </a> }", `t.prog:1:22: unexpected "<" in the tag <a>`},
 		{"fun f() { let x = <p>{for x in xs}</p> }\nfun g() {}", `t.prog:1:34: unexpected "}", expected "{"`},
+		{"fun f() { let x = <p>a\xffb</p> }\nfun g() {}", `t.prog:1:23: invalid UTF-8 in source`},
+		{"fun f() { let x = <p a=\"\xff\"></p> }\nfun g() {}", `t.prog:1:25: invalid UTF-8 in source`},
 	} {
 		file, errs := Parse("t.prog", []byte(c.src))
 		if len(errs) == 0 || errs[0].Error() != c.want {

@@ -369,19 +369,34 @@ func Identical(a, b Type) bool {
 // ("html" or "a source"), or "". Such values never cross the network: not
 // in a remote call, a channel message or a table column.
 func ClientOnly(t Type) string {
-	bad := ""
-	Walk(t, func(t Type) {
-		if bad != "" {
-			return
+	switch u := Prune(t).(type) {
+	case *Basic:
+		if u == HTML {
+			return "html"
 		}
-		switch t.(type) {
-		case *Source:
-			bad = "a source"
-		case *Basic:
-			if t == HTML {
-				bad = "html"
+	case *Source:
+		return "a source"
+	case *List:
+		return ClientOnly(u.Elem)
+	case *Option:
+		return ClientOnly(u.Elem)
+	case *Channel:
+		return ClientOnly(u.Elem)
+	case *Named:
+		return ClientOnly(u.Under)
+	case *Record:
+		for _, f := range u.Fields {
+			if bad := ClientOnly(f.Type); bad != "" {
+				return bad
 			}
 		}
-	})
-	return bad
+	case *Func:
+		for _, p := range u.Params {
+			if bad := ClientOnly(p); bad != "" {
+				return bad
+			}
+		}
+		return ClientOnly(u.Result)
+	}
+	return ""
 }
