@@ -98,3 +98,37 @@ func TestUITwoTabs(t *testing.T) {
 	}
 	poll(t, b, `document.getElementById("empty") !== null && document.querySelectorAll("#list li").length === 0`)
 }
+
+// TestUIGoldenPage runs testdata/golden/ui.prog, which has every part of
+// an HTML literal, and checks the page it builds and how it follows its
+// sources: the generated code finds each hole's place in a cloned
+// template.
+func TestUIGoldenPage(t *testing.T) {
+	url := serve(t, filepath.Join("..", "testdata", "golden", "ui.prog"))
+	ctx := browser(t)()
+	run(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(css("#app form")))
+	html := func() string {
+		return get(t, ctx, chromedp.Evaluate[string](`document.getElementById("app").innerHTML`))
+	}
+	const want = `<h1 style="margin: 0px; color: green;">Steps &amp; more</h1><hr>` +
+		`<ol><li class="cur">a</li><li class="done">b</li></ol>` +
+		`<ul><li title="a" data-n="1">1: a<button>pick</button></li><li title="b" data-n="2">2: b<button disabled="">pick</button></li></ul><hr>` +
+		`<form><input required="" value="x"><input type="checkbox"><select><option value="a">A</option><option value="b" selected="">B</option></select>` +
+		`<a href="/steps/">link</a><img src="/logo.png" alt=""></form>Who are you?nothing found<p>1.5 true 1</p>`
+	if got := html(); got != want {
+		t.Errorf("the page:\n got %s\nwant %s", got, want)
+	}
+	expect(t, ctx, "bind on the select", `document.querySelector("select").value === "b" ? "" : document.querySelector("select").value`)
+	// Enter in the field sets cur to 0 (class:cur goes, the p is
+	// hidden), the first row's pick sets it back; typing fills the name's
+	// holes; the checkbox switches the if.
+	run(t, ctx, chromedp.SendKeys(css("form input"), "\r"))
+	poll(t, ctx, `document.querySelector("ol li").className === "" && document.querySelector("p").hidden`)
+	run(t, ctx, chromedp.Click(css("ul li:nth-child(1) button")))
+	poll(t, ctx, `document.querySelector("ol li").className === "cur" && !document.querySelector("p").hidden`)
+	run(t, ctx, chromedp.SendKeys(css("form input"), "bob"))
+	poll(t, ctx, `document.getElementById("app").innerHTML.includes("Hello bob")`)
+	run(t, ctx, chromedp.Click(css("input[type=checkbox]")))
+	poll(t, ctx, `document.getElementById("app").innerHTML.includes("<p>Thanks, bob.</p>nothing found<p>1.5 true 1</p>")`)
+	expect(t, ctx, "the link", `document.querySelector("a").getAttribute("href") === "/steps/bob" ? "" : document.querySelector("a").getAttribute("href")`)
+}

@@ -60,6 +60,7 @@ func Generate(filename string, src []byte, prog *check.Program, sp *split.Result
 	}
 	// Decoders go right after the import: functions refer to them.
 	module := append([]js.Stmt{&js.ImportAll{Name: "$", Path: "prog:runtime"}}, g.decoderDecls...)
+	module = append(module, g.templateDecls...)
 	module = append(module, funcs...)
 	code, mappings := js.Print(module)
 	return append(code, js.InlineSourceMap(mappings, filename, src)...)
@@ -82,6 +83,8 @@ type gen struct {
 
 	decoders     map[string]string // canonical type → its decoder's name
 	decoderDecls []js.Stmt         // each refers only to earlier ones
+
+	templateDecls []js.Stmt // the templates of HTML literals (html.go)
 }
 
 // at is the js.Loc of a position in the .prog file.

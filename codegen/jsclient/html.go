@@ -1,6 +1,8 @@
 package jsclient
 
 import (
+	"strconv"
+
 	"github.com/prog-lang/prog/codegen/jsclient/js"
 	"github.com/prog-lang/prog/lang/ast"
 	"github.com/prog-lang/prog/lang/check"
@@ -9,13 +11,23 @@ import (
 )
 
 // HTML literals. A literal is a function that builds its nodes when
-// called (the place that inserts it calls it, under its own owner), by
-// direct DOM calls into the runtime (runtime/client/ui.js):
+// called (the place that inserts it calls it, under its own owner). What
+// does not change from one call to the next (elements, text, literal
+// attributes) is a template, built once by direct DOM calls and cloned
+// (cloneNode) at each call; each hole holds a place in it (an empty Text
+// node, or two around a range of content). The literal then finds the
+// nodes it changes and gives each hole and attribute its effect:
 //
-//	() => {
+//	const $t1 = $.tmpl(() => {
 //	  const el = $.el("li");
+//	  el.append("");
+//	  return el;
+//	});
+//	… () => {
+//	  const el = $t1();
+//	  const el$1 = el.firstChild;
 //	  $.cls(el, "done", () => t.done);
-//	  $.txt(el, () => $.get(t$row).text);
+//	  $.txt(el$1, () => $.get(t$row).text);
 //	  return el;
 //	}
 //
@@ -23,56 +35,247 @@ import (
 // accessor given to the runtime); one that cannot (a literal, a local
 // that is no row's variable) is plain code run once. A content for's
 // variable is read through its row's source (rowVars), so the holes that
-// read it follow the row's item.
+// read it follow the row's item. Nothing is parsed as HTML at run time.
+
+// tnode is a node of a literal's template.
+type tnode struct {
+	el   *ast.ElementLit // an element
+	text string          // else text, or the empty Text node of a hole
+	hole ast.Content     // a text hole's place, or the start of a range
+	rng  bool            // hole is a range: html, for, if or match
+	end  bool            // the end of a range
+	kids []*tnode
+	ref  bool   // the literal's code needs this node, or one inside it
+	name string // its name there
+}
+
+// plan lays out the template of content cs.
+func (g *gen) plan(cs []ast.Content) []*tnode {
+	var out []*tnode
+	for _, c := range cs {
+		switch c := c.(type) {
+		case *ast.Text:
+			out = append(out, &tnode{text: c.Value})
+		case *ast.ElementLit:
+			n := &tnode{el: c, kids: g.plan(c.Children)}
+			for _, a := range c.Attrs {
+				n.ref = n.ref || !inTemplate(a)
+			}
+			for _, k := range n.kids {
+				n.ref = n.ref || k.ref
+			}
+			out = append(out, n)
+		case *ast.FragmentLit:
+			out = append(out, g.plan(c.Children)...)
+		case *ast.ExprHole:
+			switch x := c.X.(type) {
+			case *ast.ElementLit, *ast.FragmentLit:
+				out = append(out, g.plan([]ast.Content{x.(ast.Content)})...)
+				continue
+			case *ast.StringLit:
+				out = append(out, &tnode{text: x.Value})
+				continue
+			case *ast.IntLit:
+				out = append(out, &tnode{text: strconv.FormatInt(x.Value, 10)})
+				continue
+			case *ast.BoolLit:
+				out = append(out, &tnode{text: strconv.FormatBool(x.Value)})
+				continue
+			}
+			if !isHTML(g.info.TypeOf(c.X)) {
+				out = append(out, &tnode{hole: c, ref: true})
+				continue
+			}
+			out = append(out, &tnode{hole: c, rng: true, ref: true}, &tnode{end: true, ref: true})
+		default: // for, if, match
+			out = append(out, &tnode{hole: c, rng: true, ref: true}, &tnode{end: true, ref: true})
+		}
+	}
+	return out
+}
+
+// inTemplate reports whether an attribute is the same at every call: it
+// is then set in the template.
+func inTemplate(a *ast.Attr) bool {
+	switch a.Kind {
+	case ast.AttrPlain:
+		return a.Form != ast.FormExpr
+	case ast.AttrStyle:
+		return a.Form == ast.FormText
+	case ast.AttrClass:
+		return a.Form == ast.FormBare
+	}
+	return false
+}
 
 // literal is the thunk of an element or fragment literal.
 func (g *gen) literal(e ast.Expr) js.Expr {
 	loc := g.at(e.Position())
+	root := &tnode{ref: true}
+	if el, ok := e.(*ast.ElementLit); ok {
+		root.el, root.kids = el, g.plan(el.Children)
+	} else {
+		root.kids = g.plan(e.(*ast.FragmentLit).Children)
+	}
+	tmpl := g.template(loc, root)
 	g.push()
 	defer g.pop()
-	var body []js.Stmt
-	var root string
-	switch e := e.(type) {
-	case *ast.ElementLit:
-		root = g.element(e, &body)
-	case *ast.FragmentLit:
-		root = g.scope.add("frag")
-		body = append(body, &js.Decl{Loc: loc, Kind: "const", Binds: []js.Bind{{Name: root, Value: call(rt("frag"))}}})
-		g.children(root, e.Children, &body)
+	root.name = g.scope.add("el")
+	if root.el == nil {
+		root.name = g.scope.add("frag")
 	}
-	body = append(body, &js.Return{Loc: loc, Value: &js.Name{Name: root}})
+	body := []js.Stmt{&js.Decl{Loc: loc, Kind: "const", Binds: []js.Bind{{Name: root.name, Value: call(tmpl)}}}}
+	g.refs(root, &body)
+	g.apply(root, &body)
+	body = append(body, &js.Return{Loc: loc, Value: &js.Name{Name: root.name}})
 	return &js.Arrow{Loc: loc, Body: body}
 }
 
-// element declares an element, builds its attributes and children, and
-// returns its name. Properties that the children change the meaning of
-// (a select's value) and bind come after the children; handlers last, so
-// that bind's listener runs before an oninput's.
-func (g *gen) element(e *ast.ElementLit, body *[]js.Stmt) string {
-	loc := g.at(e.Pos)
+// template declares, at the top of the module, the function that clones
+// the literal's template ($.tmpl builds it at the first call), and
+// returns its name.
+func (g *gen) template(loc js.Loc, root *tnode) js.Expr {
+	g.push()
+	defer g.pop()
+	var body []js.Stmt
+	var name string
+	if root.el != nil {
+		name = g.build(root, &body)
+	} else {
+		name = g.scope.add("frag")
+		body = append(body, &js.Decl{Loc: loc, Kind: "const", Binds: []js.Bind{{Name: name, Value: call(rt("frag"))}}})
+		g.buildKids(name, root.kids, &body)
+	}
+	body = append(body, &js.Return{Loc: loc, Value: &js.Name{Name: name}})
+	t := "$t" + strconv.Itoa(len(g.templateDecls)+1)
+	g.templateDecls = append(g.templateDecls, &js.Decl{Loc: loc, Kind: "const", Binds: []js.Bind{{Name: t,
+		Value: call(rt("tmpl"), &js.Arrow{Loc: loc, Body: body})}}})
+	return &js.Name{Name: t}
+}
+
+// build writes the DOM calls that make an element of a template, and
+// returns its name.
+func (g *gen) build(n *tnode, body *[]js.Stmt) string {
+	loc := g.at(n.el.Pos)
 	name := g.scope.add("el")
 	*body = append(*body, &js.Decl{Loc: loc, Kind: "const", Binds: []js.Bind{{Name: name,
-		Value: call(rt("el"), &js.Str{Value: e.Name})}}})
+		Value: call(rt("el"), &js.Str{Value: n.el.Name})}}})
 	el := func() js.Expr { return &js.Name{Name: name} }
-	var late, handlers []*ast.Attr
-	for _, a := range e.Attrs {
-		switch {
-		case a.Kind == ast.AttrOn:
-			handlers = append(handlers, a)
-		case a.Kind == ast.AttrBind, a.Kind == ast.AttrPlain && g.info.Attrs[a].Prop && a.Form == ast.FormExpr:
-			late = append(late, a)
-		default:
-			*body = append(*body, g.attr(e, el, a)...)
+	for _, a := range n.el.Attrs {
+		if inTemplate(a) {
+			*body = append(*body, g.attr(n.el, el, a)...)
 		}
 	}
-	g.children(name, e.Children, body)
+	g.buildKids(name, n.kids, body)
+	return name
+}
+
+func (g *gen) buildKids(parent string, kids []*tnode, body *[]js.Stmt) {
+	for _, k := range kids {
+		var x js.Expr = &js.Str{Value: k.text}
+		if k.el != nil {
+			x = &js.Name{Name: g.build(k, body)}
+		}
+		*body = append(*body, &js.ExprStmt{X: &js.Call{Fun: &js.Dot{X: &js.Name{Name: parent}, Name: "append"}, Args: []js.Expr{x}}})
+	}
+}
+
+// refs names the nodes inside n that the literal's code needs, each
+// reached from its parent or the sibling named before it.
+func (g *gen) refs(n *tnode, body *[]js.Stmt) {
+	var from js.Expr
+	for i, k := range n.kids {
+		if !k.ref {
+			continue
+		}
+		var x js.Expr
+		if from == nil {
+			x = &js.Dot{X: &js.Name{Name: n.name}, Name: "firstChild"}
+			for j := 0; j < i; j++ {
+				x = &js.Dot{X: x, Name: "nextSibling"}
+			}
+		} else {
+			x = &js.Dot{X: from, Name: "nextSibling"}
+		}
+		switch {
+		case k.el != nil:
+			k.name = g.scope.add("el")
+		case k.rng:
+			k.name = g.scope.add("start")
+		case k.end:
+			k.name = g.scope.add("end")
+		default:
+			k.name = g.scope.add("text")
+		}
+		*body = append(*body, &js.Decl{Kind: "const", Binds: []js.Bind{{Name: k.name, Value: x}}})
+		from = &js.Name{Name: k.name}
+		// The next sibling after k: count the ones not named.
+		for j := i + 1; j < len(n.kids) && !n.kids[j].ref; j++ {
+			from = &js.Dot{X: from, Name: "nextSibling"}
+		}
+		if k.el != nil {
+			g.refs(k, body)
+		}
+	}
+}
+
+// apply gives n's attributes, holes and handlers their code, in the
+// order of the source. Properties that the children change the meaning
+// of (a select's value) and bind come after the children; handlers last,
+// so that bind's listener runs before an oninput's.
+func (g *gen) apply(n *tnode, body *[]js.Stmt) {
+	el := func() js.Expr { return &js.Name{Name: n.name} }
+	var late, handlers []*ast.Attr
+	if n.el != nil {
+		for _, a := range n.el.Attrs {
+			switch {
+			case inTemplate(a):
+			case a.Kind == ast.AttrOn:
+				handlers = append(handlers, a)
+			case a.Kind == ast.AttrBind, a.Kind == ast.AttrPlain && g.info.Attrs[a].Prop:
+				late = append(late, a)
+			default:
+				*body = append(*body, g.attr(n.el, el, a)...)
+			}
+		}
+	}
+	for i, k := range n.kids {
+		switch {
+		case k.el != nil:
+			if k.ref {
+				g.apply(k, body)
+			}
+		case k.rng:
+			*body = append(*body, &js.ExprStmt{Loc: g.at(k.hole.Position()), X: call(rt("at"),
+				&js.Name{Name: k.name}, &js.Name{Name: n.kids[i+1].name}, g.rangeContent(k.hole))})
+		case k.hole != nil:
+			x := k.hole.(*ast.ExprHole).X
+			loc := g.at(k.hole.Position())
+			if g.static(x) {
+				*body = append(*body, &js.ExprStmt{Loc: loc, X: &js.Assign{Target: &js.Dot{X: &js.Name{Name: k.name}, Name: "data"}, Value: g.text(x)}})
+			} else {
+				*body = append(*body, &js.ExprStmt{Loc: loc, X: call(rt("txt"), &js.Name{Name: k.name}, g.accessor(x))})
+			}
+		}
+	}
 	for _, a := range late {
-		*body = append(*body, g.attr(e, el, a)...)
+		*body = append(*body, g.attr(n.el, el, a)...)
 	}
 	for _, a := range handlers {
-		*body = append(*body, g.attr(e, el, a)...)
+		*body = append(*body, g.attr(n.el, el, a)...)
 	}
-	return name
+}
+
+// rangeContent is what fills a range: an html hole's value (through
+// $.hole when it may read a source), or a content for, if or match.
+func (g *gen) rangeContent(c ast.Content) js.Expr {
+	if h, ok := c.(*ast.ExprHole); ok {
+		if g.static(h.X) {
+			return g.expr(h.X)
+		}
+		return call(rt("hole"), g.accessor(h.X))
+	}
+	return g.content(c)
 }
 
 func (g *gen) attr(e *ast.ElementLit, el func() js.Expr, a *ast.Attr) []js.Stmt {
@@ -184,45 +387,6 @@ func (g *gen) static(x ast.Expr) bool {
 }
 
 func isHTML(t types.Type) bool { return types.Unalias(t) == types.HTML }
-
-// children appends the code that builds cs into the element or fragment
-// named parent.
-func (g *gen) children(parent string, cs []ast.Content, body *[]js.Stmt) {
-	p := func() js.Expr { return &js.Name{Name: parent} }
-	add := func(loc js.Loc, x js.Expr) {
-		*body = append(*body, &js.ExprStmt{Loc: loc, X: x})
-	}
-	for _, c := range cs {
-		loc := g.at(c.Position())
-		switch c := c.(type) {
-		case *ast.Text:
-			add(loc, &js.Call{Loc: loc, Fun: &js.Dot{X: p(), Name: "append"}, Args: []js.Expr{&js.Str{Value: c.Value}}})
-		case *ast.ElementLit:
-			child := g.element(c, body)
-			add(loc, &js.Call{Loc: loc, Fun: &js.Dot{X: p(), Name: "append"}, Args: []js.Expr{&js.Name{Name: child}}})
-		case *ast.FragmentLit:
-			g.children(parent, c.Children, body)
-		case *ast.ExprHole:
-			switch x := c.X.(type) {
-			case *ast.ElementLit, *ast.FragmentLit:
-				g.children(parent, []ast.Content{x.(ast.Content)}, body)
-				continue
-			}
-			switch {
-			case isHTML(g.info.TypeOf(c.X)) && g.static(c.X):
-				add(loc, call(rt("place"), p(), g.expr(c.X)))
-			case isHTML(g.info.TypeOf(c.X)):
-				add(loc, call(rt("insert"), p(), g.accessor(c.X)))
-			case g.static(c.X):
-				add(loc, &js.Call{Loc: loc, Fun: &js.Dot{X: p(), Name: "append"}, Args: []js.Expr{g.text(c.X)}})
-			default:
-				add(loc, call(rt("txt"), p(), g.accessor(c.X)))
-			}
-		default: // for, if, match
-			add(loc, call(rt("place"), p(), g.content(c)))
-		}
-	}
-}
 
 // content is the value of a content for, if or match's body: html (a
 // thunk), a text value, or a runtime Dyn for a nested for, if or match.

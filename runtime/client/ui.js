@@ -15,6 +15,13 @@ import { source, get, set, effect, untrack, onCleanup, dispose, within, newRoot 
 export const el = (tag) => document.createElement(tag);
 export const frag = () => new DocumentFragment();
 
+// tmpl returns a function that clones the node build makes (once, at the
+// first call): a literal's template.
+export function tmpl(build) {
+  let t;
+  return () => (t ||= build()).cloneNode(true);
+}
+
 // show is a text value as a hole shows it.
 export const show = (v) => (typeof v === "string" ? v : typeof v === "number" ? strFloat(v) : String(v));
 
@@ -84,18 +91,22 @@ export function place(p, v) {
   render(v, p, null);
 }
 
-// txt is a text hole: one Text node that follows fn.
-export function txt(p, fn) {
-  const t = p.appendChild(new Text(""));
+// txt is a text hole: its Text node t follows fn.
+export function txt(t, fn) {
   effect(() => {
     const s = show(fn());
     if (t.data !== s) t.data = s;
   });
 }
 
-// hole is content that follows fn; insert puts one at the end of p.
+// hole is content that follows fn.
 export const hole = (fn) => new Dyn((r) => effect(() => fill(r, fn())));
-export const insert = (p, fn) => place(p, hole(fn));
+
+// at puts content between the Text nodes s and e.
+export function at(s, e, v) {
+  if (v instanceof Dyn) v.m({ s, e });
+  else render(v, e.parentNode, e);
+}
 
 function fill(r, v) {
   clear(r);

@@ -11,6 +11,10 @@ console.error = (...a) => {
   consoleError(...a);
 };
 
+// A text hole at the end of p (generated code finds its Text node in a
+// cloned template).
+const txt = (p, fn) => $.txt(p.appendChild(new Text("")), fn);
+
 const it = (id, text) => ({ id: BigInt(id), text });
 const items = $.source([it(1, "a"), it(2, "b"), it(3, "c")]);
 const sel = $.source(0n);
@@ -29,7 +33,7 @@ let submits = 0;
 const row = (t) => () => {
   const li = $.el("li");
   $.cls(li, "sel", () => $.get(sel) === $.get(t).id);
-  $.txt(li, () => $.get(t).text);
+  txt(li, () => $.get(t).text);
   li.append($.el("input"));
   const b = $.el("button");
   b.append("x");
@@ -55,7 +59,7 @@ $.mount("app", () => {
   d.append(field);
   const out = $.el("p");
   out.id = "out";
-  $.txt(out, () => $.get(draft));
+  txt(out, () => $.get(draft));
   d.append(out);
   const box = $.el("input");
   box.id = "box";
@@ -64,7 +68,7 @@ $.mount("app", () => {
   d.append(box);
   const p = $.el("p");
   p.id = "bad";
-  $.txt(p, () => $.get(bad));
+  txt(p, () => $.get(bad));
   d.append(p);
   const a = $.el("a");
   a.id = "link";
@@ -86,7 +90,7 @@ $.mount("app", () => {
   ol.id = "nums";
   $.place(ol, $.indexed(() => $.get(nums), (n) => () => {
     const li = $.el("li");
-    $.txt(li, () => $.get(n));
+    txt(li, () => $.get(n));
     return li;
   }));
   d.append(ol);
