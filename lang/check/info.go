@@ -49,8 +49,10 @@ type Info struct {
 	// match expression's.
 	MatchStmts map[*ast.MatchStmt]MatchStmt
 
-	// Attrs holds, for each attribute of an element literal that checked,
-	// how the generator writes it (html.go).
+	// Attrs holds, for each plain attribute (name, name="text",
+	// name={e}) and each bind of an element literal that checked, how the
+	// client writes it (html.go). class:, style: and on<event> need no
+	// more than the tree says.
 	Attrs map[*ast.Attr]AttrInfo
 
 	// ContentFors holds each content for's loop variable. Every read of it

@@ -158,6 +158,11 @@ func (s *scanner) tagStep() {
 	pos := s.pos()
 	c := s.src[s.off]
 	switch {
+	case c == '/' && s.peek(1) == '/':
+		// A comment between attributes, as in code.
+		for s.off < len(s.src) && s.src[s.off] != '\n' {
+			s.advance(1)
+		}
 	case c == '/' && s.peek(1) == '>':
 		s.advance(2)
 		s.emit(TagEnd, "/>", pos)

@@ -105,6 +105,10 @@ func TestAttributes(t *testing.T) {
 	if !e.Void || e.Close.Line != 0 {
 		t.Errorf("input: void %v, close %v", e.Void, e.Close)
 	}
+	commented := parseExpr(t, "<input // a comment\n    type=\"text\" // another\n  />").(*ast.ElementLit)
+	if len(commented.Attrs) != 1 || commented.Attrs[0].Text != "text" {
+		t.Errorf("comments in a tag: %+v", commented.Attrs)
+	}
 	li := parseExpr(t, "<li>\n    x\n  </li>").(*ast.ElementLit)
 	if li.Pos.Line != 2 || li.Pos.Column != 11 || li.Close.Line != 4 || li.Close.Column != 3 || li.NamePos.Column != 12 {
 		t.Errorf("li open %v name %v close %v", li.Pos, li.NamePos, li.Close)
