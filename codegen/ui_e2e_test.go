@@ -3,6 +3,9 @@ package codegen_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -131,4 +134,44 @@ func TestUIGoldenPage(t *testing.T) {
 	run(t, ctx, chromedp.Click(css("input[type=checkbox]")))
 	poll(t, ctx, `document.getElementById("app").innerHTML.includes("<p>Thanks, bob.</p>nothing found<p>1.5 true 1</p>")`)
 	expect(t, ctx, "the link", `document.querySelector("a").getAttribute("href") === "/steps/bob" ? "" : document.querySelector("a").getAttribute("href")`)
+}
+
+// TestRowsBench runs the UI benchmark's two pages (testdata/bench/ui:
+// rows.prog and vanilla.html) through its operations, as progbench does
+// but untimed, and checks that they show the same table after each.
+func TestRowsBench(t *testing.T) {
+	progURL := serve(t, filepath.Join("..", "testdata", "bench", "ui", "rows.prog"))
+	vanilla, err := os.ReadFile(filepath.Join("..", "testdata", "bench", "ui", "vanilla.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(vanilla)
+	}))
+	t.Cleanup(srv.Close)
+	tab := browser(t)
+	p, v := tab(), tab()
+	run(t, p, chromedp.Navigate(progURL), chromedp.WaitVisible(css("#run")))
+	run(t, v, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(css("#run")))
+	table := `[...document.querySelectorAll("#tbody tr")].map(tr => tr.className + ":" + tr.children[0].textContent + ":" + tr.children[1].textContent).join("|")`
+	for _, step := range []struct {
+		click string
+		rows  int
+	}{
+		{"#run", 1000}, {"#update", 1000}, {"#tbody tr:nth-child(2) a.lbl", 1000}, {"#swaprows", 1000},
+		{"#tbody tr:nth-child(4) a.remove", 999}, {"#add", 1999}, {"#run", 1000}, {"#tbody tr:nth-child(7) a.lbl", 1000},
+		{"#clear", 0}, {"#runlots", 10000}, {"#clear", 0},
+	} {
+		var got [2]string
+		for i, ctx := range []context.Context{p, v} {
+			run(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).click()`, step.click)))
+			poll(t, ctx, fmt.Sprintf(`document.querySelectorAll("#tbody tr").length === %d`, step.rows))
+			got[i] = get(t, ctx, chromedp.Evaluate[string](table))
+		}
+		if got[0] != got[1] {
+			n := min(len(got[0]), len(got[1]), 300)
+			t.Fatalf("after %s the tables differ:\n prog    %s…\n vanilla %s…", step.click, got[0][:n], got[1][:n])
+		}
+	}
 }
