@@ -16,7 +16,9 @@
 // option, or of unit): there some(x) is the one-element array [x], as on
 // the wire. The functions and lambdas that wait are async, and the calls
 // that wait are awaited: the split says which (split.Result.Waits,
-// Awaits).
+// Awaits). An HTML literal is a function that clones a template and
+// gives each hole and attribute that may read a source its own effect
+// (html.go; the runtime's ui.js and reactive.js).
 package jsclient
 
 import (
