@@ -175,3 +175,25 @@ func TestRowsBench(t *testing.T) {
 		}
 	}
 }
+
+// TestUINesting runs testdata/e2e/nest.prog: content for, if and match
+// inside the rows of a keyed list, a list of lists, fragment rows.
+func TestUINesting(t *testing.T) {
+	url := serve(t, filepath.Join("..", "testdata", "e2e", "nest.prog"))
+	ctx := browser(t)()
+	run(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(css("#go")))
+	page := `["t", "u", "f"].map(id => document.getElementById(id).innerHTML).join(" ")`
+	want := `<p>1:<b>a</b><b>b</b>|n1|many</p><p>2:|-|few</p> <li>1.a</li><li>1.b</li> [1][2]`
+	if got := get(t, ctx, chromedp.Evaluate[string](page)); got != want {
+		t.Errorf("at first:\n got %s\nwant %s", got, want)
+	}
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`window.p1 = document.querySelector("#t p"); window.b1 = p1.querySelector("b")`),
+		chromedp.Click(css("#go")))
+	want = `<p>2:<b>c</b>|n2|few</p><p>1:<b>B</b><b>a</b>|-|many</p> <li>2.c</li><li>1.B</li><li>1.a</li> [2][1]`
+	poll(t, ctx, page+` === `+fmt.Sprintf("%q", want))
+	expect(t, ctx, "kept nodes", `(() => {
+		const p = document.querySelectorAll("#t p")[1];
+		if (p !== p1) return "row 1's p is new";
+		return p.querySelectorAll("b")[1] === b1 ? "" : "cell 1's b is new";
+	})()`)
+}
