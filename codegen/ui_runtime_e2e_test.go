@@ -198,4 +198,14 @@ func TestUIRuntime(t *testing.T) {
 	run(t, ctx, chromedp.Click(css("#submit")))
 	poll(t, ctx, `T.submits() === 1`)
 	expect(t, ctx, "submit", `window.alive === 1 ? "" : "the page was reloaded"`)
+
+	// A second mount on the element disposes the first: its holes stop
+	// reading their sources.
+	expect(t, ctx, "mount again", `(() => {
+		T.$.mount("app", "again");
+		const app = document.getElementById("app");
+		if (app.textContent !== "again") return app.innerHTML;
+		const readers = [T.items, T.sel, T.busy, T.draft, T.done, T.bad, T.href, T.show, T.nums].map((s) => s.o ? s.o.size : 0);
+		return readers.every((n) => n === 0) ? "" : "readers left: " + readers.join();
+	})()`)
 }
