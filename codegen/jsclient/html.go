@@ -320,6 +320,11 @@ func (g *gen) attr(e *ast.ElementLit, el func() js.Expr, a *ast.Attr) []js.Stmt 
 		if a.Name == "class" {
 			return stmt(&js.Assign{Loc: loc, Target: &js.Dot{X: el(), Name: "className"}, Value: str(a.Text)})
 		}
+		if g.info.Attrs[a].Kind == stdlib.AttrURL {
+			// The checker has held it to the rule already; the runtime
+			// reads it as the browser will (a tab inside the scheme).
+			return stmt(call(rt("url"), el(), str(a.Name), &js.Arrow{Expr: str(a.Text)}))
+		}
 		return method("setAttribute", str(a.Name), str(a.Text))
 	}
 	// name={e}
