@@ -199,6 +199,13 @@ func TestUIRuntime(t *testing.T) {
 	poll(t, ctx, `T.submits() === 1`)
 	expect(t, ctx, "submit", `window.alive === 1 ? "" : "the page was reloaded"`)
 
+	// Overflow names the operation (formatted only when it fails).
+	expect(t, ctx, "overflow", `(() => {
+		const msg = (f) => { try { f(); return "no error"; } catch (e) { return e.message; } };
+		const got = [msg(() => T.$.imul(1n << 62n, 4n)), msg(() => T.$.ineg(-(1n << 63n))), msg(() => T.$.iadd((1n << 63n) - 1n, 1n))].join(" | ");
+		return got === "int overflow: 4611686018427387904 * 4 | int overflow: -(-9223372036854775808) | int overflow: 9223372036854775807 + 1" ? "" : got;
+	})()`)
+
 	// A second mount on the element disposes the first: its holes stop
 	// reading their sources.
 	expect(t, ctx, "mount again", `(() => {
