@@ -58,18 +58,21 @@ fuzz:
 
 # Benchmarks print figures; they are never run by `make test`.
 # progbench runs Prog, the floor and socket.io side by side (socket.io is
-# installed from testdata/bench/socketio into a temporary folder), then
-# the compiler's benchmarks; the table and `bench:` lines come last.
+# installed from testdata/bench/socketio into a temporary folder), the UI
+# operations of testdata/bench/ui (rows.prog and vanilla.html) in Chromium,
+# then the compiler's benchmarks; the table and `bench:` lines come last.
 bench: build
 	$(GO) test ./codegen -run '^$$' -bench Bundle -count 1
 	$(GO) test ./codegen -run '^$$' -bench Queries -benchtime 2s -count 1
 	$(GO) test ./runtime -run '^$$' -bench InsertCall -benchtime 2s -count 5
 	$(GO) test ./runtime -run '^$$' -bench Collect1000 -benchtime 1x -count 5
 	$(GO) build -o bin/progbench ./cmd/progbench
+	bin/prog build testdata/bench/ui/rows.prog -o bin/rows
+	@command -v chromium >/dev/null || $(APT) chromium || { apt-get update -q && $(APT) chromium; }
 	@command -v node >/dev/null || $(APT) nodejs npm || { apt-get update -q && $(APT) nodejs npm; }
 	dir=$$(mktemp -d) && cp testdata/bench/socketio/package.json testdata/bench/socketio/package-lock.json \
 		testdata/bench/socketio/server.js $$dir/ && (cd $$dir && npm ci --no-audit --no-fund --loglevel=error) && \
-		bin/progbench -chat bin/chat -socketio $$dir; rc=$$?; rm -rf $$dir; exit $$rc
+		bin/progbench -chat bin/chat -socketio $$dir -rows bin/rows; rc=$$?; rm -rf $$dir; exit $$rc
 
 clean:
 	rm -rf bin

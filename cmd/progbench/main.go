@@ -9,7 +9,13 @@
 //	bench: <metric> prog=<value> floor=<value> socketio=<value> unit=<unit>
 //
 // `make bench` builds chat, installs socket.io into a temporary folder and
-// runs it. Every server runs on 127.0.0.1; nothing is sent elsewhere.
+// runs it. With -rows, it also times the js-framework-benchmark operations
+// in headless Chromium on Prog's rows program and on the same page written
+// by hand (ui.go), and prints one line an operation:
+//
+//	bench: ui_<op> prog=<ms> vanilla=<ms> ratio=<prog/vanilla> unit=ms
+//
+// Every server runs on 127.0.0.1; nothing is sent elsewhere.
 package main
 
 import (
@@ -99,7 +105,11 @@ func main() {
 	compiler := flag.Bool("compiler", true, "also run the compiler benchmarks (go test in this module)")
 	only := flag.String("systems", "prog,prog-pg,floor,socketio", "the systems to run, of prog, prog-pg (chat on PostgreSQL, started by progbench when installed), floor and socketio")
 	progFlags := flag.String("progflags", "", "more flags for the Prog server; {n} in them is the number of the start (--cpuprofile prog{n}.prof, say)")
-	workloads := flag.String("workloads", "fanout,latency,memory", "the workloads to run, of fanout, latency and memory")
+	workloads := flag.String("workloads", "fanout,latency,memory,ui", "the workloads to run, of fanout, latency, memory and ui")
+	rows := flag.String("rows", "", "the rows server (testdata/bench/ui/rows.prog), built by prog build; empty: no ui workload")
+	vanilla := flag.String("vanilla", "testdata/bench/ui/vanilla.html", "the rows page written by hand, the ui workload's baseline")
+	chromium := flag.String("chromium", "/usr/bin/chromium", "the Chromium the ui workload runs")
+	uiRuns := flag.Int("uiruns", 5, "runs of each ui operation; the median is reported")
 	cpuProfile := flag.String("cpuprofile", "", "write the load generator's CPU profile to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -191,6 +201,11 @@ func main() {
 			}
 		}
 	}
+	if has(*workloads, "ui") && *rows != "" {
+		if err := uiBench(ctx, *rows, *vanilla, *chromium, *uiRuns, r); err != nil {
+			fail(fmt.Errorf("ui: %v", err))
+		}
+	}
 	if err := bundleSizes(r, *sioDir); err != nil {
 		die(err)
 	}
@@ -200,6 +215,9 @@ func main() {
 		}
 	}
 	r.print(os.Stdout, cfg)
+	if err := r.printUI(os.Stdout); err != nil {
+		fail(err)
+	}
 }
 
 // has reports whether the comma-separated list holds name.
@@ -535,6 +553,11 @@ func bundleSizes(r *results, sioDir string) error {
 		return err
 	}
 	r.add("runtime_gz", "prog", gzipSize(rt))
+	ui, err := jsclient.MinifiedUI()
+	if err != nil {
+		return err
+	}
+	r.add("ui_runtime_gz", "prog", gzipSize(ui))
 	if sioDir != "" {
 		js, err := os.ReadFile(filepath.Join(sioDir, "node_modules", "socket.io-client", "dist", "socket.io.min.js"))
 		if err != nil {
@@ -602,6 +625,7 @@ func (cfg config) metrics() []struct{ name, unit, what string } {
 		{"mem_per_session", "KiB", fmt.Sprintf("%d idle sessions: server RSS per session", cfg.idle)},
 		{"bundle_gz", "bytes", "chat's client bundle (socket.io: its browser client), min+gzip"},
 		{"runtime_gz", "bytes", "the client runtime alone, min+gzip"},
+		{"ui_runtime_gz", "bytes", "the UI parts of the client runtime (reactive.js, ui.js), min+gzip"},
 		{"frontend", "lines/s", "front end on a 20,000-line program"},
 		{"build_chat", "s", "warm prog build of chat"},
 	}

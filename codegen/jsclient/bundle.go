@@ -13,15 +13,37 @@ import (
 // MinifiedRuntime returns the whole client runtime, every export kept,
 // minified as a bundle minifies it: the size of the runtime alone.
 func MinifiedRuntime() ([]byte, error) {
+	return minified(`export * from "prog:runtime"`, runtimePlugin())
+}
+
+// MinifiedUI returns the user-interface parts of the client runtime
+// (reactive.js and ui.js), every export kept, minified, without the
+// modules they import from the rest of the runtime.
+func MinifiedUI() ([]byte, error) {
+	rest := api.Plugin{
+		Name: "rest",
+		Setup: func(b api.PluginBuild) {
+			b.OnResolve(api.OnResolveOptions{Filter: `^\./(values|protocol|dom)\.js$`, Namespace: "prog"}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
+				return api.OnResolveResult{Path: a.Path, External: true}, nil
+			})
+			b.OnResolve(api.OnResolveOptions{Filter: `^prog:ui$`}, func(api.OnResolveArgs) (api.OnResolveResult, error) {
+				return api.OnResolveResult{Path: "ui.js", Namespace: "prog"}, nil
+			})
+		},
+	}
+	return minified(`export * from "prog:ui"`, rest, runtimePlugin())
+}
+
+func minified(entry string, plugins ...api.Plugin) ([]byte, error) {
 	res := api.Build(api.BuildOptions{
-		Stdin:             &api.StdinOptions{Contents: `export * from "prog:runtime"`, Loader: api.LoaderJS},
+		Stdin:             &api.StdinOptions{Contents: entry, Loader: api.LoaderJS},
 		Bundle:            true,
 		Format:            api.FormatESModule,
 		Target:            api.ES2020,
 		MinifyWhitespace:  true,
 		MinifyIdentifiers: true,
 		MinifySyntax:      true,
-		Plugins:           []api.Plugin{runtimePlugin()},
+		Plugins:           plugins,
 		LogLevel:          api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {

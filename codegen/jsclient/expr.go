@@ -68,6 +68,8 @@ func (g *gen) expr(e ast.Expr) js.Expr {
 		return g.funcLit(e)
 	case *ast.MatchExpr:
 		return g.match(e)
+	case *ast.ElementLit, *ast.FragmentLit:
+		return g.literal(e)
 	}
 	return call(rt("fail"), &js.Str{Value: fmt.Sprintf("%T on the client", e)})
 }
@@ -101,6 +103,9 @@ func (g *gen) binary(e *ast.BinaryExpr) js.Expr {
 func (g *gen) ident(id *ast.Ident) js.Expr {
 	loc := g.at(id.Pos)
 	obj := g.info.ObjectOf(id) // main's name, or a use
+	if src, ok := g.rowVars[obj]; ok {
+		return &js.Call{Loc: loc, Fun: rt("get"), Args: []js.Expr{&js.Name{Name: src}}}
+	}
 	if obj.Kind != check.FuncObj {
 		return &js.Name{Loc: loc, Name: g.names[obj]}
 	}

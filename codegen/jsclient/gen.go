@@ -16,7 +16,9 @@
 // option, or of unit): there some(x) is the one-element array [x], as on
 // the wire. The functions and lambdas that wait are async, and the calls
 // that wait are awaited: the split says which (split.Result.Waits,
-// Awaits).
+// Awaits). An HTML literal is a function that clones a template and
+// gives each hole and attribute that may read a source its own effect
+// (html.go; the runtime's ui.js and reactive.js).
 package jsclient
 
 import (
@@ -34,7 +36,7 @@ import (
 // (inline, which esbuild reads) whose source is the .prog file.
 func Generate(filename string, src []byte, prog *check.Program, sp *split.Result) []byte {
 	g := &gen{lines: js.NewLines(src), info: prog.Info, split: sp,
-		funcNames: map[*ast.FuncDecl]string{}, names: map[*check.Object]string{},
+		funcNames: map[*ast.FuncDecl]string{}, names: map[*check.Object]string{}, rowVars: map[*check.Object]string{},
 		decoders: map[string]string{}, keys: cg.NewKeys()}
 	g.scope = moduleScope()
 	var client []*ast.FuncDecl
@@ -58,6 +60,7 @@ func Generate(filename string, src []byte, prog *check.Program, sp *split.Result
 	}
 	// Decoders go right after the import: functions refer to them.
 	module := append([]js.Stmt{&js.ImportAll{Name: "$", Path: "prog:runtime"}}, g.decoderDecls...)
+	module = append(module, g.templateDecls...)
 	module = append(module, funcs...)
 	code, mappings := js.Print(module)
 	return append(code, js.InlineSourceMap(mappings, filename, src)...)
@@ -70,6 +73,7 @@ type gen struct {
 
 	funcNames map[*ast.FuncDecl]string // each function's JavaScript name
 	names     map[*check.Object]string // each local's JavaScript name
+	rowVars   map[*check.Object]string // a content for's variable → its row source's name, in its body
 	scope     *scope                   // the innermost JavaScript scope
 
 	// hoisted collects the match bindings of the statement being
@@ -79,6 +83,8 @@ type gen struct {
 	decoders     map[string]string // a type's key → its decoder's name
 	keys         *cg.Keys
 	decoderDecls []js.Stmt // each refers only to earlier ones
+
+	templateDecls []js.Stmt // the templates of HTML literals (html.go)
 }
 
 // at is the js.Loc of a position in the .prog file.

@@ -5,3 +5,5 @@
 export * from "./values.js";
 export * from "./protocol.js";
 export * from "./dom.js";
+export * from "./reactive.js";
+export * from "./ui.js";

@@ -9,17 +9,20 @@ export function fail(msg) { throw new ProgError(msg); }
 
 // ---- int ----
 const MIN = -(1n << 63n), MAX = (1n << 63n) - 1n;
-function check(r, what) {
-  if (r < MIN || r > MAX) fail(`int overflow: ${what}`);
+// check fails when r is out of the range of int, naming the operation
+// (formatted only then: formatting BigInts at every operation was most of
+// the cost of arithmetic).
+function check(r, a, op, b) {
+  if (r < MIN || r > MAX) fail(op === "-()" ? `int overflow: -(${a})` : `int overflow: ${a} ${op} ${b}`);
   return r;
 }
-export const iadd = (a, b) => check(a + b, `${a} + ${b}`);
-export const isub = (a, b) => check(a - b, `${a} - ${b}`);
-export const imul = (a, b) => check(a * b, `${a} * ${b}`);
-export const ineg = (a) => check(-a, `-(${a})`);
+export const iadd = (a, b) => check(a + b, a, "+", b);
+export const isub = (a, b) => check(a - b, a, "-", b);
+export const imul = (a, b) => check(a * b, a, "*", b);
+export const ineg = (a) => check(-a, a, "-()");
 export function idiv(a, b) {
   if (b === 0n) fail("division by zero");
-  return check(a / b, `${a} / ${b}`); // BigInt division truncates, as Go's does
+  return check(a / b, a, "/", b); // BigInt division truncates, as Go's does
 }
 export function imod(a, b) {
   if (b === 0n) fail("division by zero");

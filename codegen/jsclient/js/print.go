@@ -15,7 +15,7 @@ const Width = 100
 // (the "mappings" field of a version 3 source map, for one source) from
 // each node's Loc.
 func Print(module []Stmt) (code []byte, mappings string) {
-	p := &printer{widths: map[Expr]int{}}
+	p := &printer{widths: map[Expr]int{}, heads: map[Expr]int{}}
 	for i, s := range module {
 		if _, ok := s.(*Func); ok && i > 0 {
 			p.newline() // a blank line before each top-level function
@@ -35,7 +35,9 @@ type printer struct {
 	// flat is set while measuring how wide an expression is on one line;
 	// multiline is then set if it cannot be on one line (a block).
 	flat, multiline bool
+	head            int          // while flat: the column of the first line break
 	widths          map[Expr]int // flatWidth's answers
+	heads           map[Expr]int // headWidth's answers
 }
 
 // print writes s, which holds no line break.
@@ -61,6 +63,9 @@ func utf16Len(r rune) int {
 
 func (p *printer) newline() {
 	if p.flat {
+		if !p.multiline {
+			p.head = p.col
+		}
 		p.multiline = true
 		return
 	}
@@ -97,7 +102,7 @@ func (p *printer) mapTo(loc Loc) {
 func (p *printer) block(body []Stmt) {
 	p.print("{")
 	if p.flat {
-		p.multiline = true
+		p.newline() // the block's lines are not measured
 		return
 	}
 	p.newline()
@@ -386,7 +391,7 @@ func (p *printer) expr(e Expr, level prec) {
 func (p *printer) list(e Expr, start int, open, close string, n int, elem func(i int)) {
 	broken := false
 	if !p.flat && n > 1 {
-		if w := p.flatWidth(e); w >= 0 && start+w > Width {
+		if w := p.flatWidth(e); w >= 0 && start+w > Width || w < 0 && start+p.headWidth(e) > Width {
 			broken = true
 		}
 	}
@@ -455,14 +460,23 @@ func (p *printer) flatWidth(e Expr) int {
 	if w, ok := p.widths[e]; ok {
 		return w
 	}
-	m := &printer{flat: true, widths: p.widths}
+	m := &printer{flat: true, widths: p.widths, heads: p.heads}
 	m.expr(e, precLowest)
 	w := m.col
 	if m.multiline {
 		w = -1
+		p.heads[e] = m.head
 	}
 	p.widths[e] = w
 	return w
+}
+
+// headWidth returns how wide the first line of e is, printed where it
+// takes several lines (it holds a block): a call whose last argument is a
+// function is broken when its first line would be too wide.
+func (p *printer) headWidth(e Expr) int {
+	p.flatWidth(e)
+	return p.heads[e]
 }
 
 // startsWithBrace reports whether e, printed, starts with {.
