@@ -24,7 +24,7 @@ import (
 // TestCleanChecksCompile generates every program of testdata/check that
 // checks clean (a chunk with no expected error) and every example, and
 // type-checks all of their servers in one go vet: generated Go must never
-// fail to compile.
+// fail to compile. The programs of docs/UI.md are among them.
 func TestCleanChecksCompile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build")
@@ -51,6 +51,22 @@ func TestCleanChecksCompile(t *testing.T) {
 			}
 			progs = append(progs, string(b))
 		}
+	}
+	// The programs of the UI guide are complete, and must stay so.
+	guide, err := os.ReadFile(filepath.Join("..", "docs", "UI.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```prog\n(.*?)```").FindAllStringSubmatch(string(guide), -1)
+	if len(blocks) < 5 {
+		t.Fatalf("docs/UI.md has %d programs, want 5 or more", len(blocks))
+	}
+	for _, b := range blocks {
+		if _, errs := pipeline.Load("guide.prog", []byte(b[1])); len(errs) > 0 {
+			t.Errorf("a program of docs/UI.md does not check: %v\n%s", errs.Err(), b[1])
+			continue
+		}
+		progs = append(progs, b[1])
 	}
 	mod := t.TempDir()
 	gomod, gosum, err := codegen.Module()

@@ -373,7 +373,7 @@ func testTickerCounts(t *testing.T, db string) {
 	tab := browser(t)
 	a := tab()
 	run(t, a, chromedp.Navigate(url),
-		chromedp.Poll[chromedp.Void](`Number(document.getElementById("seen").textContent) >= 3`, chromedp.WithPollingTimeout(10*time.Second)))
+		chromedp.Poll[chromedp.Void](`Number(document.getElementById("seen")?.textContent) >= 3`, chromedp.WithPollingTimeout(10*time.Second)))
 	now := get(t, a, chromedp.Text(css("#now")))
 	ms, err := strconv.ParseInt(now, 10, 64)
 	if err != nil || time.Since(time.UnixMilli(ms)).Abs() > time.Minute {
