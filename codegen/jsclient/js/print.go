@@ -387,11 +387,12 @@ func (p *printer) expr(e Expr, level prec) {
 
 // list prints n elements of e, which starts at column start, between
 // open and close: on one line, or, if e would pass Width, one element per
-// line.
+// line. A list is followed on its line by at least one character (the ;
+// of its statement, the , after it in a broken list), which counts.
 func (p *printer) list(e Expr, start int, open, close string, n int, elem func(i int)) {
 	broken := false
 	if !p.flat && n > 1 {
-		if w := p.flatWidth(e); w >= 0 && start+w > Width || w < 0 && start+p.headWidth(e) > Width {
+		if w := p.flatWidth(e); w >= 0 && start+w+1 > Width || w < 0 && start+p.headWidth(e)+1 > Width {
 			broken = true
 		}
 	}

@@ -88,3 +88,17 @@ func TestMappingColumnsAreUTF16(t *testing.T) {
 		t.Errorf("mappings %q, want %q", mappings, want)
 	}
 }
+
+// A call that fits in Width only without the ; after it is broken: no
+// line passes Width.
+func TestPrintCountsTheSemicolon(t *testing.T) {
+	for n := 90; n <= 101; n++ {
+		arg := strings.Repeat("x", n-len("f(, y);"))
+		code, _ := Print([]Stmt{&ExprStmt{X: &Call{Fun: name("f"), Args: []Expr{name(arg), name("y")}}}})
+		for _, line := range strings.Split(strings.TrimSuffix(string(code), "\n"), "\n") {
+			if len(line) > Width {
+				t.Errorf("%d: a line of %d columns:\n%s", n, len(line), code)
+			}
+		}
+	}
+}
