@@ -140,8 +140,12 @@ function list(r, items, key, row) {
 // keyOf is a key as a Map compares it: basic values as they are, others
 // (records, lists, options holding them) by a canonical string.
 function keyOf(k) {
+  // An int as a number where it is exact: a Map hashes numbers faster than
+  // BigInts (a list's keys are all of one type, so they cannot collide).
+  if (typeof k === "bigint") return k >= -SAFE && k <= SAFE ? Number(k) : k;
   return k === null || typeof k !== "object" ? k : "\0" + canon(k);
 }
+const SAFE = 9007199254740991n;
 function canon(k) {
   if (k === null) return "n";
   if (typeof k !== "object") return typeof k === "string" ? JSON.stringify(k) : String(k);
