@@ -318,31 +318,43 @@ func (c *checker) contentFor(f *ast.ForContent) {
 }
 
 func (c *checker) contentMatch(m *ast.MatchContent) {
-	xt := c.expr(m.X)
+	head := func(a *ast.ContentArm) (bool, ast.Pos, *ast.Ident) { return a.Some, a.Pos, a.Bind }
+	some, none := matchArms(c, m.Pos, m.X, m.Arms, head, func(a *ast.ContentArm) { c.content(a.Body) })
+	c.info.ContentMatches[m] = ContentMatch{Some: some, None: none}
+}
+
+// matchArms checks a match on x whose arms are content or statement arms
+// (head reads an arm's kind, position and binding): x is an option, each
+// kind of arm appears once, and body checks an arm's body in a scope
+// where some(v) declares v. It returns the some and the none arm.
+func matchArms[A comparable](c *checker, pos ast.Pos, x ast.Expr, arms []A, head func(A) (bool, ast.Pos, *ast.Ident), body func(A)) (some, none A) {
+	xt := c.expr(x)
 	elem := types.Type(c.u.NewVar())
 	if !c.u.Unify(xt, &types.Option{Elem: elem}) {
-		c.errorf(m.X.Position(), "cannot match on %s (%s): match needs an option", exprString(m.X), xt)
+		c.errorf(x.Position(), "cannot match on %s (%s): match needs an option", exprString(x), xt)
 		elem = types.Invalid
 	}
-	var cm ContentMatch
-	for _, arm := range m.Arms {
-		seen := &cm.None
-		if arm.Some {
-			seen = &cm.Some
+	var zero A
+	for _, arm := range arms {
+		isSome, at, bind := head(arm)
+		seen := &none
+		if isSome {
+			seen = &some
 		}
-		if *seen != nil {
-			c.errorf(arm.Pos, "duplicate %s arm in match (first at %s)", someOrNone(arm.Some), diag.LineCol((*seen).Pos))
+		if *seen != zero {
+			_, first, _ := head(*seen)
+			c.errorf(at, "duplicate %s arm in match (first at %s)", someOrNone(isSome), diag.LineCol(first))
 		}
 		*seen = arm
 		c.push()
-		if arm.Some {
-			c.declare(arm.Bind, LetObj, elem)
+		if isSome {
+			c.declare(bind, LetObj, elem)
 		}
-		c.content(arm.Body)
+		body(arm)
 		c.pop()
 	}
-	c.missingArms(m.Pos, cm.Some != nil, cm.None != nil)
-	c.info.ContentMatches[m] = cm
+	c.missingArms(pos, some != zero, none != zero)
+	return some, none
 }
 
 // missingArms reports a match without its some(…) or none arm.

@@ -433,29 +433,7 @@ func (c *checker) update(s *ast.UpdateStmt) {
 // matchStmt checks a match statement: as a match expression, with
 // blocks for arms.
 func (c *checker) matchStmt(s *ast.MatchStmt) {
-	xt := c.expr(s.X)
-	elem := types.Type(c.u.NewVar())
-	if !c.u.Unify(xt, &types.Option{Elem: elem}) {
-		c.errorf(s.X.Position(), "cannot match on %s (%s): match needs an option", exprString(s.X), xt)
-		elem = types.Invalid
-	}
-	var m MatchStmt
-	for _, arm := range s.Arms {
-		seen := &m.None
-		if arm.Some {
-			seen = &m.Some
-		}
-		if *seen != nil {
-			c.errorf(arm.Pos, "duplicate %s arm in match (first at %s)", someOrNone(arm.Some), diag.LineCol((*seen).Pos))
-		}
-		*seen = arm
-		c.push()
-		if arm.Some {
-			c.declare(arm.Bind, LetObj, elem)
-		}
-		c.block(arm.Body)
-		c.pop()
-	}
-	c.missingArms(s.Pos, m.Some != nil, m.None != nil)
-	c.info.MatchStmts[s] = m
+	head := func(a *ast.MatchStmtArm) (bool, ast.Pos, *ast.Ident) { return a.Some, a.Pos, a.Bind }
+	some, none := matchArms(c, s.Pos, s.X, s.Arms, head, func(a *ast.MatchStmtArm) { c.block(a.Body) })
+	c.info.MatchStmts[s] = MatchStmt{Some: some, None: none}
 }
