@@ -16,6 +16,19 @@ func waitJS(t *testing.T, ctx context.Context, expr string) {
 	run(t, ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second)))
 }
 
+// twoTabs opens url in two tabs and waits until ready (a JS test) holds
+// in each.
+func twoTabs(t *testing.T, url, ready string) (a, b context.Context) {
+	t.Helper()
+	tab := browser(t)
+	a, b = tab(), tab()
+	for _, ctx := range []context.Context{a, b} {
+		run(t, ctx, chromedp.Navigate(url))
+		waitJS(t, ctx, ready)
+	}
+	return a, b
+}
+
 // rowsAre is the JS test that the texts of sel are want, in order.
 func rowsAre(sel string, want ...string) string {
 	return fmt.Sprintf(`JSON.stringify([...document.querySelectorAll(%q)].map(e => e.textContent.trim())) === %q`, sel, mustJSON(want))
@@ -29,12 +42,7 @@ func TestTodoTwoTabs(t *testing.T) { onBothDBs(t, testTodoTwoTabs) }
 
 func testTodoTwoTabs(t *testing.T, db string) {
 	url := serveDB(t, "todo", db)
-	tab := browser(t)
-	a, b := tab(), tab()
-	for _, ctx := range []context.Context{a, b} {
-		run(t, ctx, chromedp.Navigate(url))
-		waitJS(t, ctx, `[...document.querySelectorAll("#app p")].some(p => p.textContent === "Nothing to do.")`)
-	}
+	a, b := twoTabs(t, url, `[...document.querySelectorAll("#app p")].some(p => p.textContent === "Nothing to do.")`)
 	add := func(ctx context.Context, text string) {
 		run(t, ctx, chromedp.SendKeys(css("#app input[placeholder]"), text+"\r"))
 	}
@@ -71,12 +79,7 @@ func TestScoresTwoTabs(t *testing.T) { onBothDBs(t, testScoresTwoTabs) }
 
 func testScoresTwoTabs(t *testing.T, db string) {
 	url := serveDB(t, "scores", db)
-	tab := browser(t)
-	a, b := tab(), tab()
-	for _, ctx := range []context.Context{a, b} {
-		run(t, ctx, chromedp.Navigate(url))
-		waitJS(t, ctx, `document.querySelector("#app button") !== null && document.querySelector("#app button").disabled`)
-	}
+	a, b := twoTabs(t, url, `document.querySelector("#app button") !== null && document.querySelector("#app button").disabled`)
 	run(t, a, chromedp.SendKeys(css("#app input"), "  Ann "))
 	waitJS(t, a, `!document.querySelector("#app button").disabled`)
 	run(t, a, chromedp.Click(css("#app button")))
@@ -96,12 +99,7 @@ func testScoresTwoTabs(t *testing.T, db string) {
 // member.
 func TestSignupForm(t *testing.T) {
 	url := serve(t, "signup")
-	tab := browser(t)
-	a, b := tab(), tab()
-	for _, ctx := range []context.Context{a, b} {
-		run(t, ctx, chromedp.Navigate(url))
-		waitJS(t, ctx, `document.querySelector("#app h2") !== null && document.querySelector("#app h2").textContent === "0 members"`)
-	}
+	a, b := twoTabs(t, url, `document.querySelector("#app h2") !== null && document.querySelector("#app h2").textContent === "0 members"`)
 	hints := `[...document.querySelectorAll("#app label span")].map(s => s.textContent)`
 	button := `document.querySelector("#app form button")`
 	waitJS(t, a, button+`.disabled`)
@@ -144,12 +142,7 @@ func mustJSON(v any) string {
 // reset is disabled while the count is 0.
 func TestCounterTwoTabs(t *testing.T) {
 	url := serve(t, "counter")
-	tab := browser(t)
-	a, b := tab(), tab()
-	for _, ctx := range []context.Context{a, b} {
-		run(t, ctx, chromedp.Navigate(url))
-		waitJS(t, ctx, `document.getElementById("reset") !== null && document.getElementById("reset").disabled`)
-	}
+	a, b := twoTabs(t, url, `document.getElementById("reset") !== null && document.getElementById("reset").disabled`)
 	run(t, a, chromedp.SendKeys(css("#name"), "-ann"))
 	run(t, a, chromedp.Click(css("#inc")))
 	waitJS(t, b, `document.getElementById("count").textContent === "1" && document.getElementById("last").textContent === "guest-ann" && !document.getElementById("reset").disabled`)
