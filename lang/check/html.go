@@ -289,14 +289,8 @@ func (c *checker) hole(x ast.Expr) {
 
 func (c *checker) contentFor(f *ast.ForContent) {
 	t := c.expr(f.Seq)
-	elem := types.Type(types.Invalid)
-	if l, ok := types.Unalias(t).(*types.List); ok {
-		elem = l.Elem
-	} else if t == types.Invalid {
-		// reported already
-	} else if v := c.u.NewVar(); c.u.Unify(t, &types.List{Elem: v}) {
-		elem = v
-	} else {
+	elem, ok := c.listElem(t)
+	if !ok {
 		c.errorf(f.Seq.Position(), "cannot range over %s (%s): for … in needs a list", exprString(f.Seq), t)
 	}
 	c.push()

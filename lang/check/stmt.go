@@ -183,14 +183,8 @@ func (c *checker) stmt(s ast.Stmt) {
 		c.block(s.Body)
 	case *ast.ForStmt:
 		t := c.expr(s.Seq)
-		elem := types.Type(types.Invalid)
-		if l, ok := types.Unalias(t).(*types.List); ok {
-			elem = l.Elem
-		} else if t == types.Invalid {
-			// reported already
-		} else if v := c.u.NewVar(); c.u.Unify(t, &types.List{Elem: v}) {
-			elem = v
-		} else {
+		elem, ok := c.listElem(t)
+		if !ok {
 			c.errorf(s.Seq.Position(), "cannot range over %s: for … in needs a list", t)
 		}
 		c.push()
@@ -436,4 +430,20 @@ func (c *checker) matchStmt(s *ast.MatchStmt) {
 	head := func(a *ast.MatchStmtArm) (bool, ast.Pos, *ast.Ident) { return a.Some, a.Pos, a.Bind }
 	some, none := matchArms(c, s.Pos, s.X, s.Arms, head, func(a *ast.MatchStmtArm) { c.block(a.Body) })
 	c.info.MatchStmts[s] = MatchStmt{Some: some, None: none}
+}
+
+// listElem returns the element type of t, the sequence of a for, and
+// false if t is no list. An invalid t (reported already) is a list of
+// invalid elements.
+func (c *checker) listElem(t types.Type) (types.Type, bool) {
+	if l, ok := types.Unalias(t).(*types.List); ok {
+		return l.Elem, true
+	}
+	if t == types.Invalid {
+		return types.Invalid, true
+	}
+	if v := c.u.NewVar(); c.u.Unify(t, &types.List{Elem: v}) {
+		return v, true
+	}
+	return types.Invalid, false
 }
