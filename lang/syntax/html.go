@@ -39,8 +39,9 @@ const (
 
 type htmlFrame struct {
 	kind  frameKind
-	name  string // the element's name ("" for a fragment); frameTag, frameContent
-	depth int    // frameHole: braces open inside the hole
+	name  string         // the element's name ("" for a fragment); frameTag, frameContent
+	depth int            // frameHole: braces open inside the hole
+	open  lexer.Position // frameTag: where the tag's "<" is
 }
 
 // endsOperand reports whether t ends an operand, so that a "<" after it
@@ -103,7 +104,7 @@ func (s *scanner) openTag() {
 	}
 	name := s.htmlName(false)
 	s.emit(TagOpen, name, pos)
-	s.html = append(s.html, htmlFrame{kind: frameTag, name: name})
+	s.html = append(s.html, htmlFrame{kind: frameTag, name: name, open: pos})
 }
 
 // htmlName scans a tag name (letters, digits, "-") or, when attr is true,
@@ -197,6 +198,17 @@ func (s *scanner) tagStep() {
 		s.advance(1)
 		s.emit(Punct, "{", pos)
 		s.html = append(s.html, htmlFrame{kind: frameHole})
+	case c == '<':
+		// A tag runs into the next one: its ">" is missing. Close it here
+		// (without consuming the "<"), so the rest scans as intended and
+		// the mistake is reported once.
+		s.errs.Add(pos, "the tag <%s> opened at %d:%d has no closing >", f.name, f.open.Line, f.open.Column)
+		s.emit(TagEnd, ">", pos)
+		if ast.IsVoid(f.name) {
+			s.html = s.html[:len(s.html)-1]
+		} else {
+			f.kind = frameContent
+		}
 	default:
 		s.punctOrInvalid(pos, "in the tag <"+f.name+">")
 	}
