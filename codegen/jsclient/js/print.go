@@ -443,7 +443,18 @@ func (p *printer) binaryChain(e *Binary, own prec) {
 	p.indent++
 	for i := len(ops) - 1; i >= 0; i-- {
 		y := operands[i]
-		if w := p.flatWidth(y); w >= 0 && p.col+len(ops[i])+2+w > Width {
+		// What follows y on its line counts: the next operator, or the
+		// ; or , after the chain. An operand holding a block is judged
+		// by its first line.
+		after := 1
+		if i > 0 {
+			after += len(ops[i-1])
+		}
+		w := p.flatWidth(y)
+		if w < 0 {
+			w, after = p.headWidth(y), 0
+		}
+		if p.col+len(ops[i])+2+w+after > Width {
 			p.print(" " + ops[i])
 			p.newline()
 			p.startLine()

@@ -102,3 +102,18 @@ func TestPrintCountsTheSemicolon(t *testing.T) {
 		}
 	}
 }
+
+// A chain of + is broken so that no line passes Width, counting the
+// operator or ; that follows each operand.
+func TestPrintChainWidth(t *testing.T) {
+	for n := 20; n <= 60; n++ {
+		a, b := name(strings.Repeat("a", n)), name(strings.Repeat("b", 97-n))
+		sum := bin("+", bin("+", bin("+", a, b), a), b)
+		code, _ := Print([]Stmt{&ExprStmt{X: sum}})
+		for _, line := range strings.Split(strings.TrimSuffix(string(code), "\n"), "\n") {
+			if len(line) > Width {
+				t.Errorf("%d: a line of %d columns:\n%s", n, len(line), code)
+			}
+		}
+	}
+}
