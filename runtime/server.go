@@ -51,7 +51,8 @@ type Server struct {
 	cfg    Config
 	db     *database
 	log    *slog.Logger
-	bundle string // the bundle's path, /name.hash.js
+	bundle string // the bundle's path, /name.BUILD.js
+	build  string // the bundle's content hash: which build of the program this server runs (skew.go)
 
 	mu       sync.Mutex
 	sessions map[string]*session // by id
@@ -178,7 +179,8 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	s.clients.Store(s.base)
 	s.nextChan.Store(s.base)
 	sum := sha256.Sum256(p.Bundle)
-	s.bundle = "/" + p.Name + "." + hex.EncodeToString(sum[:6]) + ".js"
+	s.build = hex.EncodeToString(sum[:6])
+	s.bundle = "/" + p.Name + "." + s.build + ".js"
 	tx, err := db.begin(ctx)
 	if err == nil {
 		err = db.forget(ctx, tx, p.Tables, true, nil, nil)
