@@ -101,9 +101,11 @@ func TestVersionSkewReloads(t *testing.T) {
 	say(t, tab, "after the deploy")
 }
 
-// A skew that lasts: a proxy sends the page and its bundle to build B and
-// every push and call to build A. The page reloads once, and then says
-// that its session ended instead of reloading again.
+// A skew that lasts: a proxy sends some requests of the page to build A
+// and the others to build B. The page reloads once, and then says that
+// the server runs another version instead of reloading again. Either its
+// push and calls meet the other build (409, reload), or already its
+// bundle request does (the script that build serves in its place).
 func TestVersionSkewReloadIsBounded(t *testing.T) {
 	a, b := build(t, "chat"), buildB(t)
 	dir := t.TempDir()
@@ -118,37 +120,46 @@ func TestVersionSkewReloadIsBounded(t *testing.T) {
 		return httputil.NewSingleHostReverseProxy(u)
 	}
 	toA, toB := proxyTo(ua), proxyTo(ub)
-	var pages atomic.Int64
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case strings.HasPrefix(r.URL.Path, "/push/"), strings.HasPrefix(r.URL.Path, "/pull/"):
-			toA.ServeHTTP(w, r)
-		default:
-			if r.URL.Path == "/chat" {
-				pages.Add(1)
+	for _, c := range []struct {
+		name string
+		toA  func(path string) bool // the other requests go to B
+	}{
+		{"calls", func(path string) bool { return strings.HasPrefix(path, "/push/") || strings.HasPrefix(path, "/pull/") }},
+		{"bundle", func(path string) bool { return path == "/chat" }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var pages atomic.Int64
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/chat" {
+					pages.Add(1)
+				}
+				if c.toA(r.URL.Path) {
+					toA.ServeHTTP(w, r)
+				} else {
+					toB.ServeHTTP(w, r)
+				}
+			}))
+			t.Cleanup(proxy.Close)
+			tab := browser(t)()
+			run(t, tab, chromedp.Navigate(proxy.URL+"/chat"))
+			// The reload cuts a poll that is running; the next one sees the new page.
+			for i := 0; ; i++ {
+				_, err := chromedp.Run(tab, chromedp.Poll[chromedp.Void](`document.querySelector("[role=alert]") !== null`, chromedp.WithPollingTimeout(20*time.Second)))
+				if err == nil {
+					break
+				}
+				if i == 3 || !strings.Contains(err.Error(), "(-32000)") { // the page navigated, or its context went with it
+					t.Fatalf("the page never said that the server runs another version: %v", err)
+				}
 			}
-			toB.ServeHTTP(w, r)
-		}
-	}))
-	t.Cleanup(proxy.Close)
-	tab := browser(t)()
-	run(t, tab, chromedp.Navigate(proxy.URL+"/chat"))
-	// The reload cuts a poll that is running; the next one sees the new page.
-	for i := 0; ; i++ {
-		_, err := chromedp.Run(tab, chromedp.Poll[chromedp.Void](`document.querySelector("[role=alert] button") !== null`, chromedp.WithPollingTimeout(20*time.Second)))
-		if err == nil {
-			break
-		}
-		if i == 3 || !strings.Contains(err.Error(), "(-32000)") { // the page navigated, or its context went with it
-			t.Fatalf("the page never said that its session ended: %v", err)
-		}
-	}
-	msg := get(t, tab, chromedp.Text(css("[role=alert]")))
-	if !strings.Contains(msg, "another version of this program") {
-		t.Errorf("the page says %q", msg)
-	}
-	// Once the page says so it never reloads by itself: the count is final.
-	if n := pages.Load(); n != 2 {
-		t.Errorf("the page was loaded %d times, want 2 (the first view and one reload)", n)
+			msg := get(t, tab, chromedp.Text(css("[role=alert]")))
+			if !strings.Contains(msg, "another version of this program") {
+				t.Errorf("the page says %q", msg)
+			}
+			// Once the page says so it never reloads by itself: the count is final.
+			if n := pages.Load(); n != 2 {
+				t.Errorf("the page was loaded %d times, want 2 (the first view and one reload)", n)
+			}
+		})
 	}
 }

@@ -98,6 +98,10 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		w.Write(s.prog.Map)
 	default:
+		if s.isOtherBundle(r.PathValue("file")) {
+			serveOtherBundle(w) // version skew
+			return
+		}
 		writeJSONError(w, http.StatusNotFound, "not found")
 	}
 }

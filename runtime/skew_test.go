@@ -101,3 +101,29 @@ func TestPushOriginAllowsBuildHeader(t *testing.T) {
 		t.Errorf("preflight: %d, Access-Control-Allow-Headers %q; want 204 allowing Prog-Key and Prog-Build", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Headers"))
 	}
 }
+
+// The bundle of another build is answered with a script that reloads the
+// page, never cached; other names stay unknown.
+func TestOtherBuildsBundleReloads(t *testing.T) {
+	f := newFixture(t, Config{})
+	a := f.open(t)
+	other := "0123456789ab"
+	if other == f.srv.build {
+		other = "ba9876543210"
+	}
+	resp, err := http.Get(f.http.URL + "/test." + other + ".js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") || !strings.Contains(string(js), "location.reload()") {
+		t.Errorf("another build's bundle: %d, %v\n%s", resp.StatusCode, resp.Header, js)
+	}
+	for _, name := range []string{"test.0123456789.js", "test.0123456789ag.js", "test.0123456789AB.js", "other." + other + ".js", "test." + other + ".js.map"} {
+		if code, _ := a.do(t, "GET", "/"+name, "", ""); code != 404 {
+			t.Errorf("GET /%s: %d, want 404", name, code)
+		}
+	}
+}

@@ -35,7 +35,8 @@ function expire(reason) {
 // reloads itself to get it, at most once in reloadEvery per tab. A skew
 // that lasts (a load balancer between two builds) would otherwise reload
 // it in a loop; then, or without sessionStorage, the page says its
-// session ended, with the reload button.
+// session ended, with the reload button. The server's script for a bundle
+// of another build (runtime/skew.go) keeps the same guard.
 const reloadEvery = 30000;
 function otherBuild(why) {
   if (expired) return;
