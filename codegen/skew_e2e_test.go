@@ -163,3 +163,22 @@ func TestVersionSkewReloadIsBounded(t *testing.T) {
 		})
 	}
 }
+
+// With --push-origin the page's push requests are cross-origin and carry
+// Prog-Build: the preflight allows it, and the page chats. The page is
+// served as 127.0.0.1, its pushes go to localhost: two origins, one
+// server.
+func TestPushOriginSendsBuild(t *testing.T) {
+	bin := build(t, "chat")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	u, _ := start(t, bin, "--addr", addr, "--db", filepath.Join(t.TempDir(), "chat.db"), "--push-origin", "http://localhost:"+port)
+	a, b := twoTabs(t, u, `document.getElementById("send") !== null`)
+	say(t, a, "pushed across origins")
+	waitItem(t, b, "log", "pushed across origins")
+}
