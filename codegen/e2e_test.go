@@ -65,23 +65,26 @@ func build(t testing.TB, name string) string {
 			br.err = err
 			return
 		}
-		u, errs := pipeline.Load(file, src)
-		if len(errs) > 0 {
-			br.err = errs.Err()
-			return
-		}
-		out, err := codegen.Generate(name, file, src, u)
-		if err != nil {
-			br.err = err
-			return
-		}
 		br.bin = filepath.Join(binDir, name)
-		br.err = codegen.Build(out, br.bin, nil)
+		br.err = buildSource(name, file, src, br.bin)
 	})
 	if br.err != nil {
 		t.Fatalf("build %s: %v", name, br.err)
 	}
 	return br.bin
+}
+
+// buildSource builds the program name from src (read from file) into bin.
+func buildSource(name, file string, src []byte, bin string) error {
+	u, errs := pipeline.Load(file, src)
+	if len(errs) > 0 {
+		return errs.Err()
+	}
+	out, err := codegen.Generate(name, file, src, u)
+	if err != nil {
+		return err
+	}
+	return codegen.Build(out, bin, nil)
 }
 
 // serve starts a built program on SQLite and returns its page's URL.

@@ -67,13 +67,8 @@ func newHostPolicy(allow []string, pushOrigin string) (hostPolicy, error) {
 	}
 	for _, h := range allow {
 		e := normalHost(h)
-		if pre, err := netip.ParsePrefix(e); err == nil {
-			p.prefixes = append(p.prefixes, pre.Masked())
-			continue
-		}
-		if a, err := netip.ParseAddr(e); err == nil {
-			a = a.Unmap()
-			p.prefixes = append(p.prefixes, netip.PrefixFrom(a, a.BitLen()))
+		if pre, ok := parseAddrRange(e); ok {
+			p.prefixes = append(p.prefixes, pre)
 			continue
 		}
 		switch name, wild := strings.CutPrefix(e, "*."); {
@@ -88,6 +83,19 @@ func newHostPolicy(allow []string, pushOrigin string) (hostPolicy, error) {
 		}
 	}
 	return p, nil
+}
+
+// parseAddrRange parses an IP address (a range of one) or a range such as
+// 10.0.0.0/8.
+func parseAddrRange(e string) (netip.Prefix, bool) {
+	if pre, err := netip.ParsePrefix(e); err == nil {
+		return pre.Masked(), true
+	}
+	if a, err := netip.ParseAddr(e); err == nil {
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	return netip.Prefix{}, false
 }
 
 // allows reports whether the server answers requests for host, the Host

@@ -98,6 +98,10 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		w.Write(s.prog.Map)
 	default:
+		if s.isOtherBundle(r.PathValue("file")) {
+			serveOtherBundle(w) // version skew
+			return
+		}
 		writeJSONError(w, http.StatusNotFound, "not found")
 	}
 }
@@ -138,7 +142,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	b.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n")
 	b.WriteString(`<meta name="viewport" content="width=device-width, initial-scale=1">` + "\n")
 	fmt.Fprintf(&b, "<meta name=\"prog-session\" content=\"%s\">\n<meta name=\"prog-key\" content=\"%s\">\n", ss.id, ss.key)
-	fmt.Fprintf(&b, "<meta name=\"prog-client\" content=\"%d\">\n", ss.client)
+	fmt.Fprintf(&b, "<meta name=\"prog-client\" content=\"%d\">\n<meta name=\"prog-build\" content=\"%s\">\n", ss.client, s.build)
 	if s.cfg.PushOrigin != "" {
 		fmt.Fprintf(&b, "<meta name=\"prog-push\" content=\"%s\">\n", html.EscapeString(s.cfg.PushOrigin))
 	}
@@ -194,7 +198,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	allowed := o != "" && s.pushOriginAllowed(o, r.PathValue("sid"))
 	if allowed {
 		w.Header().Set("Access-Control-Allow-Origin", o)
-		w.Header().Set("Access-Control-Allow-Headers", "Prog-Key")
+		w.Header().Set("Access-Control-Allow-Headers", "Prog-Key, Prog-Build")
 	}
 	if r.Method == http.MethodOptions {
 		if o != "" && !allowed {
@@ -211,7 +215,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 // until a later push acknowledges them, so a poll cut at any moment loses
 // nothing: the next one answers with them again.
 func (s *Server) push(w http.ResponseWriter, r *http.Request) {
-	if s.cors(w, r) {
+	if s.cors(w, r) || s.otherBuild(w, r) {
 		return
 	}
 	ack, err := strconv.ParseInt(r.URL.Query().Get("ack"), 10, 64)
@@ -316,6 +320,9 @@ func appendMessages(b []byte, msgs []message) []byte {
 // pull runs a remote call: POST /pull/<sid>. Calls of one session run one
 // at a time in id order; a repeated id answers from the stored result.
 func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
+	if s.otherBuild(w, r) {
+		return
+	}
 	ss := s.session(w, r)
 	if ss == nil {
 		return

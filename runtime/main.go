@@ -45,6 +45,8 @@ func Run(p *Program, args []string) error {
 	var allowHosts hostList
 	fs.Var(&allowHosts, "allow-host", "answer requests for this host (a name, *.name, an IP address or range, or *; repeatable; default: on loopback the loopback names, else any)")
 	sessionRate := fs.Int("session-rate", defaultSessionRate, "new sessions a minute from one address (IPv6: one /64); 0: no limit")
+	var trustProxies hostList
+	fs.Var(&trustProxies, "trust-proxy", "a reverse proxy in front of the server (an IP address or range; repeatable): from it, the client's address is read from X-Forwarded-For")
 	verbose := fs.Bool("v", false, "log every session")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (go tool pprof reads it)")
 	if err := fs.Parse(args); err != nil {
@@ -103,7 +105,7 @@ func Run(p *Program, args []string) error {
 		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
 		Log:         log,
 		BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxConns: *maxConns,
-		AllowHosts: allowHosts, SessionRate: rate,
+		AllowHosts: allowHosts, SessionRate: rate, TrustProxies: trustProxies,
 	})
 	if err != nil {
 		ln.Close()

@@ -42,8 +42,8 @@ func newSessionLimiter(perMinute int) *sessionLimiter {
 	return &sessionLimiter{perMinute: max(perMinute, 0), addrs: map[string]*rate.Limiter{}}
 }
 
-// allow reports whether the address remote (host:port, as in
-// http.Request.RemoteAddr) may start a session at now; if not, wait is
+// allow reports whether the address remote (an IP address, or host:port
+// as in http.Request.RemoteAddr) may start a session at now; if not, wait is
 // how long until it may.
 func (l *sessionLimiter) allow(remote string, now time.Time) (ok bool, wait time.Duration) {
 	if l.perMinute == 0 {
@@ -102,12 +102,13 @@ func addressKey(remote string) string {
 // allowSession answers a page view from an address over its allowance of
 // new sessions with 429 and reports false.
 func (s *Server) allowSession(w http.ResponseWriter, r *http.Request) bool {
-	ok, wait := s.newSessions.allow(r.RemoteAddr, time.Now())
+	addr := s.remoteAddr(r)
+	ok, wait := s.newSessions.allow(addr, time.Now())
 	if ok {
 		return true
 	}
 	secs := max(int(math.Ceil(wait.Seconds())), 1)
-	s.log.Debug("refused a new session: too many from one address", "remote", r.RemoteAddr)
+	s.log.Debug("refused a new session: too many from one address", "remote", addr)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	writeJSONError(w, http.StatusTooManyRequests, fmt.Sprintf("too many new pages from your address; try again in %d s", secs))
 	return false

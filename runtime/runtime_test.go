@@ -757,8 +757,8 @@ func TestPushOrigin(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			if o := resp.Header.Get("Access-Control-Allow-Origin"); o != "" && !strings.EqualFold(resp.Header.Get("Access-Control-Allow-Headers"), "Prog-Key") {
-				t.Errorf("%s from %s: allows the origin, not the Prog-Key header: %v", method, origin, resp.Header)
+			if o := resp.Header.Get("Access-Control-Allow-Origin"); o != "" && !strings.EqualFold(resp.Header.Get("Access-Control-Allow-Headers"), "Prog-Key, Prog-Build") {
+				t.Errorf("%s from %s: allows the origin, not the Prog-Key and Prog-Build headers: %v", method, origin, resp.Header)
 			}
 			return resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin")
 		}

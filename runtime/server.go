@@ -35,6 +35,7 @@ type Config struct {
 	MaxConns     int           // the open connections at most; 0: from the open-file limit
 	AllowHosts   []string      // the Host names answered (see newHostPolicy); empty: any (Run gives loopback names on loopback)
 	SessionRate  int           // new sessions a minute from one address (IPv6: one /64); 0: the default (600); < 0: no limit
+	TrustProxies []string      // the reverse proxies (addresses, ranges) whose X-Forwarded-For names the client (proxy.go)
 }
 
 // The defaults of the bounds a Config leaves at zero.
@@ -51,7 +52,8 @@ type Server struct {
 	cfg    Config
 	db     *database
 	log    *slog.Logger
-	bundle string // the bundle's path, /name.hash.js
+	bundle string // the bundle's path, /name.BUILD.js
+	build  string // the bundle's content hash: which build of the program this server runs (skew.go)
 
 	mu       sync.Mutex
 	sessions map[string]*session // by id
@@ -82,10 +84,11 @@ type Server struct {
 	now   func() time.Time // time.Now; tests move it on
 	hooks hooks
 
-	// What protects the server: conns.go, hosts.go, ratelimit.go.
+	// What protects the server: conns.go, hosts.go, ratelimit.go, proxy.go.
 	hosts       hostPolicy
 	pageHosts   pageHosts // with --push-origin
 	newSessions *sessionLimiter
+	proxies     proxyPolicy
 	conns       *connGuard
 	httpMu      sync.Mutex
 	servers     []*http.Server // what Serve serves, for Shutdown
@@ -144,6 +147,10 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := newProxyPolicy(cfg.TrustProxies)
+	if err != nil {
+		return nil, err
+	}
 	db, err := openDB(ctx, cfg.DB, p.Tables, cfg.Log)
 	if err != nil {
 		return nil, err
@@ -169,6 +176,7 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 
 		hosts:       hosts,
 		newSessions: newSessionLimiter(cfg.SessionRate),
+		proxies:     proxies,
 		conns:       newConnGuard(cfg.MaxConns, cfg.Log),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -178,7 +186,8 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	s.clients.Store(s.base)
 	s.nextChan.Store(s.base)
 	sum := sha256.Sum256(p.Bundle)
-	s.bundle = "/" + p.Name + "." + hex.EncodeToString(sum[:6]) + ".js"
+	s.build = hex.EncodeToString(sum[:6])
+	s.bundle = "/" + p.Name + "." + s.build + ".js"
 	tx, err := db.begin(ctx)
 	if err == nil {
 		err = db.forget(ctx, tx, p.Tables, true, nil, nil)

@@ -9,6 +9,10 @@ const sid = meta("prog-session");
 const key = meta("prog-key");
 const me = Number(meta("prog-client"));
 const pushBase = meta("prog-push") || "";
+// The build that served this page (the bundle's hash), sent with every
+// push and call: a server of another build answers 409 with reload: true.
+const build = meta("prog-build");
+const headers = build ? { "Prog-Key": key, "Prog-Build": build } : { "Prog-Key": key };
 
 // ---- the session ----
 // When the server answers 410 the session is over (collected, or its page
@@ -26,6 +30,29 @@ function expire(reason) {
   b.onclick = () => location.reload();
   p.append(b);
   document.body.prepend(p);
+}
+// The server runs another build of the program (a deploy): the page
+// reloads itself to get it, at most once in reloadEvery per tab. A skew
+// that lasts (a load balancer between two builds) would otherwise reload
+// it in a loop; then, or without sessionStorage, the page says its
+// session ended, with the reload button. The server's script for a bundle
+// of another build (runtime/skew.go) keeps the same guard.
+const reloadEvery = 30000;
+function otherBuild(why) {
+  if (expired) return;
+  try {
+    const last = Number(sessionStorage.getItem("prog-build-reload")) || 0;
+    const now = Date.now();
+    if (now - last >= reloadEvery) {
+      sessionStorage.setItem("prog-build-reload", String(now));
+      expired = true;
+      location.reload();
+      return;
+    }
+  } catch (e) {
+    // no sessionStorage: no guard, so no reload
+  }
+  expire(why);
 }
 const reason = async (r) => (await r.json().catch(() => ({}))).err;
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -55,8 +82,12 @@ async function pushLoop() {
   let ack = 0, errors = 0;
   while (!expired) {
     try {
-      const r = await fetch(`${pushBase}/push/${sid}?ack=${ack}`, { headers: { "Prog-Key": key }, cache: "no-store" });
+      const r = await fetch(`${pushBase}/push/${sid}?ack=${ack}`, { headers, cache: "no-store" });
       if (r.status === 410) return expire(await reason(r));
+      if (r.status === 409) {
+        const res = await r.json().catch(() => ({}));
+        if (res.reload) return otherBuild(res.err);
+      }
       if (!r.ok) throw new Error(`push: ${r.status}`);
       const { msgs } = await r.json();
       for (const m of msgs) {
@@ -84,7 +115,7 @@ export async function call(fn, args, d) {
   for (let errors = 0; ; ) {
     let r;
     try {
-      r = await fetch(`/pull/${sid}`, { method: "POST", headers: { "Prog-Key": key, "Content-Type": "application/json" }, body });
+      r = await fetch(`/pull/${sid}`, { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body });
     } catch (e) {
       r = null; // the network failed
     }
@@ -98,6 +129,10 @@ export async function call(fn, args, d) {
       fail(why || "session expired");
     }
     const res = await r.json();
+    if (res.reload) {
+      otherBuild(res.err);
+      fail(res.err);
+    }
     if (!r.ok || "err" in res) fail(`${fn}: ${res.err}`);
     return d(res.ok);
   }
