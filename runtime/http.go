@@ -360,7 +360,7 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 		// The call runs to its end even if the client goes away: a retry
 		// with the same id gets its answer.
 		done := ss.takeTurn(id, s.gapWait, s.hooks.callWaits)
-		v, err := s.run(context.WithoutCancel(r.Context()), ss, run)
+		v, err := s.runCall(context.WithoutCancel(r.Context()), ss, fn, run)
 		done()
 		ids := strconv.FormatInt(id, 10)
 		if err != nil {
