@@ -374,7 +374,9 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 			if len(v) == 0 {
 				v = []byte("null")
 			}
-			res.body = []byte(`{"id":` + ids + `,"ok":` + string(v) + "}\n")
+			b := append(make([]byte, 0, len(ids)+len(v)+16), `{"id":`...)
+			b = append(append(append(b, ids...), `,"ok":`...), v...)
+			res.body = append(b, "}\n"...)
 		}
 		close(res.done)
 	} else if s.hooks.callRepeated != nil {
@@ -394,6 +396,16 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 // what is wrong with it, in the protocol's terms (encoding/json's own
 // errors name Go types).
 func parseCall(body []byte) (id int64, fn string, args []json.RawMessage, msg string) {
+	// Most calls are well formed: one pass decodes them. Anything it
+	// refuses goes the long way, which says what is wrong.
+	var call struct {
+		ID   int64
+		Fn   string
+		Args []json.RawMessage
+	}
+	if json.Unmarshal(body, &call) == nil && call.ID > 0 && call.Fn != "" {
+		return call.ID, call.Fn, call.Args, ""
+	}
 	var req struct {
 		ID, Fn, Args json.RawMessage
 	}
