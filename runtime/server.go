@@ -346,7 +346,8 @@ func (s *Server) runCall(ctx context.Context, self *session, fn string, body fun
 	}
 }
 
-// attempt is one run of body in a transaction.
+// attempt is one run of body in a transaction (when bare, its first
+// statement, if a select, outside one; see runCall).
 func (s *Server) attempt(ctx context.Context, self *session, bare bool, body func(x *Ctx) any) (result []byte, err error) {
 	x := &Ctx{srv: s, self: self, ctx: ctx, bare: bare}
 	defer func() {
