@@ -25,7 +25,20 @@ type Ctx struct {
 	// A *sent[T]: the last value sent and its wire form. A fan-out sends
 	// one value to many channels, and it is encoded once.
 	lastSent any
+
+	// bare: the call's first statement, if a select, runs outside a
+	// transaction (see Server.runCall); bareRan: one did, and a second
+	// statement makes the call run again in a transaction; bareRows are
+	// its rows, closed if the call ends before reading them all.
+	bare, bareRan bool
+	bareRows      *sql.Rows
 }
+
+// needTx ends a run of a call in which a statement came after one that
+// ran outside a transaction: the call runs again, in a transaction.
+type needTx struct{}
+
+func (needTx) Error() string { return "the call runs more than one statement" }
 
 type pendingSend struct {
 	ch int64
@@ -108,6 +121,9 @@ func failDB(err error) { panic(&dbError{err: err}) }
 
 func (x *Ctx) begin() *sql.Tx {
 	if x.tx == nil {
+		if x.bareRan {
+			panic(needTx{})
+		}
 		tx, err := x.srv.db.begin(x.ctx)
 		if err != nil {
 			failDB(err)
@@ -119,10 +135,27 @@ func (x *Ctx) begin() *sql.Tx {
 
 // Query runs a query in the transaction. Generated code scans the rows.
 func (x *Ctx) Query(query string, args ...any) *Rows {
-	rows, err := x.begin().QueryContext(x.ctx, x.srv.db.q(query), x.args(args)...)
+	rows, err := x.srv.db.query(x.ctx, x.begin(), query, x.args(args))
 	if err != nil {
 		x.failStmt(err)
 	}
+	return &Rows{rows: rows, x: x}
+}
+
+// read runs a select. A call's first statement runs outside a
+// transaction when the call may run bare: a single statement is atomic
+// and isolated by itself (on PostgreSQL, SERIALIZABLE by the connection's
+// default), and BEGIN and COMMIT were most of a lookup's cost there.
+func (x *Ctx) read(query string, args []any) *Rows {
+	if x.tx != nil || !x.bare || x.bareRan {
+		return x.Query(query, args...)
+	}
+	x.bareRan = true
+	rows, err := x.srv.db.query(x.ctx, nil, query, x.args(args))
+	if err != nil {
+		x.failStmt(err)
+	}
+	x.bareRows = rows
 	return &Rows{rows: rows, x: x}
 }
 

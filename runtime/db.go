@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -13,9 +14,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, for --db postgres://…
-	_ "modernc.org/sqlite"             // the embedded default database
+	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL, for --db postgres://…
+	"modernc.org/sqlite"             // the embedded default database
 )
 
 // database is the program's database: SQLite (a file; the default) or
@@ -27,6 +29,14 @@ type database struct {
 	postgres bool
 	rebound  sync.Map    // query → query with $n placeholders
 	cache    *tableCache // SQLite only
+}
+
+// query runs a query in tx, or outside any transaction when tx is nil.
+func (d *database) query(ctx context.Context, tx *sql.Tx, query string, args []any) (*sql.Rows, error) {
+	if tx != nil {
+		return tx.QueryContext(ctx, d.q(query), args...)
+	}
+	return d.QueryContext(ctx, d.q(query), args...)
 }
 
 // ExecContext runs a statement outside the program's calls (the runtime's
@@ -78,8 +88,13 @@ func openDB(ctx context.Context, spec string, tables []*Table, log *slog.Logger)
 		return nil, fmt.Errorf("open the database %s: %v", redact(spec), err)
 	}
 	if d.postgres {
-		d.DB, err = sql.Open("pgx", spec)
+		var cfg *pgx.ConnConfig
+		cfg, err = pgx.ParseConfig(spec)
 		if err == nil {
+			// A statement run outside BEGIN (a call's single read, see
+			// Ctx.read) is a SERIALIZABLE transaction of its own too.
+			cfg.RuntimeParams["default_transaction_isolation"] = "serializable"
+			d.DB = stdlib.OpenDB(*cfg)
 			// More connections than cores only add serialization
 			// failures; a bounded pool also keeps a burst of calls
 			// within the server's max_connections.
@@ -89,15 +104,17 @@ func openDB(ctx context.Context, spec string, tables []*Table, log *slog.Logger)
 		}
 	} else {
 		dsn := "file:" + spec + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
-		d.DB, err = sql.Open("sqlite", dsn)
+		var c driver.Connector
+		c, err = sqlite.NewConnector(dsn)
 		if err == nil {
+			d.DB = sql.OpenDB(stmtCache{c})
 			d.SetMaxOpenConns(1)
 			d.cache = &tableCache{}
 		}
 	}
 	if err != nil {
 		d.Close()
-		return nil, err
+		return nil, fmt.Errorf("open the database %s: %v", redact(spec), err)
 	}
 	if err := d.PingContext(ctx); err != nil {
 		d.Close()

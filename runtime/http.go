@@ -367,7 +367,7 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 		// The call runs to its end even if the client goes away: a retry
 		// with the same id gets its answer.
 		done := ss.takeTurn(id, s.gapWait, s.hooks.callWaits)
-		v, err := s.run(context.WithoutCancel(r.Context()), ss, run)
+		v, err := s.runCall(context.WithoutCancel(r.Context()), ss, fn, run)
 		done()
 		ids := strconv.FormatInt(id, 10)
 		if err != nil {
@@ -381,7 +381,9 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 			if len(v) == 0 {
 				v = []byte("null")
 			}
-			res.body = []byte(`{"id":` + ids + `,"ok":` + string(v) + "}\n")
+			b := append(make([]byte, 0, len(ids)+len(v)+16), `{"id":`...)
+			b = append(append(append(b, ids...), `,"ok":`...), v...)
+			res.body = append(b, "}\n"...)
 		}
 		close(res.done)
 	} else if s.hooks.callRepeated != nil {
@@ -401,6 +403,16 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 // what is wrong with it, in the protocol's terms (encoding/json's own
 // errors name Go types).
 func parseCall(body []byte) (id int64, fn string, args []json.RawMessage, msg string) {
+	// Most calls are well formed: one pass decodes them. Anything it
+	// refuses goes the long way, which says what is wrong.
+	var call struct {
+		ID   int64
+		Fn   string
+		Args []json.RawMessage
+	}
+	if json.Unmarshal(body, &call) == nil && call.ID > 0 && call.Fn != "" {
+		return call.ID, call.Fn, call.Args, ""
+	}
 	var req struct {
 		ID, Fn, Args json.RawMessage
 	}

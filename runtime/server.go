@@ -63,6 +63,7 @@ type Server struct {
 	base     int64         // the first id of this run, less one
 	gapWait  time.Duration // how long a call waits for smaller ids
 	retries  atomic.Int64  // transactions run again after failing to serialize
+	txFuncs  sync.Map      // remote function name → true: it ran more than one statement (runCall)
 
 	stopped  sync.Once
 	quit     chan struct{} // closed to stop the tasks and the collector
@@ -315,8 +316,29 @@ const maxAttempts = 10
 // for want of the database is not run again: it may have committed. It
 // returns the result in wire form, or the error.
 func (s *Server) run(ctx context.Context, self *session, body func(x *Ctx) any) ([]byte, error) {
+	return s.runCall(ctx, self, "", body)
+}
+
+// runCall is run for remote function fn ("" for a task or handler). A
+// call whose first statement is a select runs that statement outside a
+// transaction: alone, it is atomic and isolated by itself. If a second
+// statement follows, that run is dropped before the statement runs (it
+// has written nothing and delivered nothing) and the call runs again in
+// a transaction, as does every later call of fn (s.txFuncs).
+func (s *Server) runCall(ctx context.Context, self *session, fn string, body func(x *Ctx) any) ([]byte, error) {
+	bare := false
+	if fn != "" {
+		_, multi := s.txFuncs.Load(fn)
+		bare = !multi
+	}
 	for attempt := 1; ; attempt++ {
-		result, err := s.attempt(ctx, self, body)
+		result, err := s.attempt(ctx, self, bare, body)
+		if _, ok := err.(needTx); ok {
+			s.txFuncs.Store(fn, true)
+			bare = false
+			attempt--
+			continue
+		}
 		var dbErr *dbError
 		if err == nil || !errors.As(err, &dbErr) || attempt == maxAttempts ||
 			!retryable(dbErr.err) && (dbErr.commit || !unavailable(dbErr.err)) {
@@ -333,15 +355,21 @@ func (s *Server) run(ctx context.Context, self *session, body func(x *Ctx) any) 
 	}
 }
 
-// attempt is one run of body in a transaction.
-func (s *Server) attempt(ctx context.Context, self *session, body func(x *Ctx) any) (result []byte, err error) {
-	x := &Ctx{srv: s, self: self, ctx: ctx}
+// attempt is one run of body in a transaction (when bare, its first
+// statement, if a select, outside one; see runCall).
+func (s *Server) attempt(ctx context.Context, self *session, bare bool, body func(x *Ctx) any) (result []byte, err error) {
+	x := &Ctx{srv: s, self: self, ctx: ctx, bare: bare}
 	defer func() {
 		if r := recover(); r != nil {
+			if x.bareRows != nil {
+				x.bareRows.Close()
+			}
 			if x.tx != nil {
 				x.tx.Rollback()
 			}
 			switch e := r.(type) {
+			case needTx:
+				err = e
 			case *Error:
 				err = e
 			case *dbError:
@@ -354,6 +382,9 @@ func (s *Server) attempt(ctx context.Context, self *session, body func(x *Ctx) a
 		}
 	}()
 	v := body(x)
+	if x.bareRows != nil {
+		x.bareRows.Close() // read to its end already, unless the body stopped early
+	}
 	// Register the new channels before encoding, so that the result
 	// names their owner.
 	if len(x.chans) > 0 {

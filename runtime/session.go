@@ -160,12 +160,15 @@ const gapWait = 2 * time.Second
 // wait; calls of one session never run at the same time. waits, if set,
 // is told each time the call waits (a test hook).
 func (s *session) takeTurn(id int64, wait time.Duration, waits func(id int64)) (done func()) {
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
+	var deadline *time.Timer // made only if the call waits: most never do
 	s.mu.Lock()
 	for waiting := true; waiting && id > s.lastRun+1; {
 		ran := s.ran
 		s.mu.Unlock()
+		if deadline == nil {
+			deadline = time.NewTimer(wait)
+			defer deadline.Stop()
+		}
 		if waits != nil {
 			waits(id)
 		}

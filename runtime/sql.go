@@ -28,7 +28,7 @@ func (x *Ctx) text(s SQL) string {
 // Select runs a select and reads each row with row.
 func Select[R any](x *Ctx, row func(q *Rows) R, s SQL, args ...any) []R {
 	var out []R
-	q := x.Query(x.text(s), args...)
+	q := x.read(x.text(s), args)
 	for q.Next() {
 		out = append(out, row(q))
 	}
@@ -38,7 +38,7 @@ func Select[R any](x *Ctx, row func(q *Rows) R, s SQL, args ...any) []R {
 // Count runs a SELECT count(*): the length of a select.
 func Count(x *Ctx, s SQL, args ...any) int64 {
 	var n int64
-	q := x.Query(x.text(s), args...)
+	q := x.read(x.text(s), args)
 	for q.Next() {
 		q.Scan(&n)
 	}
