@@ -39,6 +39,9 @@ type buildResult struct {
 }
 
 func TestMain(m *testing.M) {
+	if arg := os.Getenv(floorEnv); arg != "" {
+		os.Exit(serveFloor(arg))
+	}
 	dir, err := os.MkdirTemp("", "prog-e2e-")
 	if err != nil {
 		panic(err)

@@ -1,12 +1,15 @@
 package codegen_test
 
 import (
+	"bufio"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,9 +25,9 @@ import (
 // database (issue 15) on SQLite and PostgreSQL: each query of
 // testdata/bench/lookup.prog as a remote call over HTTP to the built
 // server, against the floor, the same SQL written by hand with
-// database/sql behind a Go HTTP handler in this process. The tables hold
-// 100,000 rows (people) and 100 (few); no-query is a call that reads no
-// table, the cost of a call alone. Goals: prog ≤ 1.3× the floor, and
+// database/sql behind a Go HTTP handler in a process of its own, as the
+// built server is. The tables hold 100,000 rows (people) and 100 (few);
+// no-query is a call that reads no table, the cost of a call alone. Goals: prog ≤ 1.3× the floor, and
 // a lookup in people within 1.5× of one in few.
 func BenchmarkQueries(b *testing.B) {
 	for _, db := range []string{"sqlite", "postgres"} {
@@ -46,7 +49,7 @@ func BenchmarkQueries(b *testing.B) {
 			defer conn.Close()
 			seed(b, conn, "people", 100_000)
 			seed(b, conn, "few", 100)
-			floor := floorServer(b, conn, driver == "pgx")
+			floor := floorServer(b, driver, spec)
 			queries := []struct{ name, fn, args string }{
 				{"lookup", "lookup", `["p77777"]`},
 				{"range-limit-20", "range", `[50]`},
@@ -67,7 +70,7 @@ func BenchmarkQueries(b *testing.B) {
 				})
 				b.Run(q.name+"/floor", func(b *testing.B) {
 					for b.Loop() {
-						if got := post(b, client, floor.URL+"/"+q.fn, "", q.args); !strings.Contains(got, `"ok"`) {
+						if got := post(b, client, floor+"/"+q.fn, "", q.args); !strings.Contains(got, `"ok"`) {
 							b.Fatalf("%s: %s", q.fn, got)
 						}
 					}
@@ -89,8 +92,65 @@ func seed(b *testing.B, conn *sql.DB, table string, n int) {
 	}
 }
 
-// floorServer answers the same queries as lookup.prog, written by hand.
-func floorServer(b *testing.B, conn *sql.DB, pg bool) *httptest.Server {
+// floorServer starts the floor as a process of its own, as the built
+// server is: this test binary again, with floorEnv set (see TestMain), so
+// that both sides pay the same for crossing processes. It returns the
+// floor's base URL.
+func floorServer(b *testing.B, driver, spec string) string {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), floorEnv+"="+driver+" "+spec)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatalf("floor server: %v", err)
+	}
+	return "http://" + strings.TrimSpace(line)
+}
+
+// floorEnv, when set to "driver spec", makes the test binary serve the
+// floor of BenchmarkQueries on a loopback port instead of running tests:
+// it prints the address, then serves until its stdin closes.
+const floorEnv = "PROG_QUERY_FLOOR"
+
+// serveFloor is the floor process's main; it returns the exit code.
+func serveFloor(arg string) int {
+	driver, spec, _ := strings.Cut(arg, " ")
+	conn, err := sql.Open(driver, spec)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer conn.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	srv := &http.Server{Handler: floorHandler(conn, driver == "pgx")}
+	go srv.Serve(ln)
+	fmt.Println(ln.Addr())
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close()
+	return 0
+}
+
+// floorHandler answers the same queries as lookup.prog, written by hand.
+func floorHandler(conn *sql.DB, pg bool) http.Handler {
 	type person struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
@@ -156,9 +216,7 @@ func floorServer(b *testing.B, conn *sql.DB, pg bool) *httptest.Server {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"ok": n})
 	})
-	s := httptest.NewServer(mux)
-	b.Cleanup(s.Close)
-	return s
+	return mux
 }
 
 func post(b *testing.B, client *http.Client, url, key, body string) string {
