@@ -240,13 +240,24 @@ func compile(name, work, planFile, gobin string, env []string, goenv map[string]
 		"building %s: the first build for %s/%s compiles Go's standard library and the server's dependencies, a minute or more\n",
 		name, goenv["GOOS"], goenv["GOARCH"])}
 	graph := filepath.Join(work, "_actiongraph.json")
-	cmd := exec.Command(gobin, slices.Concat(goBuild, []string{"-work", "-debug-actiongraph=" + graph, "-o", name, "."})...)
-	cmd.Dir = work
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = log, log
-	err = cmd.Run()
-	if log.work != "" {
-		defer os.RemoveAll(log.work)
+	record := []string{"-work", "-debug-actiongraph=" + graph}
+	run := func() error {
+		cmd := exec.Command(gobin, slices.Concat(goBuild, record, []string{"-o", name, "."})...)
+		cmd.Dir = work
+		cmd.Env = env
+		cmd.Stdout, cmd.Stderr = log, log
+		err := cmd.Run()
+		if log.work != "" {
+			os.RemoveAll(log.work)
+		}
+		return err
+	}
+	err = run()
+	if err != nil && bytes.Contains(log.output(), []byte("flag provided but not defined: -debug-actiongraph")) {
+		// A go command without this debugging flag: build without a plan.
+		log.out.Reset()
+		record = nil
+		err = run()
 	}
 	if err != nil {
 		if log.compileErrors() {
@@ -254,7 +265,7 @@ func compile(name, work, planFile, gobin string, env []string, goenv map[string]
 		}
 		return "", fmt.Errorf("go build of the generated server failed (the source is in %s): %v\n%s", work, err, log.output())
 	}
-	if planFile != "" && log.work != "" {
+	if planFile != "" && record != nil && log.work != "" {
 		if p, err := recordPlan(graph, work, filepath.Join(work, name), tenv); err == nil {
 			savePlan(planFile, p)
 		}
@@ -371,7 +382,7 @@ func (l *buildLog) Write(b []byte) (int, error) {
 
 func (l *buildLog) take(line string) {
 	pkg := strings.TrimSuffix(line, "\n")
-	if w, ok := strings.CutPrefix(pkg, "WORK="); ok && l.work == "" {
+	if w, ok := strings.CutPrefix(pkg, "WORK="); ok {
 		l.work = w
 		return
 	}
