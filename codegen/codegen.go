@@ -246,16 +246,20 @@ func compile(name, work, planFile, gobin string, env []string, goenv map[string]
 		cmd.Dir = work
 		cmd.Env = env
 		cmd.Stdout, cmd.Stderr = log, log
-		err := cmd.Run()
+		return cmd.Run()
+	}
+	// go build -work keeps its work folder for recordPlan.
+	defer func() {
 		if log.work != "" {
 			os.RemoveAll(log.work)
 		}
-		return err
-	}
+	}()
 	err = run()
 	if err != nil && bytes.Contains(log.output(), []byte("flag provided but not defined: -debug-actiongraph")) {
 		// A go command without this debugging flag: build without a plan.
+		os.RemoveAll(log.work)
 		log.out.Reset()
+		log.work = ""
 		record = nil
 		err = run()
 	}
