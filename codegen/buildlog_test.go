@@ -13,8 +13,10 @@ func TestBuildLog(t *testing.T) {
 		noted        bool
 		kept         string
 		compileErr   bool
+		work         string
 	}{
 		{name: "warm", output: "prog.generated/server\n"},
+		{name: "work", output: "WORK=/tmp/go-build1\nprog.generated/server\n", work: "/tmp/go-build1"},
 		{name: "runtime changed", output: "github.com/prog-lang/prog/runtime\nprog.generated/server\n"},
 		{name: "cold", output: "internal/goarch\ninternal/abi\nruntime\n", noted: true},
 		{name: "dependency", output: "modernc.org/libc\nprog.generated/server\n", noted: true},
@@ -39,6 +41,9 @@ func TestBuildLog(t *testing.T) {
 			}
 			if got := string(l.output()); got != c.kept {
 				t.Errorf("kept %q, want %q", got, c.kept)
+			}
+			if l.work != c.work {
+				t.Errorf("work = %q, want %q", l.work, c.work)
 			}
 			if l.compileErrors() != c.compileErr {
 				t.Errorf("compileErrors() = %v", !c.compileErr)

@@ -86,10 +86,13 @@ func Module() (gomod, gosum []byte, err error) {
 // -v names each package as its compilation starts: Build watches for
 // packages from outside this module (see buildLog). -v changes nothing
 // in the binary; the other flags are part of the key of Build's cache.
-// -ldflags=-w leaves out DWARF, as go run and go test do: writing it was
-// a fifth of a warm build. Panics still name .prog lines (the line
-// table stays); only a Go debugger misses it.
-var goBuild = []string{"build", "-v", "-mod=mod", "-trimpath", "-ldflags=-w"}
+// -ldflags=-s -w leaves out the symbol table and DWARF, as go run and go
+// test leave out DWARF: writing them was a fifth of a warm build's link.
+// Panics still print stacks that name .prog lines (the runtime's line
+// table stays); only a Go debugger and go tool nm miss them.
+// -buildvcs=false: the build folder is in the user's cache, which may
+// be inside a repository that has nothing to do with the program.
+var goBuild = []string{"build", "-v", "-mod=mod", "-trimpath", "-buildvcs=false", "-ldflags=-s -w"}
 
 // goEnvKey are the go env variables that change what go build makes of
 // the same source: the toolchain, the target and its variants, the
@@ -101,51 +104,75 @@ var goEnvKey = []string{
 	"GOFLAGS", "CGO_ENABLED",
 }
 
+// How build made a binary.
+const (
+	fromCache = "cache"    // Build's cache had it
+	byPlan    = "plan"     // the compiler and linker ran by a recorded plan
+	byGoBuild = "go build" // go build ran
+)
+
 // Build writes the server binary for out to bin. Builds are cached by
 // the hash of everything they are built from (the generated files, the
 // runtime's source, the Go toolchain and target, the flags), so a second
-// build of the same program only copies the binary. When the Go build
-// cache lacks the standard library or the runtime's dependencies for the
-// target, as on a machine's first build, the build takes a minute or
-// more: Build says so on progress (when not nil) as that work starts.
+// build of the same program only copies the binary. A new build runs the
+// compiler and the linker by the plan go build followed for the last
+// server with the same imports (see plan), or else go build. When the
+// Go build cache lacks the standard library or the runtime's
+// dependencies for the target, as on a machine's first build, the build
+// takes a minute or more: Build says so on progress (when not nil) as
+// that work starts.
 func Build(out *Output, bin string, progress io.Writer) error {
+	_, err := build(out, bin, progress)
+	return err
+}
+
+// build is Build, and says how it made the binary.
+func build(out *Output, bin string, progress io.Writer) (how string, err error) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		return errors.New("prog build needs the Go toolchain (https://go.dev/dl/), and no `go` command is on PATH")
+		return "", errors.New("prog build needs the Go toolchain (https://go.dev/dl/), and no `go` command is on PATH")
 	}
 	gomod, gosum, err := Module()
 	if err != nil {
-		return err
+		return "", err
 	}
 	root, _ := SourceRoot()
 	env := append(os.Environ(), "CGO_ENABLED=0")
 	goenv, err := goEnv(gobin, root, env)
 	if err != nil {
-		return err
+		return "", err
 	}
 	files := map[string][]byte{
 		"main.go": out.Go, "bundle.js": out.Bundle, "bundle.js.map": out.BundleMap,
 		"go.mod": gomod, "go.sum": gosum,
 	}
-	h := sha256.New()
-	for _, n := range []string{"main.go", "bundle.js", "bundle.js.map", "go.mod", "go.sum"} {
-		h.Write([]byte(n))
-		h.Write(files[n])
+	// What every server built here shares: the module, the toolchain and
+	// target, the flags, and the runtime's own source and its go.mod,
+	// which says which versions of its dependencies.
+	shared := sha256.New()
+	for _, n := range []string{"go.mod", "go.sum"} {
+		shared.Write([]byte(n))
+		shared.Write(files[n])
 	}
 	for _, k := range goEnvKey {
-		fmt.Fprintf(h, "%s=%q\n", k, goenv[k])
+		fmt.Fprintf(shared, "%s=%q\n", k, goenv[k])
 	}
-	fmt.Fprintf(h, "%q\n", goBuild)
-	// The runtime's own source is part of what is built, and its go.mod
-	// says which versions of its dependencies.
-	if err := hashDir(h, filepath.Join(root, "runtime")); err != nil {
-		return err
+	fmt.Fprintf(shared, "%q\n", goBuild)
+	if err := hashDir(shared, filepath.Join(root, "runtime")); err != nil {
+		return "", err
 	}
 	rootMod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
-		return err
+		return "", err
 	}
-	h.Write(rootMod)
+	shared.Write(rootMod)
+	sharedSum := shared.Sum(nil)
+	h := sha256.New()
+	h.Write(sharedSum)
+	for _, n := range []string{"main.go", "bundle.js", "bundle.js.map"} {
+		h.Write([]byte(n))
+		h.Write(files[n])
+	}
 	sum := hex.EncodeToString(h.Sum(nil))[:16]
 	cache, err := os.UserCacheDir()
 	if err != nil {
@@ -154,44 +181,100 @@ func Build(out *Output, bin string, progress io.Writer) error {
 	builds := filepath.Join(cache, "prog", "build")
 	dir := filepath.Join(builds, out.Name+"-"+sum)
 	cached := filepath.Join(dir, out.Name)
+	how = fromCache
 	if _, err := os.Stat(cached); err != nil {
 		// Several builds of one program may run at once (test binaries
 		// in parallel, say): each builds in a folder of its own, and the
 		// binary is published by a rename, which is atomic.
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
+			return "", err
 		}
 		work, err := os.MkdirTemp(dir, "build-")
 		if err != nil {
-			return err
+			return "", err
 		}
 		for n, b := range files {
 			if err := os.WriteFile(filepath.Join(work, n), b, 0o644); err != nil {
-				return err
+				return "", err
 			}
 		}
-		log := &buildLog{progress: progress, note: fmt.Sprintf(
-			"building %s: the first build for %s/%s compiles Go's standard library and the server's dependencies, a minute or more\n",
-			out.Name, goenv["GOOS"], goenv["GOARCH"])}
-		cmd := exec.Command(gobin, slices.Concat(goBuild, []string{"-o", out.Name, "."})...)
-		cmd.Dir = work
-		cmd.Env = env
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Run(); err != nil {
-			if log.compileErrors() {
-				return fmt.Errorf("go build of the generated server failed (a compiler bug; the source is in %s):\n%s", work, log.output())
-			}
-			return fmt.Errorf("go build of the generated server failed (the source is in %s): %v\n%s", work, err, log.output())
+		// The plan for servers with main.go's imports. (A main.go that
+		// does not parse has no plan, and go build reports why.)
+		planFile := ""
+		ph := sha256.New()
+		ph.Write(sharedSum)
+		if planKey(ph, out.Go) == nil {
+			planFile = filepath.Join(cache, "prog", "plan", hex.EncodeToString(ph.Sum(nil))[:16]+".json")
+		}
+		how, err = compile(out.Name, work, planFile, gobin, env, goenv, progress)
+		if err != nil {
+			return "", err
 		}
 		if err := os.Rename(filepath.Join(work, out.Name), cached); err != nil {
-			return err
+			return "", err
 		}
 		os.RemoveAll(work)
 		defer pruneBuilds(builds, out.Name, time.Now())
 	}
 	now := time.Now()
 	os.Chtimes(dir, now, now) // the last use, for pruneBuilds
-	return copyFile(cached, bin)
+	return how, copyFile(cached, bin)
+}
+
+// compile builds the server name from the generated module in work into
+// work/name: by the plan in planFile if there is one and it works, or
+// else by go build, whose plan it then records in planFile.
+func compile(name, work, planFile, gobin string, env []string, goenv map[string]string, progress io.Writer) (how string, err error) {
+	tenv := toolEnv(env, goenv)
+	if p := loadPlan(planFile, time.Now()); p != nil {
+		if obj, err := os.MkdirTemp(work, "_replay-"); err == nil {
+			exe, err := p.replay(work, obj, tenv)
+			if err == nil && os.Rename(exe, filepath.Join(work, name)) == nil {
+				os.RemoveAll(obj)
+				return byPlan, nil
+			}
+			os.RemoveAll(obj)
+		}
+	}
+	log := &buildLog{progress: progress, note: fmt.Sprintf(
+		"building %s: the first build for %s/%s compiles Go's standard library and the server's dependencies, a minute or more\n",
+		name, goenv["GOOS"], goenv["GOARCH"])}
+	graph := filepath.Join(work, "_actiongraph.json")
+	record := []string{"-work", "-debug-actiongraph=" + graph}
+	run := func() error {
+		cmd := exec.Command(gobin, slices.Concat(goBuild, record, []string{"-o", name, "."})...)
+		cmd.Dir = work
+		cmd.Env = env
+		cmd.Stdout, cmd.Stderr = log, log
+		return cmd.Run()
+	}
+	// go build -work keeps its work folder for recordPlan.
+	defer func() {
+		if log.work != "" {
+			os.RemoveAll(log.work)
+		}
+	}()
+	err = run()
+	if err != nil && bytes.Contains(log.output(), []byte("flag provided but not defined: -debug-actiongraph")) {
+		// A go command without this debugging flag: build without a plan.
+		os.RemoveAll(log.work)
+		log.out.Reset()
+		log.work = ""
+		record = nil
+		err = run()
+	}
+	if err != nil {
+		if log.compileErrors() {
+			return "", fmt.Errorf("go build of the generated server failed (a compiler bug; the source is in %s):\n%s", work, log.output())
+		}
+		return "", fmt.Errorf("go build of the generated server failed (the source is in %s): %v\n%s", work, err, log.output())
+	}
+	if planFile != "" && record != nil && log.work != "" {
+		if p, err := recordPlan(graph, work, filepath.Join(work, name), tenv); err == nil {
+			savePlan(planFile, p)
+		}
+	}
+	return byGoBuild, nil
 }
 
 // Builds kept in the cache: the last keepBuilds of each program, and any
@@ -248,10 +331,11 @@ func cutLast(s, sep string) (before, after string, found bool) {
 	return s[:i], s[i+len(sep):], true
 }
 
-// goEnv returns the values of goEnvKey as the go command in dir sees
-// them with env.
+// goEnv returns the go env variables as the go command in dir sees them
+// with env. A variable of goEnvKey that go env does not list (the
+// variant of another architecture) is "".
 func goEnv(gobin, dir string, env []string) (map[string]string, error) {
-	cmd := exec.Command(gobin, slices.Concat([]string{"env", "-json"}, goEnvKey)...)
+	cmd := exec.Command(gobin, "env", "-json")
 	cmd.Dir = dir
 	cmd.Env = env
 	var stderr bytes.Buffer
@@ -267,7 +351,8 @@ func goEnv(gobin, dir string, env []string) (map[string]string, error) {
 	return vars, nil
 }
 
-// buildLog is the output of go build -v. It keeps everything but the
+// buildLog is the output of go build -v -work. It notes the work folder
+// (the first line, WORK=folder), keeps everything but the
 // names of packages for an error message, and writes note to progress
 // when a package from outside this compiler's module starts compiling
 // (or a module is downloaded): the standard library or a dependency is
@@ -280,6 +365,7 @@ type buildLog struct {
 	noted    bool
 	out      bytes.Buffer // the output but package names
 	line     []byte       // a line not yet ended
+	work     string       // the work folder go build -work kept
 }
 
 func (l *buildLog) Write(b []byte) (int, error) {
@@ -300,6 +386,10 @@ func (l *buildLog) Write(b []byte) (int, error) {
 
 func (l *buildLog) take(line string) {
 	pkg := strings.TrimSuffix(line, "\n")
+	if w, ok := strings.CutPrefix(pkg, "WORK="); ok {
+		l.work = w
+		return
+	}
 	if pkg == "" || strings.ContainsAny(pkg, " \t:#") {
 		// Not a package name: an error, or go: downloading.
 		if strings.HasPrefix(pkg, "go: downloading ") {
