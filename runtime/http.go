@@ -121,12 +121,18 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	ss := newSession(Client(s.clients.Add(1)), s.now())
 	ss.host = strings.ToLower(r.Host)
-	if s.cfg.PushOrigin != "" {
-		s.pageHosts.add(ss.host)
+	if s.cluster != nil {
+		if !s.clusterStartSession(w, r, ss) {
+			return
+		}
+	} else {
+		if s.cfg.PushOrigin != "" {
+			s.pageHosts.add(ss.host)
+		}
+		s.mu.Lock()
+		s.sessions[ss.id] = ss
+		s.mu.Unlock()
 	}
-	s.mu.Lock()
-	s.sessions[ss.id] = ss
-	s.mu.Unlock()
 	s.log.Debug("session started", "client", ss.client)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -158,6 +164,9 @@ func (s *Server) lookup(id string) *session {
 // session finds the request's session and checks its key, or answers
 // with 410 (unknown, collected or ended) or 403 (wrong key) and returns nil.
 func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
+	if s.cluster != nil {
+		return s.clusterSession(w, r)
+	}
 	ss := s.lookup(r.PathValue("sid"))
 	if ss == nil {
 		writeJSONError(w, http.StatusGone, "session expired")
@@ -221,6 +230,10 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 	}
 	ss := s.session(w, r)
 	if ss == nil {
+		return
+	}
+	if s.cluster != nil {
+		s.clusterPush(w, r, ss, ack)
 		return
 	}
 	ss.mu.Lock()
@@ -351,6 +364,10 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if s.cluster != nil {
+		s.clusterCall(w, r, ss, id, fn, run)
+		return
+	}
 	res, isNew, ok := ss.call(id)
 	if !ok {
 		writeJSONError(w, http.StatusConflict, fmt.Sprintf("call id %d is too old to answer again", id))
@@ -362,19 +379,10 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 		done := ss.takeTurn(id, s.gapWait, s.hooks.callWaits)
 		v, err := s.run(context.WithoutCancel(r.Context()), ss, run)
 		done()
-		ids := strconv.FormatInt(id, 10)
 		if err != nil {
-			res.body = append(appendString([]byte(`{"id":`+ids+`,"err":`), pageError(err)), "}\n"...)
-			level := slog.LevelInfo // the program's own runtime error
-			if !errors.As(err, new(*Error)) {
-				level = slog.LevelError
-			}
-			s.log.Log(r.Context(), level, "remote call failed", "fn", fn, "client", ss.client, "err", err)
+			res.body = s.failedCall(r.Context(), id, fn, ss.client, err)
 		} else {
-			if len(v) == 0 {
-				v = []byte("null")
-			}
-			res.body = []byte(`{"id":` + ids + `,"ok":` + string(v) + "}\n")
+			res.body = okAnswer(id, v)
 		}
 		close(res.done)
 	} else if s.hooks.callRepeated != nil {
@@ -388,6 +396,24 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(res.body)
+}
+
+// okAnswer is the answer to call id that returned v, in wire form.
+func okAnswer(id int64, v []byte) []byte {
+	if len(v) == 0 {
+		v = []byte("null")
+	}
+	return []byte(`{"id":` + strconv.FormatInt(id, 10) + `,"ok":` + string(v) + "}\n")
+}
+
+// failedCall logs a call that failed and returns its answer.
+func (s *Server) failedCall(ctx context.Context, id int64, fn string, c Client, err error) []byte {
+	level := slog.LevelInfo // the program's own runtime error
+	if !errors.As(err, new(*Error)) {
+		level = slog.LevelError
+	}
+	s.log.Log(ctx, level, "remote call failed", "fn", fn, "client", c, "err", err)
+	return append(appendString([]byte(`{"id":`+strconv.FormatInt(id, 10)+`,"err":`), pageError(err)), "}\n"...)
 }
 
 // parseCall reads a call's body, {"id":5,"fn":"post","args":[…]}. msg says
@@ -428,6 +454,10 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("sid")
+	if s.cluster != nil {
+		s.clusterLeave(w, r, id, req.Key)
+		return
+	}
 	s.mu.Lock()
 	ss := s.sessions[id]
 	ok := ss != nil && ss.keyOK(req.Key)

@@ -45,6 +45,7 @@ func Run(p *Program, args []string) error {
 	var allowHosts hostList
 	fs.Var(&allowHosts, "allow-host", "answer requests for this host (a name, *.name, an IP address or range, or *; repeatable; default: on loopback the loopback names, else any)")
 	sessionRate := fs.Int("session-rate", defaultSessionRate, "new sessions a minute from one address (IPv6: one /64); 0: no limit")
+	clusterMode := fs.Bool("cluster", false, "share sessions with the other servers started with --cluster on the same PostgreSQL --db (docs/SCALING.md)")
 	verbose := fs.Bool("v", false, "log every session")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (go tool pprof reads it)")
 	if err := fs.Parse(args); err != nil {
@@ -101,7 +102,7 @@ func Run(p *Program, args []string) error {
 	srv, err := NewServer(ctx, p, Config{
 		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout, LeaveGrace: *leaveGrace,
 		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
-		Log:         log,
+		Log: log, Cluster: *clusterMode,
 		BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxConns: *maxConns,
 		AllowHosts: allowHosts, SessionRate: rate,
 	})

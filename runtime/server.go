@@ -26,6 +26,7 @@ type Config struct {
 	MaxBody       int64         // the largest remote-call body, in bytes
 	Limits                      // what one session's queue may hold
 	Log           *slog.Logger
+	Cluster       bool // share sessions with the other servers on this PostgreSQL database (cluster.go)
 
 	// What protects the server (conns.go, hosts.go, ratelimit.go); zero
 	// values are the defaults.
@@ -61,6 +62,7 @@ type Server struct {
 	base     int64         // the first id of this run, less one
 	gapWait  time.Duration // how long a call waits for smaller ids
 	retries  atomic.Int64  // transactions run again after failing to serialize
+	cluster  *cluster      // with --cluster: where sessions live instead of sessions and owners
 
 	stopped  sync.Once
 	quit     chan struct{} // closed to stop the tasks and the collector
@@ -144,7 +146,10 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDB(ctx, cfg.DB, p.Tables, cfg.Log)
+	if err := checkCluster(cfg); err != nil {
+		return nil, err
+	}
+	db, err := openDB(ctx, cfg.DB, cfg.Cluster, p.Tables, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +184,15 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	s.nextChan.Store(s.base)
 	sum := sha256.Sum256(p.Bundle)
 	s.bundle = "/" + p.Name + "." + hex.EncodeToString(sum[:6]) + ".js"
+	if cfg.Cluster {
+		// A node clears nothing: the sessions in the tables are the
+		// other nodes' too.
+		if s.cluster, err = newCluster(ctx, s, run); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
 	tx, err := db.begin(ctx)
 	if err == nil {
 		err = db.forget(ctx, tx, p.Tables, true, nil, nil)
@@ -207,7 +221,11 @@ func (s *Server) Start() {
 		}, nil, nil)
 	}
 	period := min(max(min(s.cfg.ClientTimeout, s.cfg.LeaveGrace)/4, 10*time.Millisecond), time.Second)
-	s.goTask(period, s.collect, s.collectNow, func() { s.collectSome(false) })
+	if s.cluster != nil {
+		s.startCluster(period)
+	} else {
+		s.goTask(period, s.collect, s.collectNow, func() { s.collectSome(false) })
+	}
 	s.goTask(sweepPeriod, func() { s.newSessions.sweep(time.Now()) }, nil, nil)
 }
 
@@ -279,11 +297,17 @@ func (s *Server) stopTasks() {
 // Close halts the server and closes the database.
 func (s *Server) Close() error {
 	s.Halt()
+	if s.cluster != nil {
+		s.cluster.close()
+	}
 	return s.db.Close()
 }
 
 // owner returns the client that owns a channel, or 0 once it is gone.
 func (s *Server) owner(ch int64) Client {
+	if s.cluster != nil {
+		return s.cluster.owner(ch)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o := s.owners[ch]; o != nil {
@@ -345,6 +369,9 @@ func (s *Server) attempt(ctx context.Context, self *session, body func(x *Ctx) a
 		}
 	}()
 	v := body(x)
+	if s.cluster != nil {
+		return s.clusterCommit(x, v), nil
+	}
 	// Register the new channels before encoding, so that the result
 	// names their owner.
 	if len(x.chans) > 0 {

@@ -1,0 +1,315 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// startNodes starts n nodes of the test program in cluster mode on one new
+// PostgreSQL database; setup runs on each.
+func startNodes(t *testing.T, n int, cfg Config, setup ...func(*Server)) []*fixture {
+	t.Helper()
+	cfg.DB = pgtestDB(t)
+	cfg.Cluster = true
+	nodes := make([]*fixture, n)
+	for i := range nodes {
+		nodes[i] = newFixture(t, cfg, setup...)
+	}
+	return nodes
+}
+
+// roundRobin is a reverse proxy that sends each request to the next node:
+// no two requests in a row of a page reach the same one. It is a fixture
+// whose pages go through the proxy.
+func roundRobin(t *testing.T, nodes []*fixture) *fixture {
+	var next atomic.Int64
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		u, _ := url.Parse(nodes[int(next.Add(1))%len(nodes)].http.URL)
+		r.SetURL(u)
+	}}
+	front := httptest.NewServer(proxy)
+	t.Cleanup(front.Close)
+	return &fixture{srv: nodes[0].srv, http: front}
+}
+
+// receive polls as page p until it has n messages, checking that their
+// numbers follow each other from 1; it returns their values.
+func receive(t *testing.T, ctx context.Context, p *page, n int) []string {
+	var got []string
+	ack := 0
+	for len(got) < n && ctx.Err() == nil {
+		body := p.push(t, ack)
+		var answer struct {
+			Msgs []struct {
+				Seq int
+				V   string
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &answer); err != nil {
+			t.Errorf("push answered %q: %v", body, err)
+			return got
+		}
+		for _, m := range answer.Msgs {
+			if m.Seq != ack+1 {
+				t.Errorf("page %s: message %d after %d", p.sid[:6], m.Seq, ack)
+				return got
+			}
+			ack = m.Seq
+			got = append(got, m.V)
+		}
+	}
+	return got
+}
+
+// TestClusterRoundRobin: three nodes behind a round-robin proxy, every
+// request of a page on another node than the one before. Three pages send
+// at once; every page gets every message exactly once, numbered in order,
+// each sender's in the order sent; when the pages close, on leave runs once
+// for each client, in the whole cluster.
+func TestClusterRoundRobin(t *testing.T) {
+	collected := make(chan Client, 100)
+	nodes := startNodes(t, 3, Config{}, func(s *Server) {
+		s.hooks.collected = func(c Client) { collected <- c }
+	})
+	front := roundRobin(t, nodes)
+	const pages, senders, each = 6, 3, 15
+	var ps []*page
+	for range pages {
+		p := front.open(t)
+		if got := p.call(t, "subscribe"); !strings.Contains(got, `"ok":{"ch":`) {
+			t.Fatalf("subscribe answered %s", got)
+		}
+		ps = append(ps, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make([][]string, pages)
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() { got[i] = receive(t, ctx, p, senders*each) })
+	}
+	var sent sync.WaitGroup
+	for i := range senders {
+		sent.Go(func() {
+			for j := range each {
+				p := ps[i]
+				p.calls++
+				code, body := p.do(t, "POST", "/pull/"+p.sid, p.key, fmt.Sprintf(`{"id":%d,"fn":"say","args":["%d-%d"]}`, p.calls, i, j))
+				if code != 200 || !strings.Contains(body, `"ok"`) {
+					t.Errorf("say: %d %s", code, body)
+					cancel()
+					return
+				}
+			}
+		})
+	}
+	sent.Wait()
+	wg.Wait()
+	t.Logf("transactions run again: %d, %d, %d", nodes[0].srv.retries.Load(), nodes[1].srv.retries.Load(), nodes[2].srv.retries.Load())
+	for k, msgs := range got {
+		if len(msgs) != senders*each {
+			t.Fatalf("page %d got %d messages, want %d: %v", k, len(msgs), senders*each, msgs)
+		}
+		seen := map[string]bool{}
+		last := map[int]int{}
+		for _, m := range msgs {
+			var i, j int
+			fmt.Sscanf(m, "%d-%d", &i, &j)
+			if seen[m] {
+				t.Errorf("page %d got %s twice", k, m)
+			}
+			seen[m] = true
+			if prev, ok := last[i]; ok && j != prev+1 || !ok && j != 0 {
+				t.Errorf("page %d got %s after %d-%d", k, m, i, prev)
+			}
+			last[i] = j
+		}
+	}
+
+	for _, p := range ps {
+		if code, body := p.do(t, "POST", "/leave/"+p.sid, "", fmt.Sprintf(`{"key":%q}`, p.key)); code != http.StatusNoContent {
+			t.Fatalf("leave: %d %s", code, body)
+		}
+	}
+	for range pages {
+		<-collected
+	}
+	// Every node collects once more: none finds anything left.
+	for _, n := range nodes {
+		n.srv.clusterCollect()
+	}
+	var rows, clients int
+	if err := nodes[0].srv.db.QueryRow(`SELECT count(*), count(DISTINCT "who") FROM "left"`).Scan(&rows, &clients); err != nil {
+		t.Fatal(err)
+	}
+	if rows != pages || clients != pages {
+		t.Errorf("on leave ran %d times for %d clients, want once for each of %d", rows, clients, pages)
+	}
+	var left int
+	if err := nodes[0].srv.db.QueryRow(`SELECT (SELECT count(*) FROM "_prog_sessions") + (SELECT count(*) FROM "_prog_messages") +
+		(SELECT count(*) FROM "_prog_chans") + (SELECT count(*) FROM "subscribers")`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d rows of collected clients are left", left)
+	}
+	if code, body := ps[0].do(t, "GET", "/push/"+ps[0].sid+"?ack=0", ps[0].key, ""); code != http.StatusGone {
+		t.Errorf("a push of a collected page answered %d %s, want 410", code, body)
+	}
+}
+
+// TestClusterCollectOnce: pages that went away long ago are collected by
+// three nodes at once; on leave runs once for each.
+func TestClusterCollectOnce(t *testing.T) {
+	nodes := startNodes(t, 3, Config{})
+	for _, n := range nodes {
+		n.manual(t)
+	}
+	const pages = 30
+	for i := range pages {
+		nodes[i%3].open(t).call(t, "subscribe")
+	}
+	if _, err := nodes[0].srv.db.Exec(`UPDATE "_prog_polls" SET "last_poll" = now() - interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, n := range nodes {
+		wg.Go(n.srv.clusterCollect)
+	}
+	wg.Wait()
+	var rows, clients, sessions int
+	if err := nodes[0].srv.db.QueryRow(`SELECT count(*), count(DISTINCT "who"), (SELECT count(*) FROM "_prog_sessions") FROM "left"`).Scan(&rows, &clients, &sessions); err != nil {
+		t.Fatal(err)
+	}
+	if rows != pages || clients != pages || sessions != 0 {
+		t.Errorf("on leave ran %d times for %d clients, %d sessions left; want once for each of %d, none left", rows, clients, sessions, pages)
+	}
+}
+
+// TestClusterRepeatedCall: a call id repeated on another node answers the
+// stored answer, without running again.
+func TestClusterRepeatedCall(t *testing.T) {
+	nodes := startNodes(t, 2, Config{})
+	p := nodes[0].open(t)
+	first := p.call(t, "count")
+	q := &page{f: nodes[1], sid: p.sid, key: p.key}
+	code, again := q.do(t, "POST", "/pull/"+p.sid, p.key, `{"id":1,"fn":"count","args":[]}`)
+	if code != 200 || again != first || first != `{"id":1,"ok":1}` {
+		t.Errorf("call 1 answered %s, then on another node %d %s", first, code, again)
+	}
+	if a, b := nodes[0].runs.Load(), nodes[1].runs.Load(); a != 1 || b != 0 {
+		t.Errorf("count ran %d and %d times on the nodes, want 1 and 0", a, b)
+	}
+	if code, body := q.do(t, "POST", "/pull/"+p.sid, "wrong", `{"id":2,"fn":"count","args":[]}`); code != http.StatusForbidden {
+		t.Errorf("a wrong key answered %d %s", code, body)
+	}
+}
+
+// TestClusterCallsInTurn: calls of one session on two nodes run one at a
+// time, in id order: call 2 waits for call 1, and a call that holds the
+// session's turn keeps another node's call out until it commits.
+func TestClusterCallsInTurn(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	var holdDone, markEarly atomic.Bool
+	var order []string
+	var mu sync.Mutex
+	waits := make(chan struct{}, 1)
+	nodes := startNodes(t, 2, Config{}, func(s *Server) {
+		s.hooks.callWaits = func(int64) { notify(waits)() }
+		s.prog.Remote["hold"] = func([]json.RawMessage) (func(*Ctx) any, error) {
+			return func(*Ctx) any {
+				notify(started)()
+				<-release
+				holdDone.Store(true)
+				mu.Lock()
+				order = append(order, "hold")
+				mu.Unlock()
+				return Unit{}
+			}, nil
+		}
+		s.prog.Remote["mark"] = func([]json.RawMessage) (func(*Ctx) any, error) {
+			return func(*Ctx) any {
+				if !holdDone.Load() {
+					markEarly.Store(true)
+				}
+				mu.Lock()
+				order = append(order, "mark")
+				mu.Unlock()
+				return Unit{}
+			}, nil
+		}
+	})
+	a := nodes[0].open(t)
+	b := &page{f: nodes[1], sid: a.sid, key: a.key}
+	call := func(p *page, id int, fn string) chan string {
+		c := make(chan string, 1)
+		go func() {
+			_, body := p.do(t, "POST", "/pull/"+p.sid, p.key, fmt.Sprintf(`{"id":%d,"fn":%q,"args":[]}`, id, fn))
+			c <- body
+		}()
+		return c
+	}
+	// Call 2 reaches node b first, and waits for call 1.
+	two := call(b, 2, "mark")
+	<-waits
+	one := call(a, 1, "hold")
+	<-started
+	close(release)
+	if got := <-one; got != `{"id":1,"ok":null}` {
+		t.Errorf("call 1 answered %s", got)
+	}
+	if got := <-two; got != `{"id":2,"ok":null}` {
+		t.Errorf("call 2 answered %s", got)
+	}
+	if markEarly.Load() || order[0] != "hold" {
+		t.Errorf("call 2 ran before call 1 was done: %v", order)
+	}
+
+	// Call 3 holds the turn on node a; call 4 on node b, told not to wait
+	// for smaller ids, waits for the session's lock.
+	started, release = make(chan struct{}), make(chan struct{})
+	holdDone.Store(false)
+	nodes[1].srv.gapWait = 0
+	three := call(a, 3, "hold")
+	<-started
+	four := call(b, 4, "mark")
+	for waiting := 0; waiting == 0; {
+		if err := nodes[0].srv.db.QueryRow(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	<-three
+	<-four
+	if markEarly.Load() {
+		t.Errorf("call 4 ran while call 3 held the turn: %v", order)
+	}
+}
+
+// TestClusterFlags: --cluster needs PostgreSQL; a server without it and a
+// node of a cluster keep each other out of a database.
+func TestClusterFlags(t *testing.T) {
+	f := newFixture(t, Config{})
+	_, err := NewServer(context.Background(), f.srv.prog, Config{DB: "x.db", Cluster: true})
+	if err == nil || !strings.Contains(err.Error(), "--cluster needs a PostgreSQL --db") {
+		t.Errorf("--cluster on SQLite: %v", err)
+	}
+	nodes := startNodes(t, 1, Config{})
+	db := nodes[0].srv.cfg.DB
+	if _, err := NewServer(context.Background(), f.srv.prog, Config{DB: db, Log: nodes[0].srv.log}); err == nil || !strings.Contains(err.Error(), "start every server with --cluster") {
+		t.Errorf("a server without --cluster beside a node: %v", err)
+	}
+	single := newFixture(t, Config{DB: pgtestDB(t)})
+	if _, err := NewServer(context.Background(), f.srv.prog, Config{DB: single.srv.cfg.DB, Cluster: true, Log: nodes[0].srv.log}); err == nil || !strings.Contains(err.Error(), "a server without --cluster is running") {
+		t.Errorf("a node beside a server without --cluster: %v", err)
+	}
+}
