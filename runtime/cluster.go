@@ -25,6 +25,8 @@ package runtime
 //     node. A transaction-level advisory lock on the session makes its
 //     calls run one at a time across nodes.
 //   - _prog_chans: the owner of each channel.
+//   - _prog_tasks: when each every task runs next: of the nodes, the one
+//     that moves it on runs it.
 //   - _prog_nodes: each node's lease, renewed by a heartbeat. A push
 //     request held by a node whose lease ran out counts as closed, and so
 //     does a collection it began: another node takes it over.
@@ -91,6 +93,7 @@ var clusterTables = []string{
 		"payload" BYTEA NOT NULL, PRIMARY KEY ("session", "seq"))`,
 	`CREATE TABLE IF NOT EXISTS "_prog_calls" ("session" TEXT NOT NULL, "id" BIGINT NOT NULL, "answer" BYTEA NOT NULL,
 		PRIMARY KEY ("session", "id"))`,
+	`CREATE TABLE IF NOT EXISTS "_prog_tasks" ("pos" TEXT PRIMARY KEY, "next_run" TIMESTAMPTZ NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_chans" ("ch" BIGINT PRIMARY KEY, "session" TEXT NOT NULL, "client" BIGINT NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS "_prog_chans_session" ON "_prog_chans" ("session")`,
 }
@@ -104,13 +107,23 @@ type cluster struct {
 	mu      sync.Mutex
 	waiters map[string]chan struct{} // session id → closed when it is woken
 	pending map[string]struct{}      // session ids the other nodes are to be told of
-	kick    chan struct{}            // the notifier has something to send
+	ended   []pollEnd                // push requests that waited and ended, to write down
+	kick    chan struct{}            // the notifier has something to send or write
 
 	ctx    context.Context // the listener's and the notifier's; ended by close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	listenLog, notifyLog, beatLog errorLog
+}
+
+// pollEnd is a push request that waited, and has ended: the notifier
+// writes that down (with the others of the last few milliseconds, in one
+// statement), unless a newer one of the session has begun.
+type pollEnd struct {
+	session string
+	gen     int64
+	cut     bool // the page closed it
 }
 
 // clusterCall is a remote call running in cluster mode: the session's
@@ -205,6 +218,7 @@ func (c *cluster) close() {
 	c.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	c.writeEnds(ctx, c.ended)
 	c.db.ExecContext(ctx, `DELETE FROM "_prog_nodes" WHERE "id" = $1`, c.node)
 }
 
@@ -281,7 +295,20 @@ func (c *cluster) notifier() {
 			ids = append(ids, id)
 		}
 		clear(c.pending)
+		ended := c.ended
+		c.ended = nil
 		c.mu.Unlock()
+		if err := c.writeEnds(c.ctx, ended); err != nil && c.ctx.Err() == nil {
+			c.notifyLog.log(c.srv.log, "writing down the end of push requests failed; their sessions count as polled until this node's lease ends", "err", err)
+		}
+		if len(ids) == 0 && len(ended) > 0 {
+			t.Reset(notifyEvery)
+			select {
+			case <-c.ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
 		for len(ids) > 0 {
 			var b strings.Builder
 			for len(ids) > 0 && b.Len()+len(ids[0])+1 <= maxPayload {
@@ -301,6 +328,31 @@ func (c *cluster) notifier() {
 			case <-t.C:
 			}
 		}
+	}
+}
+
+// writeEnds writes down that push requests ended.
+func (c *cluster) writeEnds(ctx context.Context, ended []pollEnd) error {
+	if len(ended) == 0 {
+		return nil
+	}
+	ids, gens, cuts := make([]string, len(ended)), make([]int64, len(ended)), make([]bool, len(ended))
+	for i, e := range ended {
+		ids[i], gens[i], cuts[i] = e.session, e.gen, e.cut
+	}
+	_, err := c.db.ExecContext(ctx, `UPDATE "_prog_polls" p SET "poll_node" = NULL, "last_poll" = now(), "cut_at" = CASE WHEN e.cut THEN now() END
+		FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS e (session, gen, cut) WHERE p."session" = e.session AND p."poll_gen" = e.gen`, ids, gens, cuts)
+	return err
+}
+
+// pollEnded tells the notifier that a push request that waited ended.
+func (c *cluster) pollEnded(e pollEnd) {
+	c.mu.Lock()
+	c.ended = append(c.ended, e)
+	c.mu.Unlock()
+	select {
+	case c.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -367,6 +419,19 @@ func (c *cluster) owner(ch int64) Client {
 		return 0
 	}
 	return Client(client)
+}
+
+// taskTurn reports whether this node runs task e now: of the nodes whose
+// timer fires within a tenth of the period of each other, one does.
+func (c *cluster) taskTurn(ctx context.Context, e Every) bool {
+	var one int
+	err := c.db.QueryRowContext(ctx, `INSERT INTO "_prog_tasks" ("pos", "next_run") VALUES ($1, now() + $2 * interval '1 microsecond')
+		ON CONFLICT ("pos") DO UPDATE SET "next_run" = EXCLUDED."next_run" WHERE "_prog_tasks"."next_run" <= now() + $3 * interval '1 microsecond'
+		RETURNING 1`, e.Pos, e.Period.Microseconds(), e.Period.Microseconds()/10).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) && ctx.Err() == nil {
+		c.beatLog.log(c.srv.log, "task failed: cannot tell which node runs it", "task", "every "+e.Period.String(), "pos", e.Pos, "err", err)
+	}
+	return err == nil
 }
 
 // keyHash is what _prog_sessions keeps of a session's key.

@@ -73,30 +73,50 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ss *session
 		writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("ack %d is beyond the last message sent, %d", ack, last))
 		return
 	}
-	var gen int64
-	err := s.db.DB.QueryRowContext(r.Context(), `WITH d AS (DELETE FROM "_prog_messages" WHERE "session" = $1 AND "seq" <= $2 RETURNING octet_length("payload") AS n)
-		UPDATE "_prog_polls" SET "acked" = greatest("acked", $2), "acked_bytes" = "acked_bytes" + (SELECT coalesce(sum(n), 0) FROM d),
-			"poll_gen" = "poll_gen" + 1, "poll_node" = $3, "last_poll" = now(), "cut_at" = NULL
-		WHERE "session" = $1 RETURNING "poll_gen"`, ss.id, ack, c.node).Scan(&gen)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		writeJSONError(w, http.StatusGone, "session expired")
-		return
-	case err != nil:
+	// One statement: the acknowledged rows go, the push request becomes
+	// the newest, and the queue is read. A request that finds messages
+	// answers at once, and counts as ended already (its page polls again
+	// at once); one that waits says so when it ends.
+	// The waiter comes first: a wake from the statement's snapshot on is
+	// not lost.
+	wake := c.waiter(ss.id)
+	rows, err := s.db.DB.QueryContext(r.Context(), `WITH d AS (DELETE FROM "_prog_messages" WHERE "session" = $1 AND "seq" <= $2 RETURNING octet_length("payload") AS n),
+		old AS (SELECT "poll_node" FROM "_prog_polls" WHERE "session" = $1),
+		u AS (UPDATE "_prog_polls" SET "acked" = greatest("acked", $2), "acked_bytes" = "acked_bytes" + (SELECT coalesce(sum(n), 0) FROM d),
+			"poll_gen" = "poll_gen" + 1, "last_poll" = now(), "cut_at" = NULL,
+			"poll_node" = CASE WHEN EXISTS (SELECT FROM "_prog_messages" WHERE "session" = $1 AND "seq" > $2) THEN NULL ELSE $3::bigint END
+			WHERE "session" = $1 RETURNING "poll_gen", "poll_node")
+		SELECT u."poll_gen", u."poll_node" IS NOT NULL, (SELECT "poll_node" FROM old), m."seq", m."ch", m."payload"
+		FROM u LEFT JOIN "_prog_messages" m ON m."session" = $1 AND m."seq" > $2 ORDER BY m."seq"`, ss.id, ack, c.node)
+	if err != nil {
 		s.log.Error("starting a push request", "err", err)
 		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
 		return
 	}
-	c.wake(ss.id) // an older push request ends
-	cut := false  // the page closed this request
+	var gen int64
+	var waits, found bool
+	var older sql.NullInt64
+	msgs, err := scanMessages(rows, &gen, &waits, &older, &found)
+	switch {
+	case err != nil:
+		s.log.Error("starting a push request", "err", err)
+		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+		return
+	case !found:
+		writeJSONError(w, http.StatusGone, "session expired")
+		return
+	case older.Valid && older.Int64 == c.node:
+		c.wakeLocal(ss.id) // the older push request, here, ends
+	case older.Valid:
+		c.wake(ss.id) // the older push request, on another node, ends
+	}
+	if !waits {
+		writeMessages(w, msgs)
+		return
+	}
+	cut := false // the page closed this request
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
-		defer cancel()
-		_, err := s.db.DB.ExecContext(ctx, `UPDATE "_prog_polls" SET "poll_node" = NULL, "last_poll" = now(),
-			"cut_at" = CASE WHEN $3 THEN now() END WHERE "session" = $1 AND "poll_gen" = $2`, ss.id, gen, cut)
-		if err != nil {
-			s.log.Warn("ending a push request", "err", err)
-		}
+		c.pollEnded(pollEnd{session: ss.id, gen: gen, cut: cut})
 		if s.hooks.pollEnds != nil {
 			s.hooks.pollEnds(cut)
 		}
@@ -105,9 +125,15 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ss *session
 	defer timer.Stop()
 	reread := time.NewTicker(rereadEvery)
 	defer reread.Stop()
-	for expired := false; ; {
-		wake := c.waiter(ss.id)
-		msgs, newer, ended, err := c.queue(r.Context(), ss.id, ack, gen)
+	for expired, read := false, false; ; read = true {
+		// Each read comes after its waiter: a wake from then on is not
+		// lost. The first read is the start's.
+		var newer bool
+		var ended string
+		if read {
+			wake = c.waiter(ss.id)
+			msgs, newer, ended, err = c.queue(r.Context(), ss.id, ack, gen)
+		}
 		switch {
 		case err != nil && r.Context().Err() != nil:
 			cut = true
@@ -123,9 +149,7 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ss *session
 			msgs = nil // a newer poll answers with them
 		}
 		if len(msgs) > 0 || newer || expired {
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Cache-Control", "no-store")
-			w.Write(appendMessages(nil, msgs))
+			writeMessages(w, msgs)
 			return
 		}
 		if s.hooks.pollWaits != nil {
@@ -147,40 +171,60 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ss *session
 	}
 }
 
+// writeMessages answers a push request.
+func writeMessages(w http.ResponseWriter, msgs []message) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(appendMessages(nil, msgs))
+}
+
+// scanMessages reads rows of a session's state (into head, the same on
+// every row) followed by a message or NULLs, and closes them. found says
+// whether there was a row.
+func scanMessages(rows *sql.Rows, head ...any) (msgs []message, err error) {
+	defer rows.Close()
+	found := head[len(head)-1].(*bool)
+	head = head[:len(head)-1]
+	for rows.Next() {
+		*found = true
+		var seq, ch sql.NullInt64
+		var v []byte
+		if err := rows.Scan(append(head, &seq, &ch, &v)...); err != nil {
+			return nil, err
+		}
+		if seq.Valid {
+			msgs = append(msgs, message{Seq: seq.Int64, Ch: ch.Int64, V: v})
+		}
+	}
+	return msgs, rows.Err()
+}
+
 // queue reads session sid's messages past ack, whether a push request
 // newer than gen has begun, and why the session ended ("session
 // expired" once it is collected, "session ended: …" when it ended).
 func (c *cluster) queue(ctx context.Context, sid string, ack, gen int64) (msgs []message, newer bool, ended string, err error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT p."poll_gen", s."ended", s."gone" OR s."collector" IS NOT NULL, m."seq", m."ch", m."payload"
+		FROM "_prog_sessions" s JOIN "_prog_polls" p ON p."session" = s."id"
+		LEFT JOIN "_prog_messages" m ON m."session" = s."id" AND m."seq" > $2
+		WHERE s."id" = $1 ORDER BY m."seq"`, sid, ack)
+	if err != nil {
+		return nil, false, "", err
+	}
 	var pollGen int64
 	var end sql.NullString
-	var gone bool
-	err = c.db.QueryRowContext(ctx, `SELECT p."poll_gen", s."ended", s."gone" OR s."collector" IS NOT NULL
-		FROM "_prog_sessions" s JOIN "_prog_polls" p ON p."session" = s."id" WHERE s."id" = $1`, sid).Scan(&pollGen, &end, &gone)
+	var gone, found bool
+	msgs, err = scanMessages(rows, &pollGen, &end, &gone, &found)
 	switch {
-	case errors.Is(err, sql.ErrNoRows) || err == nil && gone:
-		return nil, false, "session expired", nil
 	case err != nil:
 		return nil, false, "", err
+	case !found || gone:
+		return nil, false, "session expired", nil
 	case end.Valid:
 		return nil, false, "session ended: " + end.String, nil
 	case pollGen != gen:
 		return nil, true, "", nil
 	}
-	rows, err := c.db.QueryContext(ctx, `SELECT "seq", "ch", "payload" FROM "_prog_messages" WHERE "session" = $1 AND "seq" > $2 ORDER BY "seq"`, sid, ack)
-	if err != nil {
-		return nil, false, "", err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m message
-		var v []byte
-		if err := rows.Scan(&m.Seq, &m.Ch, &v); err != nil {
-			return nil, false, "", err
-		}
-		m.V = v
-		msgs = append(msgs, m)
-	}
-	return msgs, false, "", rows.Err()
+	return msgs, false, "", nil
 }
 
 // clusterCall runs remote call id of session ss in cluster mode: a stored

@@ -214,6 +214,9 @@ func (s *Server) Start() {
 	for _, e := range s.prog.Every {
 		log := &errorLog{}
 		s.goTask(e.Period, func() {
+			if s.cluster != nil && !s.cluster.taskTurn(s.ctx, e) {
+				return // another node runs it this time
+			}
 			_, err := s.run(s.ctx, nil, func(x *Ctx) any { e.Run(x); return nil })
 			if err != nil && s.ctx.Err() == nil {
 				log.log(s.log, "task failed", "task", "every "+e.Period.String(), "pos", e.Pos, "err", err)
