@@ -451,3 +451,82 @@ func TestClusterTaskOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterRollingRestart: each of three nodes behind a round-robin
+// proxy in turn is taken out of the proxy, stopped as a signal stops it
+// (its held push requests answer), and replaced by a new one on the same
+// database, while a page sends; no page ends, none loses a message or
+// gets one twice.
+func TestClusterRollingRestart(t *testing.T) {
+	cfg := Config{DB: pgtestDB(t), Cluster: true}
+	var mu sync.Mutex
+	nodes := []*fixture{newFixture(t, cfg), newFixture(t, cfg), newFixture(t, cfg)}
+	down := []*atomic.Bool{{}, {}, {}}
+	var next atomic.Int64
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		mu.Lock()
+		defer mu.Unlock()
+		i := int(next.Add(1)) % len(nodes)
+		for down[i].Load() {
+			i = int(next.Add(1)) % len(nodes)
+		}
+		u, _ := url.Parse(nodes[i].http.URL)
+		r.SetURL(u)
+	}}
+	front := httptest.NewServer(proxy)
+	t.Cleanup(front.Close)
+	pages := &fixture{srv: nodes[0].srv, http: front}
+	const n, each = 4, 30
+	var ps []*page
+	for range n {
+		p := pages.open(t)
+		p.call(t, "subscribe")
+		ps = append(ps, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make([][]string, n)
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() { got[i] = receive(t, ctx, p, each) })
+	}
+	sender := ps[0]
+	for j := range each {
+		if k := j / 10; j%10 == 5 && k < len(nodes) {
+			down[k].Store(true)
+			mu.Lock()
+			old := nodes[k]
+			mu.Unlock()
+			shutdown, stop := context.WithTimeout(context.Background(), 10*time.Second)
+			old.srv.Halt()
+			old.http.Config.Shutdown(shutdown)
+			stop()
+			old.http.Close()
+			old.srv.Close()
+			fresh := newFixture(t, cfg)
+			mu.Lock()
+			nodes[k] = fresh
+			mu.Unlock()
+			down[k].Store(false)
+		}
+		sender.calls++
+		for {
+			code, body := sender.do(t, "POST", "/pull/"+sender.sid, sender.key, fmt.Sprintf(`{"id":%d,"fn":"say","args":["0-%d"]}`, sender.calls, j))
+			if code == http.StatusBadGateway {
+				continue // the client repeats the call, with its id
+			}
+			if code != 200 || !strings.Contains(body, `"ok"`) {
+				t.Fatalf("say: %d %s", code, body)
+			}
+			break
+		}
+	}
+	wg.Wait()
+	for k, msgs := range got {
+		for j, m := range msgs {
+			if m != fmt.Sprintf("0-%d", j) || len(msgs) != each {
+				t.Fatalf("page %d got %v, want 0-0 … 0-%d in order", k, msgs, each-1)
+			}
+		}
+	}
+}
