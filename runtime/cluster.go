@@ -6,7 +6,8 @@ package runtime
 // owns, so any node answers any request of any session:
 //
 //   - _prog_sessions: one row a page view: its key's SHA-256 (compared in
-//     constant time), its client, the next sequence number of its
+//     constant time), its client, the build of the program that served
+//     its page (its bundle's name), the next sequence number of its
 //     messages and the bytes sent, why it ended, and, once it is being
 //     collected, the node collecting it and the next on leave handler to
 //     run. Sends lock and write it; push requests never do.
@@ -83,7 +84,7 @@ const (
 var clusterTables = []string{
 	`CREATE TABLE IF NOT EXISTS "_prog_nodes" ("id" BIGINT PRIMARY KEY, "lease" TIMESTAMPTZ NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_sessions" (
-		"id" TEXT PRIMARY KEY, "key_hash" BYTEA NOT NULL, "client" BIGINT NOT NULL, "host" TEXT NOT NULL,
+		"id" TEXT PRIMARY KEY, "key_hash" BYTEA NOT NULL, "client" BIGINT NOT NULL, "host" TEXT NOT NULL, "build" TEXT NOT NULL,
 		"next_seq" BIGINT NOT NULL DEFAULT 1, "sent_bytes" BIGINT NOT NULL DEFAULT 0,
 		"ended" TEXT, "gone" BOOLEAN NOT NULL DEFAULT false, "collector" BIGINT, "leave_next" INT NOT NULL DEFAULT 0)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_polls" ("session" TEXT PRIMARY KEY,

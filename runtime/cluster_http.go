@@ -7,9 +7,12 @@ import (
 	"context"
 	"crypto/subtle"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -20,9 +23,9 @@ const unavailableAnswer = "the database is unavailable; try again later"
 // clusterStartSession stores a new session; it answers 503 and returns
 // false when it cannot.
 func (s *Server) clusterStartSession(w http.ResponseWriter, r *http.Request, ss *session) bool {
-	_, err := s.db.DB.ExecContext(r.Context(), `WITH s AS (INSERT INTO "_prog_sessions" ("id", "key_hash", "client", "host") VALUES ($1, $2, $3, $4))
+	_, err := s.db.DB.ExecContext(r.Context(), `WITH s AS (INSERT INTO "_prog_sessions" ("id", "key_hash", "client", "host", "build") VALUES ($1, $2, $3, $4, $5))
 		INSERT INTO "_prog_polls" ("session") VALUES ($1)`,
-		ss.id, keyHash(ss.key), int64(ss.client), ss.host)
+		ss.id, keyHash(ss.key), int64(ss.client), ss.host, s.bundle)
 	if err != nil {
 		s.log.Error("starting a session", "err", err)
 		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
@@ -32,18 +35,20 @@ func (s *Server) clusterStartSession(w http.ResponseWriter, r *http.Request, ss 
 }
 
 // clusterSession reads the request's session and checks its key, or
-// answers with 410 (unknown, collected or ended), 403 (wrong key) or 503
-// (the database does not answer) and returns nil. The *session is the
-// request's own: only its id, key, client, nextSeq and lastRun are set.
+// answers with 410 (unknown, collected, ended, or served by another build
+// of the program), 403 (wrong key) or 503 (the database does not answer)
+// and returns nil. The *session is the request's own: only its id,
+// client, nextSeq and lastRun are set.
 func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session {
 	ss := &session{id: r.PathValue("sid")}
 	var hash []byte
 	var client int64
 	var ended sql.NullString
 	var gone bool
+	var build string
 	err := s.db.DB.QueryRowContext(r.Context(), `SELECT "key_hash", "client", "next_seq",
-			(SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1), "ended", "gone" OR "collector" IS NOT NULL
-		FROM "_prog_sessions" WHERE "id" = $1`, ss.id).Scan(&hash, &client, &ss.nextSeq, &ss.lastRun, &ended, &gone)
+			(SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1), "ended", "gone" OR "collector" IS NOT NULL, "build"
+		FROM "_prog_sessions" WHERE "id" = $1`, ss.id).Scan(&hash, &client, &ss.nextSeq, &ss.lastRun, &ended, &gone, &build)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || err == nil && gone:
 		writeJSONError(w, http.StatusGone, "session expired")
@@ -58,9 +63,33 @@ func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session
 	case ended.Valid:
 		writeJSONError(w, http.StatusGone, "session ended: "+ended.String)
 		return nil
+	case build != s.bundle:
+		// A deploy: this node runs another build than the one that
+		// served the page, which may not speak its protocol. The page
+		// reloads itself (protocol.js).
+		w.Header().Set("Prog-Reload", "1")
+		writeJSONError(w, http.StatusGone, "this page was served by another version of the program; it reloads")
+		return nil
 	}
 	ss.client = Client(client)
 	return ss
+}
+
+// serveOtherBuild answers a request for the bundle of another build of the
+// program (a page served by a node of that build, during a deploy), with a
+// script that reloads the page: it reports whether file was one.
+func (s *Server) serveOtherBuild(w http.ResponseWriter, file string) bool {
+	hash, ok := strings.CutPrefix(file, s.prog.Name+".")
+	if hash, ok = strings.CutSuffix(hash, ".js"); !ok || len(hash) != len(s.bundle)-len(s.prog.Name)-5 {
+		return false
+	}
+	if _, err := hex.DecodeString(hash); err != nil {
+		return false
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, "location.reload()\n")
+	return true
 }
 
 // clusterPush is the long poll in cluster mode. It deletes the messages

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -528,5 +529,52 @@ func TestClusterRollingRestart(t *testing.T) {
 				t.Fatalf("page %d got %v, want 0-0 … 0-%d in order", k, msgs, each-1)
 			}
 		}
+	}
+}
+
+// TestClusterVersionSkew: a page served by a node of one build meets a
+// node of another during a deploy: its push requests and calls are
+// answered 410 with Prog-Reload (the page reloads itself), and its bundle,
+// asked of the other node, is a script that reloads the page.
+func TestClusterVersionSkew(t *testing.T) {
+	cfg := Config{DB: pgtestDB(t), Cluster: true}
+	a := newFixture(t, cfg)
+	b := newFixture(t, cfg, func(s *Server) {
+		s.prog.Bundle = []byte("console.log(2)")
+		s.bundle = "/test.0123456789ab.js"
+	})
+	p := a.open(t)
+	get := func(f *fixture, method, path, body string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, f.http.URL+path, strings.NewReader(body))
+		req.Header.Set("Prog-Key", p.key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	for _, r := range []*http.Response{
+		get(b, "GET", "/push/"+p.sid+"?ack=0", ""),
+		get(b, "POST", "/pull/"+p.sid, `{"id":1,"fn":"count","args":[]}`),
+	} {
+		if r.StatusCode != http.StatusGone || r.Header.Get("Prog-Reload") != "1" {
+			t.Errorf("%s %s on the other build: %d, Prog-Reload %q; want 410 and 1", r.Request.Method, r.Request.URL.Path, r.StatusCode, r.Header.Get("Prog-Reload"))
+		}
+	}
+	if n := b.runs.Load(); n != 0 {
+		t.Errorf("the other build ran the call %d times", n)
+	}
+	r := get(b, "GET", a.srv.bundle, "")
+	js, _ := io.ReadAll(r.Body)
+	if r.StatusCode != 200 || string(js) != "location.reload()\n" || r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("the other build's bundle: %d %q (Cache-Control %q), want a script that reloads, not kept", r.StatusCode, js, r.Header.Get("Cache-Control"))
+	}
+	if r := get(b, "GET", "/test.zz.js", ""); r.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /test.zz.js: %d, want 404", r.StatusCode)
+	}
+	if got := p.call(t, "count"); got != `{"id":1,"ok":1}` {
+		t.Errorf("the page's own build answered %s", got)
 	}
 }

@@ -98,6 +98,9 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		w.Write(s.prog.Map)
 	default:
+		if s.cluster != nil && s.serveOtherBuild(w, r.PathValue("file")) {
+			return
+		}
 		writeJSONError(w, http.StatusNotFound, "not found")
 	}
 }

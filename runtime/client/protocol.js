@@ -12,11 +12,14 @@ const pushBase = meta("prog-push") || "";
 
 // ---- the session ----
 // When the server answers 410 the session is over (collected, or its page
-// fell behind): the page says so, with the reason and a reload button.
+// fell behind): the page says so, with the reason and a reload button. A
+// 410 with Prog-Reload comes from a server running another build of the
+// program (a deploy): the page reloads itself.
 let expired = false;
-function expire(reason) {
+function expire(reason, reload) {
   if (expired) return;
   expired = true;
+  if (reload) return location.reload();
   const p = document.createElement("p");
   p.setAttribute("role", "alert");
   p.style.cssText = "position:fixed;top:0;left:0;right:0;margin:0;padding:.5em;background:#fec;font:14px sans-serif";
@@ -56,7 +59,7 @@ async function pushLoop() {
   while (!expired) {
     try {
       const r = await fetch(`${pushBase}/push/${sid}?ack=${ack}`, { headers: { "Prog-Key": key }, cache: "no-store" });
-      if (r.status === 410) return expire(await reason(r));
+      if (r.status === 410) return expire(await reason(r), r.headers.has("Prog-Reload"));
       if (!r.ok) throw new Error(`push: ${r.status}`);
       const { msgs } = await r.json();
       for (const m of msgs) {
@@ -94,7 +97,7 @@ export async function call(fn, args, d) {
     }
     if (r.status === 410) {
       const why = await reason(r);
-      expire(why);
+      expire(why, r.headers.has("Prog-Reload"));
       fail(why || "session expired");
     }
     const res = await r.json();
