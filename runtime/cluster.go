@@ -106,10 +106,10 @@ type cluster struct {
 	node int64 // this node's id: its run number, never given twice
 
 	mu      sync.Mutex
-	waiters map[string]chan struct{} // session id → closed when it is woken
-	pending map[string]struct{}      // session ids the other nodes are to be told of
-	ended   []pollEnd                // push requests that waited and ended, to write down
-	kick    chan struct{}            // the notifier has something to send or write
+	waiters map[string]*wakeup  // session id → what its next wake closes
+	pending map[string]struct{} // session ids the other nodes are to be told of
+	ended   []pollEnd           // push requests that waited and ended, to write down
+	kick    chan struct{}       // the notifier has something to send or write
 
 	ctx    context.Context // the listener's and the notifier's; ended by close
 	cancel context.CancelFunc
@@ -153,7 +153,7 @@ func checkCluster(cfg Config) error {
 func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 	c := &cluster{
 		srv: s, db: s.db.DB, node: run,
-		waiters: map[string]chan struct{}{},
+		waiters: map[string]*wakeup{},
 		pending: map[string]struct{}{},
 		kick:    make(chan struct{}, 1),
 	}
@@ -357,37 +357,53 @@ func (c *cluster) pollEnded(e pollEnd) {
 	}
 }
 
-// waiter returns a channel closed when session id is next woken. A
-// waiter takes it before it reads what it waits for, so that a wake
-// between the read and the wait is not lost.
-func (c *cluster) waiter(id string) <-chan struct{} {
+// A wakeup is what the push requests and calls a node holds for one
+// session wait on: done is closed when the session is woken, and msgs,
+// set before, are the messages a commit of this node sent it (numbered
+// one after another), which a push request that has acknowledged the one
+// before them answers without reading its queue.
+type wakeup struct {
+	done chan struct{}
+	msgs []message
+}
+
+// waiter returns the wakeup of session id's next wake. A waiter takes it
+// before it reads what it waits for, so that a wake between the read and
+// the wait is not lost.
+func (c *cluster) waiter(id string) *wakeup {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w := c.waiters[id]
 	if w == nil {
-		w = make(chan struct{})
+		w = &wakeup{done: make(chan struct{})}
 		c.waiters[id] = w
 	}
 	return w
+}
+
+// wakeLocked wakes session id here, with the messages sent to it if
+// known. c.mu is held.
+func (c *cluster) wakeLocked(id string, msgs []message) {
+	if w := c.waiters[id]; w != nil {
+		w.msgs = msgs
+		close(w.done)
+		delete(c.waiters, id)
+	}
 }
 
 // wakeLocal wakes what this node holds for session id.
 func (c *cluster) wakeLocal(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if w := c.waiters[id]; w != nil {
-		close(w)
-		delete(c.waiters, id)
-	}
+	c.wakeLocked(id, nil)
 }
 
 // wakeAll wakes everything this node holds.
 func (c *cluster) wakeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for id, w := range c.waiters {
-		close(w)
-		delete(c.waiters, id)
+	for id := range c.waiters {
+		c.wakeLocked(id, nil)
 	}
 }
 
@@ -399,13 +415,30 @@ func (c *cluster) wake(ids ...string) {
 	}
 	c.mu.Lock()
 	for _, id := range ids {
-		if w := c.waiters[id]; w != nil {
-			close(w)
-			delete(c.waiters, id)
-		}
+		c.wakeLocked(id, nil)
 		c.pending[id] = struct{}{}
 	}
 	c.mu.Unlock()
+	c.kickNotifier()
+}
+
+// deliver wakes the sessions a commit sent messages to, handing this
+// node's push requests the messages, and the other nodes' with the next
+// notification.
+func (c *cluster) deliver(sent map[string][]message) {
+	if len(sent) == 0 {
+		return
+	}
+	c.mu.Lock()
+	for id, msgs := range sent {
+		c.wakeLocked(id, msgs)
+		c.pending[id] = struct{}{}
+	}
+	c.mu.Unlock()
+	c.kickNotifier()
+}
+
+func (c *cluster) kickNotifier() {
 	select {
 	case c.kick <- struct{}{}:
 	default:
@@ -498,16 +531,18 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 		if call != nil {
 			caller = self.id
 		}
-		woken := c.enqueue(ctx, tx, x.sends, caller)
-		if call != nil {
-			woken = append(woken, self.id) // a call waiting for this one's turn
-		}
+		sent := c.enqueue(ctx, tx, x.sends, caller)
 		if err := tx.Commit(); err != nil {
 			x.tx = nil
 			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
 		}
 		x.tx = nil
-		c.wake(woken...)
+		c.deliver(sent)
+		if call != nil {
+			if _, ok := sent[self.id]; !ok {
+				c.wake(self.id) // a call waiting for this one's turn
+			}
+		}
 		return result
 	}
 	if x.tx != nil {
@@ -521,11 +556,12 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 }
 
 // enqueue writes sends into the queues of their channels' owners, in tx,
-// and returns the sessions they went to. A page that would fall further
+// and returns the sessions they went to, with their messages (none for a
+// session that ended). A page that would fall further
 // behind than the limits allow ends, as in memory (session.enqueue).
 // caller, unless "", is the session whose call this is: it is locked with
 // the others, and the call fails if it is collected meanwhile.
-func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, caller string) []string {
+func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, caller string) map[string][]message {
 	if len(sends) == 0 && caller == "" {
 		return nil
 	}
@@ -623,6 +659,7 @@ func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, 
 	}
 	var sent, endedIDs []string
 	var seqs, bytes []int64
+	batches := map[string][]message{}
 	var ended []sql.NullString
 	for _, sid := range live {
 		q := queues[sid]
@@ -634,6 +671,7 @@ func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, 
 			c.srv.log.Warn("client ended: its page fell behind", "session", sid, "limit_msgs", lim.QueueMsgs, "limit_bytes", lim.QueueBytes)
 		}
 		sent = append(sent, sid)
+		batches[sid] = nil
 		seqs, bytes = append(seqs, q.seq), append(bytes, q.sent)
 		ended = append(ended, sql.NullString{String: q.ended, Valid: q.ended != ""})
 	}
@@ -656,5 +694,10 @@ func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, 
 			failDB(err)
 		}
 	}
-	return sent
+	for i, sid := range mSession {
+		if q := queues[sid]; q.ended == "" {
+			batches[sid] = append(batches[sid], message{Seq: mSeq[i], Ch: mCh[i], V: mV[i]})
+		}
+	}
+	return batches
 }

@@ -185,7 +185,13 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ss *session
 			s.hooks.pollWaits()
 		}
 		select {
-		case <-wake:
+		case <-wake.done:
+			if m := wake.msgs; len(m) > 0 && m[0].Seq == ack+1 {
+				// Sent by a commit of this node, right after the last
+				// message acknowledged: no need to read them.
+				writeMessages(w, m)
+				return
+			}
 		case <-reread.C:
 		case <-timer.C:
 			expired = true
@@ -356,7 +362,7 @@ func (s *Server) clusterTurn(ctx context.Context, ss *session, id int64) bool {
 			s.hooks.callWaits(id)
 		}
 		select {
-		case <-wake:
+		case <-wake.done:
 		case <-reread.C:
 		case <-deadline.C:
 			return true
