@@ -108,8 +108,10 @@ type cluster struct {
 	mu      sync.Mutex
 	waiters map[string]*wakeup  // session id → what its next wake closes
 	pending map[string]struct{} // session ids the other nodes are to be told of
-	ended   []pollEnd           // push requests that waited and ended, to write down
-	kick    chan struct{}       // the notifier has something to send or write
+	kick    chan struct{}       // the notifier has something to send
+	ended   []pollEnd           // push requests that waited and ended, for the writer
+	starts  []*pollStart        // push requests beginning, for the writer
+	write   chan struct{}       // the writer has something to do
 
 	ctx    context.Context // the listener's and the notifier's; ended by close
 	cancel context.CancelFunc
@@ -156,6 +158,7 @@ func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 		waiters: map[string]*wakeup{},
 		pending: map[string]struct{}{},
 		kick:    make(chan struct{}, 1),
+		write:   make(chan struct{}, 1),
 	}
 	if err := c.makeTables(ctx); err != nil {
 		return nil, fmt.Errorf("making the cluster's tables: %v", err)
@@ -168,9 +171,10 @@ func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 		return nil, fmt.Errorf("listening for notifications: %v", err)
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.wg.Add(2)
+	c.wg.Add(3)
 	go c.listener(conn)
 	go c.notifier()
+	go c.writer()
 	return c, nil
 }
 
@@ -296,20 +300,7 @@ func (c *cluster) notifier() {
 			ids = append(ids, id)
 		}
 		clear(c.pending)
-		ended := c.ended
-		c.ended = nil
 		c.mu.Unlock()
-		if err := c.writeEnds(c.ctx, ended); err != nil && c.ctx.Err() == nil {
-			c.notifyLog.log(c.srv.log, "writing down the end of push requests failed; their sessions count as polled until this node's lease ends", "err", err)
-		}
-		if len(ids) == 0 && len(ended) > 0 {
-			t.Reset(notifyEvery)
-			select {
-			case <-c.ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
 		for len(ids) > 0 {
 			var b strings.Builder
 			for len(ids) > 0 && b.Len()+len(ids[0])+1 <= maxPayload {
@@ -346,14 +337,51 @@ func (c *cluster) writeEnds(ctx context.Context, ended []pollEnd) error {
 	return err
 }
 
-// pollEnded tells the notifier that a push request that waited ended.
+// pollEnded tells the writer that a push request that waited ended.
 func (c *cluster) pollEnded(e pollEnd) {
 	c.mu.Lock()
 	c.ended = append(c.ended, e)
 	c.mu.Unlock()
+	c.kickWriter()
+}
+
+func (c *cluster) kickWriter() {
 	select {
-	case c.kick <- struct{}{}:
+	case c.write <- struct{}{}:
 	default:
+	}
+}
+
+// writer writes down what the push requests of this node do: their ends,
+// then their starts, each kind in one statement for all that came since
+// the last one ran. One goroutine does both, so that the two never lock
+// the same rows of _prog_polls in different orders.
+func (c *cluster) writer() {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-c.ctx.Done():
+			c.mu.Lock()
+			starts := c.starts
+			c.starts = nil
+			c.mu.Unlock()
+			for _, st := range starts {
+				st.err = c.ctx.Err()
+				close(st.done)
+			}
+			return
+		case <-c.write:
+		}
+		c.mu.Lock()
+		ended, starts := c.ended, c.starts
+		c.ended, c.starts = nil, nil
+		c.mu.Unlock()
+		if err := c.writeEnds(c.ctx, ended); err != nil && c.ctx.Err() == nil {
+			c.notifyLog.log(c.srv.log, "writing down the end of push requests failed; their sessions count as polled until this node's lease ends", "err", err)
+		}
+		if len(starts) > 0 {
+			c.startPolls(starts)
+		}
 	}
 }
 
@@ -363,8 +391,9 @@ func (c *cluster) pollEnded(e pollEnd) {
 // one after another), which a push request that has acknowledged the one
 // before them answers without reading its queue.
 type wakeup struct {
-	done chan struct{}
-	msgs []message
+	done    chan struct{}
+	msgs    []message
+	holders int // the waiters that have not released it
 }
 
 // waiter returns the wakeup of session id's next wake. A waiter takes it
@@ -378,7 +407,20 @@ func (c *cluster) waiter(id string) *wakeup {
 		w = &wakeup{done: make(chan struct{})}
 		c.waiters[id] = w
 	}
+	w.holders++
 	return w
+}
+
+// release says that a waiter of session id is done with w: a wakeup no
+// one waits for goes, so that requests for sessions that are not woken
+// (unknown ones, say) leave nothing behind.
+func (c *cluster) release(id string, w *wakeup) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w.holders--
+	if w.holders == 0 && c.waiters[id] == w {
+		delete(c.waiters, id)
+	}
 }
 
 // wakeLocked wakes session id here, with the messages sent to it if

@@ -80,6 +80,9 @@ func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session
 // script that reloads the page: it reports whether file was one.
 func (s *Server) serveOtherBuild(w http.ResponseWriter, file string) bool {
 	hash, ok := strings.CutPrefix(file, s.prog.Name+".")
+	if !ok {
+		return false
+	}
 	if hash, ok = strings.CutSuffix(hash, ".js"); !ok || len(hash) != len(s.bundle)-len(s.prog.Name)-5 {
 		return false
 	}
@@ -95,57 +98,50 @@ func (s *Server) serveOtherBuild(w http.ResponseWriter, file string) bool {
 // clusterPush is the long poll in cluster mode. It deletes the messages
 // acknowledged, makes itself the session's newest push request (an older
 // one, on any node, ends), and answers with the messages past ack, or
-// waits for some.
-func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ss *session, ack int64) {
+// waits for some. The start is the writer's (cluster_poll.go), with the
+// other push requests starting at the same time.
+func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) {
 	c := s.cluster
-	if last := ss.nextSeq - 1; ack > last {
-		writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("ack %d is beyond the last message sent, %d", ack, last))
-		return
-	}
-	// One statement: the acknowledged rows go, the push request becomes
-	// the newest, and the queue is read. A request that finds messages
-	// answers at once, and counts as ended already (its page polls again
-	// at once); one that waits says so when it ends.
-	// The waiter comes first: a wake from the statement's snapshot on is
-	// not lost.
-	wake := c.waiter(ss.id)
-	rows, err := s.db.DB.QueryContext(r.Context(), `WITH d AS (DELETE FROM "_prog_messages" WHERE "session" = $1 AND "seq" <= $2 RETURNING octet_length("payload") AS n),
-		old AS (SELECT "poll_node" FROM "_prog_polls" WHERE "session" = $1),
-		u AS (UPDATE "_prog_polls" SET "acked" = greatest("acked", $2), "acked_bytes" = "acked_bytes" + (SELECT coalesce(sum(n), 0) FROM d),
-			"poll_gen" = "poll_gen" + 1, "last_poll" = now(), "cut_at" = NULL,
-			"poll_node" = CASE WHEN EXISTS (SELECT FROM "_prog_messages" WHERE "session" = $1 AND "seq" > $2) THEN NULL ELSE $3::bigint END
-			WHERE "session" = $1 RETURNING "poll_gen", "poll_node")
-		SELECT u."poll_gen", u."poll_node" IS NOT NULL, (SELECT "poll_node" FROM old), m."seq", m."ch", m."payload"
-		FROM u LEFT JOIN "_prog_messages" m ON m."session" = $1 AND m."seq" > $2 ORDER BY m."seq"`, ss.id, ack, c.node)
-	if err != nil {
-		s.log.Error("starting a push request", "err", err)
-		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
-		return
-	}
-	var gen int64
-	var waits, found bool
-	var older sql.NullInt64
-	msgs, err := scanMessages(rows, &gen, &waits, &older, &found)
+	sid := r.PathValue("sid")
+	// The waiter comes first: a wake from the start's snapshot on is not
+	// lost.
+	wake := c.waiter(sid)
+	defer func() { c.release(sid, wake) }()
+	st := c.startPoll(sid, keyHash(r.Header.Get("Prog-Key")), ack)
 	switch {
-	case err != nil:
-		s.log.Error("starting a push request", "err", err)
+	case st.err != nil:
+		s.log.Error("starting a push request", "err", st.err)
 		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
 		return
-	case !found:
-		writeJSONError(w, http.StatusGone, "session expired")
+	case st.superseded:
+		writeMessages(w, nil) // the newer one answers
 		return
-	case older.Valid && older.Int64 == c.node:
-		c.wakeLocal(ss.id) // the older push request, here, ends
-	case older.Valid:
-		c.wake(ss.id) // the older push request, on another node, ends
+	case !st.ok:
+		// Not a live session of this build, the key, or the ack: the
+		// session's own read says which, and answers.
+		ss := s.clusterSession(w, r)
+		if ss == nil {
+			return
+		}
+		if last := ss.nextSeq - 1; ack > last {
+			writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("ack %d is beyond the last message sent, %d", ack, last))
+			return
+		}
+		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer) // it changed meanwhile: the page tries again
+		return
+	case st.older.Valid && st.older.Int64 == c.node:
+		c.wakeLocal(sid) // the older push request, here, ends
+	case st.older.Valid:
+		c.wake(sid) // the older push request, on another node, ends
 	}
-	if !waits {
-		writeMessages(w, msgs)
+	if !st.waits {
+		writeMessages(w, st.msgs)
 		return
 	}
+	gen := st.gen
 	cut := false // the page closed this request
 	defer func() {
-		c.pollEnded(pollEnd{session: ss.id, gen: gen, cut: cut})
+		c.pollEnded(pollEnd{session: sid, gen: gen, cut: cut})
 		if s.hooks.pollEnds != nil {
 			s.hooks.pollEnds(cut)
 		}
@@ -157,11 +153,14 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ss *session
 	for expired, read := false, false; ; read = true {
 		// Each read comes after its waiter: a wake from then on is not
 		// lost. The first read is the start's.
+		var msgs []message
 		var newer bool
 		var ended string
+		var err error
 		if read {
-			wake = c.waiter(ss.id)
-			msgs, newer, ended, err = c.queue(r.Context(), ss.id, ack, gen)
+			c.release(sid, wake)
+			wake = c.waiter(sid)
+			msgs, newer, ended, err = c.queue(r.Context(), sid, ack, gen)
 		}
 		switch {
 		case err != nil && r.Context().Err() != nil:
@@ -352,11 +351,10 @@ func (s *Server) clusterTurn(ctx context.Context, ss *session, id int64) bool {
 	defer reread.Stop()
 	for last := ss.lastRun; id > last+1; {
 		wake := c.waiter(ss.id)
-		if err := c.db.QueryRowContext(ctx, `SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1`, ss.id).Scan(&last); err != nil {
-			return ctx.Err() == nil // gone or unavailable: the run says so
-		}
-		if id <= last+1 {
-			break
+		err := c.db.QueryRowContext(ctx, `SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1`, ss.id).Scan(&last)
+		if err != nil || id <= last+1 {
+			c.release(ss.id, wake)
+			return err == nil || ctx.Err() == nil // gone or unavailable: the run says so
 		}
 		if s.hooks.callWaits != nil {
 			s.hooks.callWaits(id)
@@ -365,10 +363,13 @@ func (s *Server) clusterTurn(ctx context.Context, ss *session, id int64) bool {
 		case <-wake.done:
 		case <-reread.C:
 		case <-deadline.C:
+			c.release(ss.id, wake)
 			return true
 		case <-ctx.Done():
+			c.release(ss.id, wake)
 			return false
 		}
+		c.release(ss.id, wake)
 	}
 	return true
 }

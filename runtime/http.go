@@ -231,12 +231,12 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "ack must be a message number ≥ 0")
 		return
 	}
-	ss := s.session(w, r)
-	if ss == nil {
+	if s.cluster != nil {
+		s.clusterPush(w, r, ack)
 		return
 	}
-	if s.cluster != nil {
-		s.clusterPush(w, r, ss, ack)
+	ss := s.session(w, r)
+	if ss == nil {
 		return
 	}
 	ss.mu.Lock()
