@@ -330,23 +330,26 @@ func TestClusterFlags(t *testing.T) {
 
 // BenchmarkFanOut100 measures deliveries: one page says a message at a
 // time to 100 pages that each poll, all over HTTP on loopback, on
-// PostgreSQL in one process (single) and on one node in cluster mode.
+// PostgreSQL in one process (single), on one node in cluster mode
+// (cluster), and on two nodes, the pages polling one and the sender
+// calling the other (cross: each message reaches the pages by pg_notify).
 // deliveries/s is messages received per second, over all pages.
 func BenchmarkFanOut100(b *testing.B) {
-	for _, cluster := range []bool{false, true} {
-		name := "single"
-		if cluster {
-			name = "cluster"
-		}
-		b.Run(name, func(b *testing.B) {
-			f := newFixture(b, Config{DB: pgtestDB(b), Cluster: cluster, SessionRate: -1})
+	for _, mode := range []string{"single", "cluster", "cross"} {
+		b.Run(mode, func(b *testing.B) {
+			cfg := Config{DB: pgtestDB(b), Cluster: mode != "single", SessionRate: -1}
+			f := newFixture(b, cfg)
+			g := f // the sender's node
+			if mode == "cross" {
+				g = newFixture(b, cfg)
+			}
 			const pages = 100
 			ps := make([]*page, pages)
 			for i := range ps {
 				ps[i] = f.open(b)
 				ps[i].call(b, "subscribe")
 			}
-			sender := f.open(b)
+			sender := g.open(b)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var wg sync.WaitGroup
@@ -365,7 +368,7 @@ func BenchmarkFanOut100(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(b.N*pages)/b.Elapsed().Seconds(), "deliveries/s")
-			b.ReportMetric(float64(f.srv.retries.Load())/float64(b.N), "retries/op")
+			b.ReportMetric(float64(f.srv.retries.Load()+g.srv.retries.Load())/float64(b.N), "retries/op")
 		})
 	}
 }
