@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -582,4 +586,128 @@ func TestClusterVersionSkew(t *testing.T) {
 	if got := p.call(t, "count"); got != `{"id":1,"ok":1}` {
 		t.Errorf("the page's own build answered %s", got)
 	}
+}
+
+// TestClusterNginx: nginx, configured as docs/SCALING.md shows
+// (testdata/nginx-cluster.conf), round-robin in front of two nodes: every
+// page gets every message once, in order, and goes on when one node stops
+// dead halfway.
+func TestClusterNginx(t *testing.T) {
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		if bin, err = "/usr/sbin/nginx", nil; !fileExists(bin) {
+			if os.Getenv("CI") == "" {
+				t.Skip("nginx is not installed (make test installs it)")
+			}
+			t.Fatal("nginx is not installed")
+		}
+	}
+	nodes := startNodes(t, 2, Config{})
+	var served [2]atomic.Int64 // requests each node answered
+	for i, n := range nodes {
+		h := n.http.Config.Handler
+		n.http.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			served[i].Add(1)
+			h.ServeHTTP(w, r)
+		})
+	}
+	conf, err := os.ReadFile("testdata/nginx-cluster.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	text := strings.NewReplacer("@DIR@", dir, "@LISTEN@", addr,
+		"@NODE1@", strings.TrimPrefix(nodes[0].http.URL, "http://"),
+		"@NODE2@", strings.TrimPrefix(nodes[1].http.URL, "http://")).Replace(string(conf))
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	// nginx says nothing when it is ready: the test waits until it
+	// accepts a connection, or has exited.
+	for {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case err := <-exited:
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Fatalf("nginx exited: %v\n%s%s", err, stderr.String(), log)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	front := &fixture{srv: nodes[0].srv, http: &httptest.Server{URL: "http://" + addr}}
+	const pages, each = 3, 20
+	var ps []*page
+	for range pages {
+		p := front.open(t)
+		p.call(t, "subscribe")
+		ps = append(ps, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make([][]string, pages)
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() { got[i] = receive(t, ctx, p, each) })
+	}
+	sender := ps[0]
+	for j := range each {
+		if j == each/2 {
+			if a, b := served[0].Load(), served[1].Load(); a == 0 || b == 0 {
+				t.Errorf("the nodes answered %d and %d requests: nginx did not share them", a, b)
+			}
+			dead := nodes[1]
+			dead.srv.Halt()
+			dead.srv.cluster.cancel()
+			dead.srv.cluster.wg.Wait()
+			dead.http.Listener.Close()
+			dead.http.CloseClientConnections()
+			if _, err := nodes[0].srv.db.Exec(`UPDATE "_prog_nodes" SET "lease" = now() - interval '1 second' WHERE "id" = $1`, dead.srv.cluster.node); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sender.calls++
+		for {
+			code, body := sender.do(t, "POST", "/pull/"+sender.sid, sender.key, fmt.Sprintf(`{"id":%d,"fn":"say","args":["0-%d"]}`, sender.calls, j))
+			if code >= http.StatusBadGateway {
+				continue // the client repeats the call, with its id
+			}
+			if code != 200 || !strings.Contains(body, `"ok"`) {
+				t.Fatalf("say: %d %s", code, body)
+			}
+			break
+		}
+	}
+	wg.Wait()
+	for k, msgs := range got {
+		for j, m := range msgs {
+			if m != fmt.Sprintf("0-%d", j) || len(msgs) != each {
+				t.Fatalf("page %d got %v, want 0-0 … 0-%d in order", k, msgs, each-1)
+			}
+		}
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
