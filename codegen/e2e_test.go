@@ -113,6 +113,14 @@ func serveDB(t testing.TB, name, db string, flags ...string) string {
 // function that stops it (once; the test's cleanup stops it too).
 func start(t testing.TB, bin string, args ...string) (url string, stop func()) {
 	t.Helper()
+	url, stop, _ = startProcess(t, bin, args...)
+	return url, stop
+}
+
+// startProcess is start, and also returns a function that kills the
+// server with SIGKILL (then stop does nothing).
+func startProcess(t testing.TB, bin string, args ...string) (url string, stop, kill func()) {
+	t.Helper()
 	name := filepath.Base(bin)
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
@@ -141,6 +149,12 @@ func start(t testing.TB, bin string, args ...string) (url string, stop func()) {
 			}
 		})
 	}
+	kill = func() {
+		once.Do(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+	}
 	t.Cleanup(stop)
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
@@ -150,7 +164,7 @@ func start(t testing.TB, bin string, args ...string) (url string, stop func()) {
 	if i < 0 {
 		t.Fatalf("%s printed %q", name, line)
 	}
-	return strings.TrimSpace(line[i:]) + name, stop
+	return strings.TrimSpace(line[i:]) + name, stop, kill
 }
 
 // browser starts headless Chromium and returns a function that opens tabs.

@@ -5,19 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prog-lang/prog/runtime/nginxtest"
 )
 
 // startNodes starts n nodes of the test program in cluster mode on one new
@@ -589,19 +587,10 @@ func TestClusterVersionSkew(t *testing.T) {
 }
 
 // TestClusterNginx: nginx, configured as docs/SCALING.md shows
-// (testdata/nginx-cluster.conf), round-robin in front of two nodes: every
+// (nginxtest/cluster.conf), round-robin in front of two nodes: every
 // page gets every message once, in order, and goes on when one node stops
 // dead halfway.
 func TestClusterNginx(t *testing.T) {
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		if bin, err = "/usr/sbin/nginx", nil; !fileExists(bin) {
-			if os.Getenv("CI") == "" {
-				t.Skip("nginx is not installed (make test installs it)")
-			}
-			t.Fatal("nginx is not installed")
-		}
-	}
 	nodes := startNodes(t, 2, Config{})
 	var served [2]atomic.Int64 // requests each node answered
 	for i, n := range nodes {
@@ -611,49 +600,7 @@ func TestClusterNginx(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	conf, err := os.ReadFile("testdata/nginx-cluster.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	text := strings.NewReplacer("@DIR@", dir, "@LISTEN@", addr,
-		"@NODE1@", strings.TrimPrefix(nodes[0].http.URL, "http://"),
-		"@NODE2@", strings.TrimPrefix(nodes[1].http.URL, "http://")).Replace(string(conf))
-	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	// nginx says nothing when it is ready: the test waits until it
-	// accepts a connection, or has exited.
-	for {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx exited: %v\n%s%s", err, stderr.String(), log)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	addr := nginxtest.Start(t, strings.TrimPrefix(nodes[0].http.URL, "http://"), strings.TrimPrefix(nodes[1].http.URL, "http://"))
 	front := &fixture{srv: nodes[0].srv, http: &httptest.Server{URL: "http://" + addr}}
 	const pages, each = 3, 20
 	var ps []*page
@@ -705,9 +652,4 @@ func TestClusterNginx(t *testing.T) {
 			}
 		}
 	}
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
