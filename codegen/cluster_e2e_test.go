@@ -14,22 +14,25 @@ import (
 
 // TestChatClusterNginx: two chat servers started with --cluster on one
 // PostgreSQL, behind nginx (round-robin, no stickiness, the configuration
-// docs/SCALING.md shows); two Chromium tabs chat through it, and go on
-// chatting when one server is killed with SIGKILL.
+// docs/SCALING.md shows); two Chromium tabs chat through it, go on
+// chatting when one server is killed with SIGKILL and started again, and
+// through a rolling restart of both (each stopped as a deploy stops it,
+// and started again); neither page ends.
 func TestChatClusterNginx(t *testing.T) {
 	db := pgtest.Shared(t).NewDatabase(t)
 	bin := build(t, "chat")
-	var hosts []string
-	var kill func()
-	for range 2 {
-		u, _, k := startProcess(t, bin, "--addr", "127.0.0.1:0", "--db", db, "--cluster", "--session-rate", "0")
+	hosts := make([]string, 2)
+	stops, kills := make([]func(), 2), make([]func(), 2)
+	startNode := func(i int, addr string) {
+		u, stop, kill := startProcess(t, bin, "--addr", addr, "--db", db, "--cluster", "--session-rate", "0", "-v")
 		p, err := url.Parse(u)
 		if err != nil {
 			t.Fatal(err)
 		}
-		hosts = append(hosts, p.Host)
-		kill = k
+		hosts[i], stops[i], kills[i] = p.Host, stop, kill
 	}
+	startNode(0, "127.0.0.1:0")
+	startNode(1, "127.0.0.1:0")
 	front := "http://" + nginxtest.Start(t, hosts[0], hosts[1]) + "/chat"
 	tab := browser(t)
 	a, b := tab(), tab()
@@ -38,7 +41,7 @@ func TestChatClusterNginx(t *testing.T) {
 	say(t, a, "a is here")
 	say(t, b, "b is here")
 	waitItem(t, a, "log", "b is here")
-	kill() // the second server
+	kills[1]()
 	say(t, a, "hello from a")
 	waitItem(t, b, "log", "hello from a")
 	say(t, b, "hello from b")
@@ -47,6 +50,19 @@ func TestChatClusterNginx(t *testing.T) {
 		got := items(t, tabCtx, "log")
 		if strings.Join(got[len(got)-2:], "|") != "hello from a|hello from b" {
 			t.Errorf("log ends %q, want the two lines in order", got)
+		}
+	}
+	// Started again on its address, then a rolling restart of both.
+	startNode(1, hosts[1])
+	for i, line := range []string{"during the deploy", "after the deploy"} {
+		stops[i]()
+		startNode(i, hosts[i])
+		say(t, a, line)
+		waitItem(t, b, "log", line)
+	}
+	for _, tabCtx := range []context.Context{a, b} {
+		if n := get(t, tabCtx, chromedp.Evaluate[int](`document.querySelectorAll("[role=alert]").length`)); n != 0 {
+			t.Errorf("a tab says its session ended")
 		}
 	}
 }

@@ -155,6 +155,12 @@ func startProcess(t testing.TB, bin string, args ...string) (url string, stop, k
 			cmd.Wait()
 		})
 	}
+	// After stop (cleanups run last first), once the log is whole.
+	t.Cleanup(func() {
+		if t.Failed() && testing.Verbose() {
+			t.Logf("%s %s's log:\n%s", name, strings.Join(args, " "), logs.String())
+		}
+	})
 	t.Cleanup(stop)
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
