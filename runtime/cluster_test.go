@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/prog-lang/prog/runtime/nginxtest"
 )
 
@@ -652,4 +654,50 @@ func TestClusterNginx(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkNotify measures the notifications PostgreSQL carries from one
+// connection to a listening one, each naming 100 sessions (as the
+// notifier of a node sends them, outside any transaction): a node sends
+// one every 5 ms at most, 200 a second.
+func BenchmarkNotify(b *testing.B) {
+	url := pgtestDB(b)
+	listener, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer closeConn(listener)
+	if _, err := listener.Exec(context.Background(), "LISTEN prog_bench"); err != nil {
+		b.Fatal(err)
+	}
+	sender, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer closeConn(sender)
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = randomHex(16)
+	}
+	payload := strings.Join(ids, ",")
+	got := make(chan error, 1)
+	b.ResetTimer()
+	go func() {
+		for range b.N {
+			if _, err := listener.WaitForNotification(context.Background()); err != nil {
+				got <- err
+				return
+			}
+		}
+		got <- nil
+	}()
+	for range b.N {
+		if _, err := sender.Exec(context.Background(), "SELECT pg_notify('prog_bench', $1)", payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := <-got; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notifications/s")
 }
