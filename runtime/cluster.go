@@ -113,14 +113,14 @@ type cluster struct {
 	starts  []*pollStart        // push requests beginning, for the writer
 	write   chan struct{}       // the writer has something to do
 
-	ctx    context.Context // the listener's and the notifier's; ended by close
+	ctx    context.Context // the listener's, the notifier's and the writer's; ended by close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	listenLog, notifyLog, beatLog errorLog
 }
 
-// pollEnd is a push request that waited, and has ended: the notifier
+// pollEnd is a push request that waited, and has ended: the writer
 // writes that down (with the others of the last few milliseconds, in one
 // statement), unless a newer one of the session has begun.
 type pollEnd struct {
@@ -223,7 +223,11 @@ func (c *cluster) close() {
 	c.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c.writeEnds(ctx, c.ended)
+	c.mu.Lock()
+	ended := c.ended
+	c.ended = nil
+	c.mu.Unlock()
+	c.writeEnds(ctx, ended)
 	c.db.ExecContext(ctx, `DELETE FROM "_prog_nodes" WHERE "id" = $1`, c.node)
 }
 
@@ -490,7 +494,7 @@ func (c *cluster) kickNotifier() {
 // owner returns the client that owns channel ch, or 0 once it is gone.
 func (c *cluster) owner(ch int64) Client {
 	var client int64
-	err := c.db.QueryRowContext(context.Background(), `SELECT "client" FROM "_prog_chans" WHERE "ch" = $1`, ch).Scan(&client)
+	err := c.db.QueryRowContext(c.ctx, `SELECT "client" FROM "_prog_chans" WHERE "ch" = $1`, ch).Scan(&client)
 	if err != nil {
 		return 0
 	}
