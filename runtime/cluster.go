@@ -77,6 +77,7 @@ const (
 	wakeChannel = "prog_wake"            // the notification channel: its payload is session ids, comma-separated
 	maxPayload  = 7900                   // a notification's payload at most (PostgreSQL: < 8000 bytes)
 	lockCalls   = lockClass + 1          // the advisory lock class of a session's calls
+	lockStart   = 2                      // the key, in lockClass, that a starting node holds (startAlone)
 	collectMax  = 100                    // sessions one collection claims at most
 )
 
@@ -178,23 +179,39 @@ func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 	return c, nil
 }
 
-// makeTables makes the runtime's tables, one node at a time (two nodes
-// making one table at once may collide in PostgreSQL's catalog).
-func (c *cluster) makeTables(ctx context.Context) error {
-	tx, err := c.db.BeginTx(ctx, nil)
+// startAlone waits until no other node of the database spec names is
+// starting, and keeps others from starting until done is called: nodes
+// make their tables and number their runs one at a time (two nodes making
+// one table at once collide in PostgreSQL's catalog). The lock is an
+// advisory lock on a connection of its own, which the database drops if
+// the node dies meanwhile.
+func startAlone(ctx context.Context, spec string) (done func(), err error) {
+	conn, err := pgx.Connect(ctx, spec)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, 0)", lockCalls); err != nil {
-		return err
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", lockClass, lockStart); err != nil {
+		closeConn(conn)
+		return nil, err
 	}
+	return func() {
+		// Unlocked before closing: the lock of a closed connection lasts
+		// until its backend has exited. (If this fails, closing ends it.)
+		unlock, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn.Exec(unlock, "SELECT pg_advisory_unlock($1, $2)", lockClass, lockStart)
+		cancel()
+		closeConn(conn)
+	}, nil
+}
+
+// makeTables makes the runtime's tables.
+func (c *cluster) makeTables(ctx context.Context) error {
 	for _, stmt := range clusterTables {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		if _, err := c.db.ExecContext(ctx, stmt); err != nil {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // startCluster runs the node's collector and heartbeat until Halt.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -700,4 +701,28 @@ func BenchmarkNotify(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notifications/s")
+}
+
+// TestClusterStartTogether: nodes started at the same moment on a new
+// database all start (making tables at once may collide in PostgreSQL's
+// catalog).
+func TestClusterStartTogether(t *testing.T) {
+	p := newFixture(t, Config{}).srv.prog
+	db := pgtestDB(t)
+	srvs := make([]*Server, 4)
+	errs := make([]error, len(srvs))
+	var wg sync.WaitGroup
+	for i := range srvs {
+		wg.Go(func() {
+			srvs[i], errs[i] = NewServer(context.Background(), p, Config{DB: db, Cluster: true, Log: slog.New(slog.DiscardHandler)})
+		})
+	}
+	wg.Wait()
+	for i, s := range srvs {
+		if errs[i] != nil {
+			t.Errorf("node %d: %v", i, errs[i])
+		} else {
+			s.Close()
+		}
+	}
 }

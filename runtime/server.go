@@ -149,6 +149,15 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	if err := checkCluster(cfg); err != nil {
 		return nil, err
 	}
+	if cfg.Cluster {
+		// Nodes start one at a time: two making a table at once collide
+		// in PostgreSQL's catalog.
+		done, err := startAlone(ctx, cfg.DB)
+		if err != nil {
+			return nil, fmt.Errorf("open the database %s: %v", redact(cfg.DB), err)
+		}
+		defer done()
+	}
 	db, err := openDB(ctx, cfg.DB, cfg.Cluster, p.Tables, cfg.Log)
 	if err != nil {
 		return nil, err
