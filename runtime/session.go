@@ -33,7 +33,7 @@ type session struct {
 	ended    string // why the session ended before its timeout, or ""
 
 	// With --cluster, a session is read from the database for each
-	// request, and call is the remote call the request runs.
+	// request, and clusterCall is the remote call the request runs.
 	clusterCall *clusterCall
 
 	// Remote calls run one at a time, in id order: turn is held by the
