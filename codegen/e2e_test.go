@@ -119,6 +119,14 @@ func serveDB(t testing.TB, name, db string, flags ...string) string {
 // function that stops it (once; the test's cleanup stops it too).
 func start(t testing.TB, bin string, args ...string) (url string, stop func()) {
 	t.Helper()
+	url, stop, _ = startProcess(t, bin, args...)
+	return url, stop
+}
+
+// startProcess is start, and also returns a function that kills the
+// server with SIGKILL (then stop does nothing).
+func startProcess(t testing.TB, bin string, args ...string) (url string, stop, kill func()) {
+	t.Helper()
 	name := filepath.Base(bin)
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
@@ -147,6 +155,18 @@ func start(t testing.TB, bin string, args ...string) (url string, stop func()) {
 			}
 		})
 	}
+	kill = func() {
+		once.Do(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+	}
+	// After stop (cleanups run last first), once the log is whole.
+	t.Cleanup(func() {
+		if t.Failed() && testing.Verbose() {
+			t.Logf("%s %s's log:\n%s", name, strings.Join(args, " "), logs.String())
+		}
+	})
 	t.Cleanup(stop)
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
@@ -156,7 +176,7 @@ func start(t testing.TB, bin string, args ...string) (url string, stop func()) {
 	if i < 0 {
 		t.Fatalf("%s printed %q", name, line)
 	}
-	return strings.TrimSpace(line[i:]) + name, stop
+	return strings.TrimSpace(line[i:]) + name, stop, kill
 }
 
 // browser starts headless Chromium and returns a function that opens tabs.

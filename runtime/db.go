@@ -73,16 +73,16 @@ func isPostgres(spec string) bool {
 // SQLite runs in WAL mode with one connection, so transactions run in
 // turn; PostgreSQL runs them concurrently, SERIALIZABLE, and the runtime
 // retries the ones that fail to serialize.
-func openDB(ctx context.Context, spec string, tables []*Table, log *slog.Logger) (*database, error) {
+func openDB(ctx context.Context, spec string, cluster bool, tables []*Table, log *slog.Logger) (*database, error) {
 	d := &database{postgres: isPostgres(spec)}
 	// The lock comes before anything writes: the journal mode and the
 	// tables here, the run's number and the forgetting of earlier runs'
 	// clients in NewServer, which on a live server's database would
 	// delete that server's rows.
 	var err error
-	d.lock, err = lockDB(ctx, spec, log)
+	d.lock, err = lockDB(ctx, spec, cluster, log)
 	if errors.Is(err, errHeld) {
-		return nil, anotherServer(spec)
+		return nil, anotherServer(spec, cluster)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open the database %s: %v", redact(spec), err)
@@ -92,8 +92,14 @@ func openDB(ctx context.Context, spec string, tables []*Table, log *slog.Logger)
 		cfg, err = pgx.ParseConfig(spec)
 		if err == nil {
 			// A statement run outside BEGIN (a call's single read, see
-			// Ctx.read) is a SERIALIZABLE transaction of its own too.
-			cfg.RuntimeParams["default_transaction_isolation"] = "serializable"
+			// Ctx.read) is a SERIALIZABLE transaction of its own too. Not
+			// in cluster mode: there calls always run in a transaction
+			// (begin asks for SERIALIZABLE), and the runtime's own
+			// statements run READ COMMITTED, so that they never make a
+			// call fail to serialize (cluster.go).
+			if !cluster {
+				cfg.RuntimeParams["default_transaction_isolation"] = "serializable"
+			}
 			d.DB = stdlib.OpenDB(*cfg)
 			// More connections than cores only add serialization
 			// failures; a bounded pool also keeps a burst of calls

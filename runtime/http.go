@@ -125,12 +125,18 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	ss := newSession(Client(s.clients.Add(1)), s.now())
 	ss.host = strings.ToLower(r.Host)
-	if s.cfg.PushOrigin != "" {
-		s.pageHosts.add(ss.host)
+	if s.cluster != nil {
+		if !s.clusterStartSession(w, r, ss) {
+			return
+		}
+	} else {
+		if s.cfg.PushOrigin != "" {
+			s.pageHosts.add(ss.host)
+		}
+		s.mu.Lock()
+		s.sessions[ss.id] = ss
+		s.mu.Unlock()
 	}
-	s.mu.Lock()
-	s.sessions[ss.id] = ss
-	s.mu.Unlock()
 	s.log.Debug("session started", "client", ss.client)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -162,6 +168,9 @@ func (s *Server) lookup(id string) *session {
 // session finds the request's session and checks its key, or answers
 // with 410 (unknown, collected or ended) or 403 (wrong key) and returns nil.
 func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
+	if s.cluster != nil {
+		return s.clusterSession(w, r)
+	}
 	ss := s.lookup(r.PathValue("sid"))
 	if ss == nil {
 		writeJSONError(w, http.StatusGone, "session expired")
@@ -221,6 +230,10 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 	ack, err := strconv.ParseInt(r.URL.Query().Get("ack"), 10, 64)
 	if err != nil || ack < 0 {
 		writeJSONError(w, http.StatusBadRequest, "ack must be a message number ≥ 0")
+		return
+	}
+	if s.cluster != nil {
+		s.clusterPush(w, r, ack)
 		return
 	}
 	ss := s.session(w, r)
@@ -358,6 +371,10 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if s.cluster != nil {
+		s.clusterCall(w, r, ss, id, fn, run)
+		return
+	}
 	res, isNew, ok := ss.call(id)
 	if !ok {
 		writeJSONError(w, http.StatusConflict, fmt.Sprintf("call id %d is too old to answer again", id))
@@ -369,21 +386,10 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 		done := ss.takeTurn(id, s.gapWait, s.hooks.callWaits)
 		v, err := s.runCall(context.WithoutCancel(r.Context()), ss, fn, run)
 		done()
-		ids := strconv.FormatInt(id, 10)
 		if err != nil {
-			res.body = append(appendString([]byte(`{"id":`+ids+`,"err":`), pageError(err)), "}\n"...)
-			level := slog.LevelInfo // the program's own runtime error
-			if !errors.As(err, new(*Error)) {
-				level = slog.LevelError
-			}
-			s.log.Log(r.Context(), level, "remote call failed", "fn", fn, "client", ss.client, "err", err)
+			res.body = s.failedCall(r.Context(), id, fn, ss.client, err)
 		} else {
-			if len(v) == 0 {
-				v = []byte("null")
-			}
-			b := append(make([]byte, 0, len(ids)+len(v)+16), `{"id":`...)
-			b = append(append(append(b, ids...), `,"ok":`...), v...)
-			res.body = append(b, "}\n"...)
+			res.body = okAnswer(id, v)
 		}
 		close(res.done)
 	} else if s.hooks.callRepeated != nil {
@@ -397,6 +403,27 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(res.body)
+}
+
+// okAnswer is the answer to call id that returned v, in wire form.
+func okAnswer(id int64, v []byte) []byte {
+	if len(v) == 0 {
+		v = []byte("null")
+	}
+	b := make([]byte, 0, len(v)+32)
+	b = strconv.AppendInt(append(b, `{"id":`...), id, 10)
+	b = append(append(append(b, `,"ok":`...), v...), "}\n"...)
+	return b
+}
+
+// failedCall logs a call that failed and returns its answer.
+func (s *Server) failedCall(ctx context.Context, id int64, fn string, c Client, err error) []byte {
+	level := slog.LevelInfo // the program's own runtime error
+	if !errors.As(err, new(*Error)) {
+		level = slog.LevelError
+	}
+	s.log.Log(ctx, level, "remote call failed", "fn", fn, "client", c, "err", err)
+	return append(appendString([]byte(`{"id":`+strconv.FormatInt(id, 10)+`,"err":`), pageError(err)), "}\n"...)
 }
 
 // parseCall reads a call's body, {"id":5,"fn":"post","args":[…]}. msg says
@@ -447,6 +474,10 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("sid")
+	if s.cluster != nil {
+		s.clusterLeave(w, r, id, req.Key)
+		return
+	}
 	s.mu.Lock()
 	ss := s.sessions[id]
 	ok := ss != nil && ss.keyOK(req.Key)

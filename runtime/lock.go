@@ -26,14 +26,25 @@ import (
 var errHeld = errors.New("the database is locked by another server")
 
 // anotherServer is the error of a server that finds its database locked.
-func anotherServer(spec string) error {
+// A node of a cluster (--cluster) finds it locked only by a server
+// without --cluster; a server without it, by any server.
+func anotherServer(spec string, cluster bool) error {
+	if cluster {
+		return fmt.Errorf("a server without --cluster is running on %s; stop it, or use another --db", redact(spec))
+	}
+	if isPostgres(spec) {
+		return fmt.Errorf("another server is running on %s; stop it, use another --db, or start every server with --cluster", redact(spec))
+	}
 	return fmt.Errorf("another server is running on %s; stop it or use another --db", redact(spec))
 }
 
 // lockDB takes the lock of the database spec names, or fails with errHeld.
-func lockDB(ctx context.Context, spec string, log *slog.Logger) (io.Closer, error) {
+// The nodes of a cluster share the lock (a PostgreSQL shared advisory
+// lock), so they keep out a server without --cluster, which would forget
+// their clients when it starts, and it keeps them out.
+func lockDB(ctx context.Context, spec string, cluster bool, log *slog.Logger) (io.Closer, error) {
 	if isPostgres(spec) {
-		l, err := lockPostgres(ctx, spec, log)
+		l, err := lockPostgres(ctx, spec, cluster, log)
 		if err != nil {
 			return nil, err // not a nil *pgLock in an io.Closer
 		}
@@ -72,20 +83,21 @@ const (
 // once the database answers, logging what it finds.
 type pgLock struct {
 	spec   string
+	shared bool // a cluster node's: shared with the other nodes
 	log    *slog.Logger
 	cancel context.CancelFunc // stops hold
 	done   chan struct{}      // closed when hold has returned
 }
 
 // lockPostgres takes the lock and starts holding it until Close.
-func lockPostgres(ctx context.Context, spec string, log *slog.Logger) (*pgLock, error) {
-	conn, err := takePGLock(ctx, spec)
+func lockPostgres(ctx context.Context, spec string, shared bool, log *slog.Logger) (*pgLock, error) {
+	conn, err := takePGLock(ctx, spec, shared)
 	if err != nil {
 		return nil, err
 	}
 	// The lock outlives ctx (NewServer's): Close ends it.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	l := &pgLock{spec: spec, log: log, cancel: cancel, done: make(chan struct{})}
+	l := &pgLock{spec: spec, shared: shared, log: log, cancel: cancel, done: make(chan struct{})}
 	go l.hold(ctx, conn)
 	return l, nil
 }
@@ -100,14 +112,14 @@ func (l *pgLock) Close() error {
 
 // takePGLock connects and takes the lock on the connection, or fails with
 // errHeld when it is still held after lockWait.
-func takePGLock(ctx context.Context, spec string) (*pgx.Conn, error) {
+func takePGLock(ctx context.Context, spec string, shared bool) (*pgx.Conn, error) {
 	conn, err := pgx.Connect(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
 	_, err = conn.Exec(ctx, "SET lock_timeout = "+strconv.FormatInt(lockWait.Milliseconds(), 10))
 	if err == nil {
-		_, err = conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", lockClass, lockServer)
+		_, err = conn.Exec(ctx, "SELECT "+lockFunc("pg_advisory_lock", shared)+"($1, $2)", lockClass, lockServer)
 	}
 	if pg := (*pgconn.PgError)(nil); errors.As(err, &pg) && pg.Code == "55P03" { // lock_not_available
 		err = errHeld
@@ -117,6 +129,15 @@ func takePGLock(ctx context.Context, spec string) (*pgx.Conn, error) {
 		return nil, err
 	}
 	return conn, nil
+}
+
+// lockFunc names the shared form of an advisory lock function when shared
+// is set.
+func lockFunc(name string, shared bool) string {
+	if shared {
+		return name + "_shared"
+	}
+	return name
 }
 
 // closeConn closes a connection, whatever the context of its caller.
@@ -138,7 +159,7 @@ func (l *pgLock) hold(ctx context.Context, conn *pgx.Conn) {
 			// Unlock before closing: a closed connection's lock lasts
 			// until its backend has exited, after Close has returned.
 			unlock, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			conn.Exec(unlock, "SELECT pg_advisory_unlock($1, $2)", lockClass, lockServer)
+			conn.Exec(unlock, "SELECT "+lockFunc("pg_advisory_unlock", l.shared)+"($1, $2)", lockClass, lockServer)
 			cancel()
 			closeConn(conn)
 			return
@@ -160,7 +181,7 @@ func (l *pgLock) retake(ctx context.Context) *pgx.Conn {
 	defer tick.Stop()
 	var last error // the failure logged last
 	for {
-		conn, err := takePGLock(ctx, l.spec)
+		conn, err := takePGLock(ctx, l.spec, l.shared)
 		switch {
 		case err == nil: // even if ctx has just ended: hold releases it
 			l.log.Info("took the database lock again", "db", redact(l.spec))

@@ -51,6 +51,9 @@ func TestSecondServerRefuses(t *testing.T) {
 
 		srv, err := NewServer(context.Background(), f.srv.prog, Config{DB: second, Log: slog.New(slog.DiscardHandler)})
 		want := "another server is running on " + redact(second) + "; stop it or use another --db"
+		if isPostgres(db) {
+			want = "another server is running on " + redact(second) + "; stop it, use another --db, or start every server with --cluster"
+		}
 		if err == nil {
 			srv.Close()
 			t.Errorf("a second server on %s started", second)

@@ -47,6 +47,7 @@ func Run(p *Program, args []string) error {
 	sessionRate := fs.Int("session-rate", defaultSessionRate, "new sessions a minute from one address (IPv6: one /64); 0: no limit")
 	var trustProxies hostList
 	fs.Var(&trustProxies, "trust-proxy", "a reverse proxy in front of the server (an IP address or range; repeatable): from it, the client's address is read from X-Forwarded-For")
+	clusterMode := fs.Bool("cluster", false, "share sessions with the other servers started with --cluster on the same PostgreSQL --db (docs/SCALING.md)")
 	verbose := fs.Bool("v", false, "log every session")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (go tool pprof reads it)")
 	if err := fs.Parse(args); err != nil {
@@ -103,7 +104,7 @@ func Run(p *Program, args []string) error {
 	srv, err := NewServer(ctx, p, Config{
 		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout, LeaveGrace: *leaveGrace,
 		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
-		Log:         log,
+		Log: log, Cluster: *clusterMode,
 		BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxConns: *maxConns,
 		AllowHosts: allowHosts, SessionRate: rate, TrustProxies: trustProxies,
 	})

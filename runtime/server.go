@@ -26,6 +26,7 @@ type Config struct {
 	MaxBody       int64         // the largest remote-call body, in bytes
 	Limits                      // what one session's queue may hold
 	Log           *slog.Logger
+	Cluster       bool // share sessions with the other servers on this PostgreSQL database (cluster.go)
 
 	// What protects the server (conns.go, hosts.go, ratelimit.go); zero
 	// values are the defaults.
@@ -64,6 +65,7 @@ type Server struct {
 	gapWait  time.Duration // how long a call waits for smaller ids
 	retries  atomic.Int64  // transactions run again after failing to serialize
 	txFuncs  sync.Map      // remote function name → true: it ran more than one statement (runCall)
+	cluster  *cluster      // with --cluster: where sessions live instead of sessions and owners
 
 	stopped  sync.Once
 	quit     chan struct{} // closed to stop the tasks and the collector
@@ -152,7 +154,19 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDB(ctx, cfg.DB, p.Tables, cfg.Log)
+	if err := checkCluster(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Cluster {
+		// Nodes start one at a time: two making a table at once collide
+		// in PostgreSQL's catalog.
+		done, err := startAlone(ctx, cfg.DB)
+		if err != nil {
+			return nil, fmt.Errorf("open the database %s: %v", redact(cfg.DB), err)
+		}
+		defer done()
+	}
+	db, err := openDB(ctx, cfg.DB, cfg.Cluster, p.Tables, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +203,15 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 	sum := sha256.Sum256(p.Bundle)
 	s.build = hex.EncodeToString(sum[:6])
 	s.bundle = "/" + p.Name + "." + s.build + ".js"
+	if cfg.Cluster {
+		// A node clears nothing: the sessions in the tables are the
+		// other nodes' too.
+		if s.cluster, err = newCluster(ctx, s, run); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
 	tx, err := db.begin(ctx)
 	if err == nil {
 		err = db.forget(ctx, tx, p.Tables, true, nil, nil)
@@ -210,6 +233,9 @@ func (s *Server) Start() {
 	for _, e := range s.prog.Every {
 		log := &errorLog{}
 		s.goTask(e.Period, func() {
+			if s.cluster != nil && !s.cluster.taskTurn(s.ctx, e) {
+				return // another node runs it this time
+			}
 			_, err := s.run(s.ctx, nil, func(x *Ctx) any { e.Run(x); return nil })
 			if err != nil && s.ctx.Err() == nil {
 				log.log(s.log, "task failed", "task", "every "+e.Period.String(), "pos", e.Pos, "err", err)
@@ -217,7 +243,11 @@ func (s *Server) Start() {
 		}, nil, nil)
 	}
 	period := min(max(min(s.cfg.ClientTimeout, s.cfg.LeaveGrace)/4, 10*time.Millisecond), time.Second)
-	s.goTask(period, s.collect, s.collectNow, func() { s.collectSome(false) })
+	if s.cluster != nil {
+		s.startCluster(period)
+	} else {
+		s.goTask(period, s.collect, s.collectNow, func() { s.collectSome(false) })
+	}
 	s.goTask(sweepPeriod, func() { s.newSessions.sweep(time.Now()) }, nil, nil)
 }
 
@@ -289,11 +319,17 @@ func (s *Server) stopTasks() {
 // Close halts the server and closes the database.
 func (s *Server) Close() error {
 	s.Halt()
+	if s.cluster != nil {
+		s.cluster.close()
+	}
 	return s.db.Close()
 }
 
 // owner returns the client that owns a channel, or 0 once it is gone.
 func (s *Server) owner(ch int64) Client {
+	if s.cluster != nil {
+		return s.cluster.owner(ch)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o := s.owners[ch]; o != nil {
@@ -327,7 +363,7 @@ func (s *Server) run(ctx context.Context, self *session, body func(x *Ctx) any) 
 // a transaction, as does every later call of fn (s.txFuncs).
 func (s *Server) runCall(ctx context.Context, self *session, fn string, body func(x *Ctx) any) ([]byte, error) {
 	bare := false
-	if fn != "" {
+	if fn != "" && s.cluster == nil {
 		_, multi := s.txFuncs.Load(fn)
 		bare = !multi
 	}
@@ -384,6 +420,9 @@ func (s *Server) attempt(ctx context.Context, self *session, bare bool, body fun
 	v := body(x)
 	if x.bareRows != nil {
 		x.bareRows.Close() // read to its end already, unless the body stopped early
+	}
+	if s.cluster != nil {
+		return s.clusterCommit(x, v), nil
 	}
 	// Register the new channels before encoding, so that the result
 	// names their owner.

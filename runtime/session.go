@@ -32,6 +32,10 @@ type session struct {
 	gone     bool
 	ended    string // why the session ended before its timeout, or ""
 
+	// With --cluster, a session is read from the database for each
+	// request, and clusterCall is the remote call the request runs.
+	clusterCall *clusterCall
+
 	// Remote calls run one at a time, in id order: turn is held by the
 	// call running, and ran is closed when lastRun, the highest id run,
 	// grows.

@@ -44,11 +44,17 @@ func (s *Server) otherBuild(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	s.log.Debug("a page of another build", "page_build", b, "build", s.build)
+	writeOtherBuild(w)
+	return true
+}
+
+// writeOtherBuild answers a page of another build: 409 and
+// {"err":"…","reload":true}.
+func writeOtherBuild(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusConflict)
 	w.Write([]byte(otherBuildAnswer))
-	return true
 }
 
 // otherBuildScript is served for the bundle of another build. It reloads

@@ -40,10 +40,14 @@ const Bin = "/usr/sbin/nginx"
 func Site(listen string, upstreams []string) string {
 	var servers strings.Builder
 	for _, u := range upstreams {
-		fmt.Fprintf(&servers, "    server %s;\n", u)
+		fmt.Fprintf(&servers, "    server %s max_fails=0;\n", u)
 	}
 	return `upstream prog {
     # Round robin: each request to the next server, no stickiness.
+    # max_fails=0: a server that failed is tried again in its turn (a
+    # request it refuses goes on to the next), so a server restarted in a
+    # deploy serves as soon as it listens, and stopping the next one right
+    # after never leaves nginx without a server it will try.
 ` + servers.String() + `    # Connections to the servers are kept open and reused; closed before
     # the servers' --idle-timeout (30 s) closes them.
     keepalive 32;
@@ -71,10 +75,12 @@ server {
         proxy_read_timeout 60s;
         proxy_send_timeout 60s;
         proxy_buffering off;
-        # A server that is down: try the next one. Sending a call again
-        # is safe: a repeated call id runs once.
-        proxy_connect_timeout 5s;
-        proxy_next_upstream error timeout non_idempotent;
+        # A server that is down or cannot reach the database: try the
+        # next one. Sending a call again is safe: a repeated call id runs
+        # once. A host that is gone costs each request that tries it the
+        # connect timeout.
+        proxy_connect_timeout 1s;
+        proxy_next_upstream error timeout http_502 http_503 non_idempotent;
     }
 }
 `

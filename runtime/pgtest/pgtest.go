@@ -5,6 +5,11 @@
 // Tests call Shared, which starts one server per test binary, and Stop it
 // from TestMain. Without PostgreSQL installed, Shared skips the test,
 // unless CI is set: then a missing PostgreSQL is a failure.
+//
+// A test binary that is killed (go test -timeout panics, and TestMain's
+// Stop never runs) leaves its server running; each folder names the
+// process that made it (the file "owner"), and Start stops the servers of
+// processes that are gone and removes their folders.
 package pgtest
 
 import (
@@ -94,22 +99,30 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "prog-pg-")
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{dir: dir, bin: bin}
+	var asUser []string
+	var uid, gid int
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
 			return nil, fmt.Errorf("running as root, and there is no postgres user to run PostgreSQL as: %v", err)
 		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+		asUser = []string{"runuser", "-u", "postgres", "--"}
+	}
+	stopStale(bin, asUser)
+	dir, err := os.MkdirTemp("", "prog-pg-")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return nil, err
+	}
+	s := &Server{dir: dir, bin: bin, asUser: asUser}
+	if asUser != nil {
 		if err := os.Chown(dir, uid, gid); err != nil {
 			return nil, err
 		}
-		s.asUser = []string{"runuser", "-u", "postgres", "--"}
 	}
 	if s.port, err = freePort(); err != nil {
 		return nil, err
@@ -135,6 +148,25 @@ func Start() (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// stopStale stops the servers that test binaries now gone left running,
+// and removes their folders. A folder without an owner file, or whose
+// owner still runs, is left alone.
+func stopStale(bin string, asUser []string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "prog-pg-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, "owner"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(string(b))
+		if err != nil || pid <= 0 || !processGone(pid) {
+			continue
+		}
+		stale := &Server{dir: dir, bin: bin, asUser: asUser}
+		stale.Stop()
+	}
 }
 
 func (s *Server) cmd(name string, args ...string) error {

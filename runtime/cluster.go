@@ -1,0 +1,766 @@
+package runtime
+
+// Cluster mode (--cluster, PostgreSQL only): several servers, the nodes,
+// share one database and form one service behind any load balancer, with
+// no sticky sessions. Everything a session is lives in tables the runtime
+// owns, so any node answers any request of any session:
+//
+//   - _prog_sessions: one row a page view: its key's SHA-256 (compared in
+//     constant time), its client, the build of the program that served
+//     its page (Server.build), the next sequence number of its
+//     messages and the bytes sent, why it ended, and, once it is being
+//     collected, the node collecting it and the next on leave handler to
+//     run. Sends lock and write it; push requests never do.
+//   - _prog_polls: what its push requests write: the last number and the
+//     bytes acknowledged, its newest push request (poll_gen, and the node
+//     holding it), when it last polled or closed a push request. Apart,
+//     so that a push never makes a send fail to serialize (the runtime's
+//     own statements run READ COMMITTED, which SSI does not track).
+//   - _prog_messages (session, seq): its queue. A send inserts its row in
+//     the caller's transaction, numbered by an UPDATE of the session's
+//     next_seq in that transaction: the row lock makes commit order the
+//     order of numbers, so a push that acknowledges up to N never skips a
+//     message that commits late. A push deletes the rows it acknowledges.
+//   - _prog_calls (session, id): the answers of its recent calls, written
+//     in the call's transaction: a repeated id answers from there on any
+//     node. A transaction-level advisory lock on the session makes its
+//     calls run one at a time across nodes.
+//   - _prog_chans: the owner of each channel.
+//   - _prog_tasks: when each every task runs next: of the nodes, the one
+//     that moves it on runs it.
+//   - _prog_nodes: each node's lease, renewed by a heartbeat. A push
+//     request held by a node whose lease ran out counts as closed, and so
+//     does a collection it began: another node takes it over.
+//
+// Waking: after a commit a node wakes its own waiting push requests at
+// once, and tells the others with pg_notify, batched (one notification
+// per few milliseconds at most) and outside the program's transactions;
+// each node listens on one connection of its own. A waiting push reads
+// its queue again every rereadEvery, so a lost notification only delays.
+//
+// Collection: any node collects the sessions past their timeout,
+// claiming each with FOR UPDATE SKIP LOCKED, so on leave runs once in the
+// cluster; each handler's transaction also moves leave_next on, so a node
+// that dies halfway through leaves the rest to another, and no handler
+// runs twice.
+//
+// A node clears nothing when it starts; the nodes share the database's
+// advisory lock (lock.go), which keeps out a server without --cluster.
+// The code of cluster mode is this file, cluster_http.go and
+// cluster_collect.go; server.go and http.go call into it where a session
+// would be looked up in memory.
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// The timings of cluster mode.
+const (
+	nodeLease   = 10 * time.Second       // a node not heard from this long is gone
+	nodeBeat    = nodeLease / 4          // how often a node renews its lease
+	notifyEvery = 5 * time.Millisecond   // at most one pg_notify this often
+	rereadEvery = 2 * time.Second        // a waiting push reads its queue again this often
+	relistenGap = 500 * time.Millisecond // between tries to listen again
+	wakeChannel = "prog_wake"            // the notification channel: its payload is session ids, comma-separated
+	maxPayload  = 7900                   // a notification's payload at most (PostgreSQL: < 8000 bytes)
+	lockCalls   = lockClass + 1          // the advisory lock class of a session's calls
+	lockStart   = 2                      // the key, in lockClass, that a starting node holds (startAlone)
+	collectMax  = 100                    // sessions one collection claims at most
+)
+
+// clusterTables are the runtime's own tables in cluster mode.
+var clusterTables = []string{
+	`CREATE TABLE IF NOT EXISTS "_prog_nodes" ("id" BIGINT PRIMARY KEY, "lease" TIMESTAMPTZ NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS "_prog_sessions" (
+		"id" TEXT PRIMARY KEY, "key_hash" BYTEA NOT NULL, "client" BIGINT NOT NULL, "host" TEXT NOT NULL, "build" TEXT NOT NULL,
+		"next_seq" BIGINT NOT NULL DEFAULT 1, "sent_bytes" BIGINT NOT NULL DEFAULT 0,
+		"ended" TEXT, "gone" BOOLEAN NOT NULL DEFAULT false, "collector" BIGINT, "leave_next" INT NOT NULL DEFAULT 0)`,
+	`CREATE TABLE IF NOT EXISTS "_prog_polls" ("session" TEXT PRIMARY KEY,
+		"acked" BIGINT NOT NULL DEFAULT 0, "acked_bytes" BIGINT NOT NULL DEFAULT 0,
+		"poll_gen" BIGINT NOT NULL DEFAULT 0, "poll_node" BIGINT, "last_poll" TIMESTAMPTZ NOT NULL DEFAULT now(), "cut_at" TIMESTAMPTZ)`,
+	`CREATE TABLE IF NOT EXISTS "_prog_messages" ("session" TEXT NOT NULL, "seq" BIGINT NOT NULL, "ch" BIGINT NOT NULL,
+		"payload" BYTEA NOT NULL, PRIMARY KEY ("session", "seq"))`,
+	`CREATE TABLE IF NOT EXISTS "_prog_calls" ("session" TEXT NOT NULL, "id" BIGINT NOT NULL, "answer" BYTEA NOT NULL,
+		PRIMARY KEY ("session", "id"))`,
+	`CREATE TABLE IF NOT EXISTS "_prog_tasks" ("pos" TEXT PRIMARY KEY, "next_run" TIMESTAMPTZ NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS "_prog_chans" ("ch" BIGINT PRIMARY KEY, "session" TEXT NOT NULL, "client" BIGINT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS "_prog_chans_session" ON "_prog_chans" ("session")`,
+}
+
+// cluster is a node's part of cluster mode.
+type cluster struct {
+	srv  *Server
+	db   *sql.DB
+	node int64 // this node's id: its run number, never given twice
+
+	mu      sync.Mutex
+	waiters map[string]*wakeup  // session id → what its next wake closes
+	pending map[string]struct{} // session ids the other nodes are to be told of
+	kick    chan struct{}       // the notifier has something to send
+	ended   []pollEnd           // push requests that waited and ended, for the writer
+	starts  []*pollStart        // push requests beginning, for the writer
+	write   chan struct{}       // the writer has something to do
+
+	ctx    context.Context // the listener's, the notifier's and the writer's; ended by close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	listenLog, notifyLog, beatLog errorLog
+}
+
+// pollEnd is a push request that waited, and has ended: the writer
+// writes that down (with the others of the last few milliseconds, in one
+// statement), unless a newer one of the session has begun.
+type pollEnd struct {
+	session string
+	gen     int64
+	cut     bool // the page closed it
+}
+
+// clusterCall is a remote call running in cluster mode: the session's
+// *session for one request carries it to clusterCommit.
+type clusterCall struct {
+	id     int64
+	stored []byte // the answer of an earlier run of the same id, found under the lock
+	answer []byte // this run's answer, written with its effects
+}
+
+// checkCluster checks the flags of cluster mode.
+func checkCluster(cfg Config) error {
+	switch {
+	case !cfg.Cluster:
+		return nil
+	case !isPostgres(cfg.DB):
+		return fmt.Errorf("--cluster needs a PostgreSQL --db (postgres://…), where the nodes share their sessions; %s is a SQLite file, which one server serves alone", cfg.DB)
+	case cfg.PushOrigin != "":
+		return errors.New("--push-origin does not work with --cluster yet")
+	}
+	return nil
+}
+
+// newCluster makes the cluster's tables, registers the node and starts
+// listening for notifications. run is the node's run number.
+func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
+	c := &cluster{
+		srv: s, db: s.db.DB, node: run,
+		waiters: map[string]*wakeup{},
+		pending: map[string]struct{}{},
+		kick:    make(chan struct{}, 1),
+		write:   make(chan struct{}, 1),
+	}
+	if err := c.makeTables(ctx); err != nil {
+		return nil, fmt.Errorf("making the cluster's tables: %v", err)
+	}
+	if err := c.heartbeatErr(ctx); err != nil {
+		return nil, fmt.Errorf("registering the node: %v", err)
+	}
+	conn, err := c.listen(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listening for notifications: %v", err)
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.wg.Add(3)
+	go c.listener(conn)
+	go c.notifier()
+	go c.writer()
+	return c, nil
+}
+
+// startAlone waits until no other node of the database spec names is
+// starting, and keeps others from starting until done is called: nodes
+// make their tables and number their runs one at a time (two nodes making
+// one table at once collide in PostgreSQL's catalog). The lock is an
+// advisory lock on a connection of its own, which the database drops if
+// the node dies meanwhile.
+func startAlone(ctx context.Context, spec string) (done func(), err error) {
+	conn, err := pgx.Connect(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", lockClass, lockStart); err != nil {
+		closeConn(conn)
+		return nil, err
+	}
+	return func() {
+		// Unlocked before closing: the lock of a closed connection lasts
+		// until its backend has exited. (If this fails, closing ends it.)
+		unlock, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn.Exec(unlock, "SELECT pg_advisory_unlock($1, $2)", lockClass, lockStart)
+		cancel()
+		closeConn(conn)
+	}, nil
+}
+
+// makeTables makes the runtime's tables.
+func (c *cluster) makeTables(ctx context.Context) error {
+	for _, stmt := range clusterTables {
+		if _, err := c.db.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startCluster runs the node's collector and heartbeat until Halt.
+func (s *Server) startCluster(period time.Duration) {
+	s.goTask(period, s.clusterCollect, s.collectNow, s.clusterCollect)
+	s.goTask(nodeBeat, s.cluster.heartbeat, nil, nil)
+}
+
+// heartbeat renews the node's lease.
+func (c *cluster) heartbeat() {
+	if err := c.heartbeatErr(c.srv.ctx); err != nil && c.srv.ctx.Err() == nil {
+		c.beatLog.log(c.srv.log, "renewing this node's lease failed; other nodes take it for gone after the lease", "node", c.node, "err", err)
+	}
+}
+
+func (c *cluster) heartbeatErr(ctx context.Context) error {
+	_, err := c.db.ExecContext(ctx, `INSERT INTO "_prog_nodes" ("id", "lease") VALUES ($1, now() + $2 * interval '1 millisecond')
+		ON CONFLICT ("id") DO UPDATE SET "lease" = EXCLUDED."lease"`, c.node, nodeLease.Milliseconds())
+	return err
+}
+
+// close stops listening and notifying, and takes the node out of the
+// cluster: its push requests count as closed at once.
+func (c *cluster) close() {
+	c.cancel()
+	c.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.mu.Lock()
+	ended := c.ended
+	c.ended = nil
+	c.mu.Unlock()
+	c.writeEnds(ctx, ended)
+	c.db.ExecContext(ctx, `DELETE FROM "_prog_nodes" WHERE "id" = $1`, c.node)
+}
+
+// listen opens the node's listening connection.
+func (c *cluster) listen(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := pgx.Connect(ctx, c.srv.cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+wakeChannel); err != nil {
+		closeConn(conn)
+		return nil, err
+	}
+	return conn, nil
+}
+
+// listener wakes the push requests and calls this node holds for the
+// sessions other nodes name, until close. When its connection dies it
+// listens again, then wakes every waiter: what was notified meanwhile is
+// lost, and they read again.
+func (c *cluster) listener(conn *pgx.Conn) {
+	defer c.wg.Done()
+	for {
+		if conn == nil {
+			t := time.NewTimer(relistenGap)
+			select {
+			case <-c.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			var err error
+			if conn, err = c.listen(c.ctx); err != nil {
+				conn = nil
+				if c.ctx.Err() == nil {
+					c.listenLog.log(c.srv.log, "cannot listen for notifications; waiting pushes read their queues every 2 s meanwhile", "err", err)
+				}
+				continue
+			}
+			c.wakeAll()
+		}
+		n, err := conn.WaitForNotification(c.ctx)
+		if err != nil {
+			closeConn(conn)
+			conn = nil
+			if c.ctx.Err() != nil {
+				return
+			}
+			c.listenLog.log(c.srv.log, "lost the connection that listens for notifications; listening again", "err", err)
+			continue
+		}
+		for id := range strings.SplitSeq(n.Payload, ",") {
+			c.wakeLocal(id)
+		}
+	}
+}
+
+// notifier tells the other nodes which sessions to wake: one
+// pg_notify per notifyEvery at most, outside any program transaction (a
+// NOTIFY in a transaction takes a lock, cluster-wide, until it commits).
+func (c *cluster) notifier() {
+	defer c.wg.Done()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-c.kick:
+		}
+		c.mu.Lock()
+		ids := make([]string, 0, len(c.pending))
+		for id := range c.pending {
+			ids = append(ids, id)
+		}
+		clear(c.pending)
+		c.mu.Unlock()
+		for len(ids) > 0 {
+			var b strings.Builder
+			for len(ids) > 0 && b.Len()+len(ids[0])+1 <= maxPayload {
+				if b.Len() > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(ids[0])
+				ids = ids[1:]
+			}
+			if _, err := c.db.ExecContext(c.ctx, "SELECT pg_notify($1, $2)", wakeChannel, b.String()); err != nil && c.ctx.Err() == nil {
+				c.notifyLog.log(c.srv.log, "notifying the other nodes failed; their pushes read their queues every 2 s", "err", err)
+			}
+			t.Reset(notifyEvery)
+			select {
+			case <-c.ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// writeEnds writes down that push requests ended.
+func (c *cluster) writeEnds(ctx context.Context, ended []pollEnd) error {
+	if len(ended) == 0 {
+		return nil
+	}
+	ids, gens, cuts := make([]string, len(ended)), make([]int64, len(ended)), make([]bool, len(ended))
+	for i, e := range ended {
+		ids[i], gens[i], cuts[i] = e.session, e.gen, e.cut
+	}
+	_, err := c.db.ExecContext(ctx, `UPDATE "_prog_polls" p SET "poll_node" = NULL, "last_poll" = now(), "cut_at" = CASE WHEN e.cut THEN now() END
+		FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS e (session, gen, cut) WHERE p."session" = e.session AND p."poll_gen" = e.gen`, ids, gens, cuts)
+	return err
+}
+
+// pollEnded tells the writer that a push request that waited ended.
+func (c *cluster) pollEnded(e pollEnd) {
+	c.mu.Lock()
+	c.ended = append(c.ended, e)
+	c.mu.Unlock()
+	c.kickWriter()
+}
+
+func (c *cluster) kickWriter() {
+	select {
+	case c.write <- struct{}{}:
+	default:
+	}
+}
+
+// writer writes down what the push requests of this node do: their ends,
+// then their starts, each kind in one statement for all that came since
+// the last one ran. One goroutine does both, so that the two never lock
+// the same rows of _prog_polls in different orders.
+func (c *cluster) writer() {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-c.ctx.Done():
+			c.mu.Lock()
+			starts := c.starts
+			c.starts = nil
+			c.mu.Unlock()
+			for _, st := range starts {
+				st.err = c.ctx.Err()
+				close(st.done)
+			}
+			return
+		case <-c.write:
+		}
+		c.mu.Lock()
+		ended, starts := c.ended, c.starts
+		c.ended, c.starts = nil, nil
+		c.mu.Unlock()
+		if err := c.writeEnds(c.ctx, ended); err != nil && c.ctx.Err() == nil {
+			c.notifyLog.log(c.srv.log, "writing down the end of push requests failed; their sessions count as polled until this node's lease ends", "err", err)
+		}
+		if len(starts) > 0 {
+			c.startPolls(starts)
+		}
+	}
+}
+
+// A wakeup is what the push requests and calls a node holds for one
+// session wait on: done is closed when the session is woken, and msgs,
+// set before, are the messages a commit of this node sent it (numbered
+// one after another), which a push request that has acknowledged the one
+// before them answers without reading its queue.
+type wakeup struct {
+	done    chan struct{}
+	msgs    []message
+	holders int // the waiters that have not released it
+}
+
+// waiter returns the wakeup of session id's next wake. A waiter takes it
+// before it reads what it waits for, so that a wake between the read and
+// the wait is not lost.
+func (c *cluster) waiter(id string) *wakeup {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := c.waiters[id]
+	if w == nil {
+		w = &wakeup{done: make(chan struct{})}
+		c.waiters[id] = w
+	}
+	w.holders++
+	return w
+}
+
+// release says that a waiter of session id is done with w: a wakeup no
+// one waits for goes, so that requests for sessions that are not woken
+// (unknown ones, say) leave nothing behind.
+func (c *cluster) release(id string, w *wakeup) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w.holders--
+	if w.holders == 0 && c.waiters[id] == w {
+		delete(c.waiters, id)
+	}
+}
+
+// wakeLocked wakes session id here, with the messages sent to it if
+// known. c.mu is held.
+func (c *cluster) wakeLocked(id string, msgs []message) {
+	if w := c.waiters[id]; w != nil {
+		w.msgs = msgs
+		close(w.done)
+		delete(c.waiters, id)
+	}
+}
+
+// wakeLocal wakes what this node holds for session id.
+func (c *cluster) wakeLocal(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wakeLocked(id, nil)
+}
+
+// wakeAll wakes everything this node holds.
+func (c *cluster) wakeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id := range c.waiters {
+		c.wakeLocked(id, nil)
+	}
+}
+
+// wake wakes sessions ids here at once, and on the other nodes with the
+// notifier's next notification.
+func (c *cluster) wake(ids ...string) {
+	if len(ids) == 0 {
+		return
+	}
+	c.mu.Lock()
+	for _, id := range ids {
+		c.wakeLocked(id, nil)
+		c.pending[id] = struct{}{}
+	}
+	c.mu.Unlock()
+	c.kickNotifier()
+}
+
+// deliver wakes the sessions a commit sent messages to, handing this
+// node's push requests the messages, and the other nodes' with the next
+// notification.
+func (c *cluster) deliver(sent map[string][]message) {
+	if len(sent) == 0 {
+		return
+	}
+	c.mu.Lock()
+	for id, msgs := range sent {
+		c.wakeLocked(id, msgs)
+		c.pending[id] = struct{}{}
+	}
+	c.mu.Unlock()
+	c.kickNotifier()
+}
+
+func (c *cluster) kickNotifier() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// owner returns the client that owns channel ch, or 0 once it is gone.
+func (c *cluster) owner(ch int64) Client {
+	var client int64
+	err := c.db.QueryRowContext(c.ctx, `SELECT "client" FROM "_prog_chans" WHERE "ch" = $1`, ch).Scan(&client)
+	if err != nil {
+		return 0
+	}
+	return Client(client)
+}
+
+// taskTurn reports whether this node runs task e now: of the nodes whose
+// timer fires within a tenth of the period of each other, one does.
+func (c *cluster) taskTurn(ctx context.Context, e Every) bool {
+	var one int
+	err := c.db.QueryRowContext(ctx, `INSERT INTO "_prog_tasks" ("pos", "next_run") VALUES ($1, now() + $2 * interval '1 microsecond')
+		ON CONFLICT ("pos") DO UPDATE SET "next_run" = EXCLUDED."next_run" WHERE "_prog_tasks"."next_run" <= now() + $3 * interval '1 microsecond'
+		RETURNING 1`, e.Pos, e.Period.Microseconds(), e.Period.Microseconds()/10).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) && ctx.Err() == nil {
+		c.beatLog.log(c.srv.log, "task failed: cannot tell which node runs it", "task", "every "+e.Period.String(), "pos", e.Pos, "err", err)
+	}
+	return err == nil
+}
+
+// keyHash is what _prog_sessions keeps of a session's key.
+func keyHash(key string) []byte {
+	h := sha256.Sum256([]byte(key))
+	return h[:]
+}
+
+// clusterCommit is the end of attempt in cluster mode: it writes the
+// call's answer, its new channels and its sends in its transaction,
+// commits, and wakes the sessions sent to. It returns the result in wire
+// form.
+func (s *Server) clusterCommit(x *Ctx, v any) []byte {
+	c := s.cluster
+	self := x.self
+	var call *clusterCall
+	if self != nil {
+		call = self.clusterCall
+	}
+	if call != nil && call.stored != nil {
+		// An earlier run of this id answered: nothing of this one is kept.
+		if x.tx != nil {
+			x.tx.Rollback()
+			x.tx = nil
+		}
+		return nil
+	}
+	e := encoder{owner: func(ch int64) Client {
+		if slices.Contains(x.chans, ch) {
+			return self.client
+		}
+		return s.owner(ch)
+	}}
+	if v != nil {
+		e.encode(reflect.ValueOf(v))
+	}
+	result := e.buf.Bytes()
+	if call != nil || len(x.sends) > 0 || len(x.chans) > 0 {
+		tx, ctx := x.begin(), x.ctx
+		if call != nil {
+			call.answer = okAnswer(call.id, result)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_calls" ("session", "id", "answer") VALUES ($1, $2, $3)`, self.id, call.id, call.answer); err != nil {
+				if pg := (*pgconn.PgError)(nil); errors.As(err, &pg) && pg.Code == "23505" {
+					// Another run of this id committed since this one's
+					// snapshot: run again, to find its answer.
+					err = &pgconn.PgError{Code: "40001", Message: "call " + strconv.FormatInt(call.id, 10) + " was answered by another run"}
+				}
+				failDB(err)
+			}
+			if call.id > maxCallsKept {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM "_prog_calls" WHERE "session" = $1 AND "id" <= $2`, self.id, call.id-maxCallsKept); err != nil {
+					failDB(err)
+				}
+			}
+		}
+		if len(x.chans) > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_chans" ("ch", "session", "client") SELECT unnest($1::bigint[]), $2, $3`,
+				x.chans, self.id, int64(self.client)); err != nil {
+				failDB(err)
+			}
+		}
+		var caller string
+		if call != nil {
+			caller = self.id
+		}
+		sent := c.enqueue(ctx, tx, x.sends, caller)
+		if err := tx.Commit(); err != nil {
+			x.tx = nil
+			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
+		}
+		x.tx = nil
+		c.deliver(sent)
+		if call != nil {
+			if _, ok := sent[self.id]; !ok {
+				c.wake(self.id) // a call waiting for this one's turn
+			}
+		}
+		return result
+	}
+	if x.tx != nil {
+		if err := x.tx.Commit(); err != nil {
+			x.tx = nil
+			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
+		}
+		x.tx = nil
+	}
+	return result
+}
+
+// enqueue writes sends into the queues of their channels' owners, in tx,
+// and returns the sessions they went to, with their messages (none for a
+// session that ended). A page that would fall further
+// behind than the limits allow ends, as in memory (session.enqueue).
+// caller, unless "", is the session whose call this is: it is locked with
+// the others, and the call fails if it is collected meanwhile.
+func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, caller string) map[string][]message {
+	if len(sends) == 0 && caller == "" {
+		return nil
+	}
+	var chans []int64
+	for _, m := range sends {
+		if !slices.Contains(chans, m.ch) {
+			chans = append(chans, m.ch)
+		}
+	}
+	owners := map[int64]string{}
+	if len(chans) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT "ch", "session" FROM "_prog_chans" WHERE "ch" = ANY($1)`, chans)
+		if err != nil {
+			failDB(err)
+		}
+		for rows.Next() {
+			var ch int64
+			var sid string
+			if err := rows.Scan(&ch, &sid); err != nil {
+				rows.Close()
+				failDB(err)
+			}
+			owners[ch] = sid
+		}
+		if err := rows.Err(); err != nil {
+			failDB(err)
+		}
+	}
+	var ids []string
+	if caller != "" {
+		ids = append(ids, caller)
+	}
+	for _, m := range sends {
+		if sid, ok := owners[m.ch]; ok && !slices.Contains(ids, sid) {
+			ids = append(ids, sid)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	// The sessions are locked in the order of their ids (an UPDATE locks
+	// in an order of its own), so two fan-outs never deadlock. A queue
+	// holds what was sent and not yet acknowledged; what the push
+	// requests acknowledged is read as this transaction's snapshot has
+	// it, which may count a little more than is there.
+	slices.Sort(ids)
+	rows, err := tx.QueryContext(ctx, `SELECT s."id", s."next_seq", s."next_seq" - 1 - p."acked", s."sent_bytes" - p."acked_bytes"
+		FROM "_prog_sessions" s JOIN "_prog_polls" p ON p."session" = s."id"
+		WHERE s."id" = ANY($1) AND s."ended" IS NULL AND NOT s."gone" AND s."collector" IS NULL ORDER BY s."id" FOR UPDATE OF s`, ids)
+	if err != nil {
+		failDB(err)
+	}
+	type queue struct {
+		seq, msgs, bytes int64 // the next number, and what the queue holds
+		ended            string
+		sent             int64 // the bytes sent now
+	}
+	queues := map[string]*queue{}
+	var live []string
+	for rows.Next() {
+		var sid string
+		q := &queue{}
+		if err := rows.Scan(&sid, &q.seq, &q.msgs, &q.bytes); err != nil {
+			rows.Close()
+			failDB(err)
+		}
+		queues[sid] = q
+		live = append(live, sid)
+	}
+	if err := rows.Err(); err != nil {
+		failDB(err)
+	}
+	lim := c.srv.cfg.Limits
+	var mSession []string
+	var mSeq, mCh []int64
+	var mV [][]byte
+	for _, m := range sends {
+		q := queues[owners[m.ch]]
+		if q == nil || q.ended != "" {
+			continue // gone, or ended (maybe by this call's sends)
+		}
+		if q.msgs >= int64(lim.QueueMsgs) || q.bytes+int64(len(m.v)) > int64(lim.QueueBytes) {
+			q.ended = fmt.Sprintf("the page fell behind: %d messages (%d bytes) were waiting for it to acknowledge them, and one more of %d bytes would pass its bound of %d messages or %d bytes",
+				q.msgs, q.bytes, len(m.v), lim.QueueMsgs, lim.QueueBytes)
+			continue
+		}
+		mSession, mSeq, mCh, mV = append(mSession, owners[m.ch]), append(mSeq, q.seq), append(mCh, m.ch), append(mV, m.v)
+		q.seq++
+		q.msgs++
+		q.bytes += int64(len(m.v))
+		q.sent += int64(len(m.v))
+	}
+	if caller != "" && queues[caller] == nil {
+		Fail("the client was collected during the call")
+	}
+	var sent, endedIDs []string
+	var seqs, bytes []int64
+	batches := map[string][]message{}
+	var ended []sql.NullString
+	for _, sid := range live {
+		q := queues[sid]
+		if q.sent == 0 && q.ended == "" {
+			continue // the caller, sent nothing
+		}
+		if q.ended != "" {
+			endedIDs = append(endedIDs, sid)
+			c.srv.log.Warn("client ended: its page fell behind", "session", sid, "limit_msgs", lim.QueueMsgs, "limit_bytes", lim.QueueBytes)
+		}
+		sent = append(sent, sid)
+		batches[sid] = nil
+		seqs, bytes = append(seqs, q.seq), append(bytes, q.sent)
+		ended = append(ended, sql.NullString{String: q.ended, Valid: q.ended != ""})
+	}
+	if len(sent) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE "_prog_sessions" s SET "next_seq" = b.seq, "sent_bytes" = s."sent_bytes" + b.bytes, "ended" = b.ended
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS b (id, seq, bytes, ended) WHERE s."id" = b.id`,
+		sent, seqs, bytes, ended); err != nil {
+		failDB(err)
+	}
+	if len(mSession) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_messages" ("session", "seq", "ch", "payload")
+			SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])`, mSession, mSeq, mCh, mV); err != nil {
+			failDB(err)
+		}
+	}
+	if len(endedIDs) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM "_prog_messages" WHERE "session" = ANY($1)`, endedIDs); err != nil {
+			failDB(err)
+		}
+	}
+	for i, sid := range mSession {
+		if q := queues[sid]; q.ended == "" {
+			batches[sid] = append(batches[sid], message{Seq: mSeq[i], Ch: mCh[i], V: mV[i]})
+		}
+	}
+	return batches
+}

@@ -1,0 +1,380 @@
+package runtime
+
+// The wire protocol in cluster mode (cluster.go): each request reads its
+// session from the database, so that any node answers it.
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// unavailableAnswer is what a page is told when the database does not
+// answer a request of the runtime's own.
+const unavailableAnswer = "the database is unavailable; try again later"
+
+// clusterStartSession stores a new session; it answers 503 and returns
+// false when it cannot.
+func (s *Server) clusterStartSession(w http.ResponseWriter, r *http.Request, ss *session) bool {
+	_, err := s.db.DB.ExecContext(r.Context(), `WITH s AS (INSERT INTO "_prog_sessions" ("id", "key_hash", "client", "host", "build") VALUES ($1, $2, $3, $4, $5))
+		INSERT INTO "_prog_polls" ("session") VALUES ($1)`,
+		ss.id, keyHash(ss.key), int64(ss.client), ss.host, s.build)
+	if err != nil {
+		s.log.Error("starting a session", "err", err)
+		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+		return false
+	}
+	return true
+}
+
+// clusterSession reads the request's session and checks its key, or
+// answers with 410 (unknown, collected or ended), 409 (served by another
+// build of the program: version skew), 403 (wrong key) or 503 (the
+// database does not answer) and returns nil. The *session is the request's own: only its id,
+// client, nextSeq and lastRun are set.
+func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session {
+	ss := &session{id: r.PathValue("sid")}
+	var hash []byte
+	var client int64
+	var ended sql.NullString
+	var gone bool
+	var build string
+	err := s.db.DB.QueryRowContext(r.Context(), `SELECT "key_hash", "client", "next_seq",
+			(SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1), "ended", "gone" OR "collector" IS NOT NULL, "build"
+		FROM "_prog_sessions" WHERE "id" = $1`, ss.id).Scan(&hash, &client, &ss.nextSeq, &ss.lastRun, &ended, &gone, &build)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || err == nil && gone:
+		writeJSONError(w, http.StatusGone, "session expired")
+		return nil
+	case err != nil:
+		s.log.Error("reading a session", "err", err)
+		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+		return nil
+	case subtle.ConstantTimeCompare(keyHash(r.Header.Get("Prog-Key")), hash) != 1:
+		writeJSONError(w, http.StatusForbidden, "wrong session key")
+		return nil
+	case ended.Valid:
+		writeJSONError(w, http.StatusGone, "session ended: "+ended.String)
+		return nil
+	case build != s.build:
+		// A page of another build that sent no Prog-Build header
+		// (otherBuild answers those that did, before this): the same
+		// answer, so it reloads itself.
+		writeOtherBuild(w)
+		return nil
+	}
+	ss.client = Client(client)
+	return ss
+}
+
+// clusterPush is the long poll in cluster mode. It deletes the messages
+// acknowledged, makes itself the session's newest push request (an older
+// one, on any node, ends), and answers with the messages past ack, or
+// waits for some. The start is the writer's (cluster_poll.go), with the
+// other push requests starting at the same time.
+func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) {
+	c := s.cluster
+	sid := r.PathValue("sid")
+	// The waiter comes first: a wake from the start's snapshot on is not
+	// lost.
+	wake := c.waiter(sid)
+	defer func() { c.release(sid, wake) }()
+	st := c.startPoll(sid, keyHash(r.Header.Get("Prog-Key")), ack)
+	switch {
+	case st.err != nil:
+		s.log.Error("starting a push request", "err", st.err)
+		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+		return
+	case st.superseded:
+		writeMessages(w, nil) // the newer one answers
+		return
+	case !st.ok:
+		// Not a live session of this build, the key, or the ack: the
+		// session's own read says which, and answers.
+		ss := s.clusterSession(w, r)
+		if ss == nil {
+			return
+		}
+		if last := ss.nextSeq - 1; ack > last {
+			writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("ack %d is beyond the last message sent, %d", ack, last))
+			return
+		}
+		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer) // it changed meanwhile: the page tries again
+		return
+	case st.older.Valid && st.older.Int64 == c.node:
+		c.wakeLocal(sid) // the older push request, here, ends
+	case st.older.Valid:
+		c.wake(sid) // the older push request, on another node, ends
+	}
+	if !st.waits {
+		writeMessages(w, st.msgs)
+		return
+	}
+	gen := st.gen
+	cut := false // the page closed this request
+	defer func() {
+		c.pollEnded(pollEnd{session: sid, gen: gen, cut: cut})
+		if s.hooks.pollEnds != nil {
+			s.hooks.pollEnds(cut)
+		}
+	}()
+	timer := time.NewTimer(s.cfg.PollTimeout)
+	defer timer.Stop()
+	reread := time.NewTicker(rereadEvery)
+	defer reread.Stop()
+	for expired, read := false, false; ; read = true {
+		// Each read comes after its waiter: a wake from then on is not
+		// lost. The first read is the start's.
+		var msgs []message
+		var newer bool
+		var ended string
+		var err error
+		if read {
+			c.release(sid, wake)
+			wake = c.waiter(sid)
+			msgs, newer, ended, err = c.queue(r.Context(), sid, ack, gen)
+		}
+		switch {
+		case err != nil && r.Context().Err() != nil:
+			cut = true
+			return
+		case err != nil:
+			s.log.Error("reading a queue", "err", err)
+			writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+			return
+		case ended != "":
+			writeJSONError(w, http.StatusGone, ended)
+			return
+		case newer:
+			msgs = nil // a newer poll answers with them
+		}
+		if len(msgs) > 0 || newer || expired {
+			writeMessages(w, msgs)
+			return
+		}
+		if s.hooks.pollWaits != nil {
+			s.hooks.pollWaits()
+		}
+		select {
+		case <-wake.done:
+			if m := wake.msgs; len(m) > 0 && m[0].Seq == ack+1 {
+				// Sent by a commit of this node, right after the last
+				// message acknowledged: no need to read them.
+				writeMessages(w, m)
+				return
+			}
+		case <-reread.C:
+		case <-timer.C:
+			expired = true
+		case <-s.ctx.Done(): // shutting down
+			expired = true
+		case <-r.Context().Done():
+			// The page went away, or its network did: unless it polls
+			// again within the leave grace, its client is collected.
+			cut = true
+			return
+		}
+	}
+}
+
+// writeMessages answers a push request.
+func writeMessages(w http.ResponseWriter, msgs []message) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(appendMessages(nil, msgs))
+}
+
+// scanMessages reads rows of a session's state (into head, the same on
+// every row) followed by a message or NULLs, and closes them. found says
+// whether there was a row.
+func scanMessages(rows *sql.Rows, head ...any) (msgs []message, err error) {
+	defer rows.Close()
+	found := head[len(head)-1].(*bool)
+	head = head[:len(head)-1]
+	for rows.Next() {
+		*found = true
+		var seq, ch sql.NullInt64
+		var v []byte
+		if err := rows.Scan(append(head, &seq, &ch, &v)...); err != nil {
+			return nil, err
+		}
+		if seq.Valid {
+			msgs = append(msgs, message{Seq: seq.Int64, Ch: ch.Int64, V: v})
+		}
+	}
+	return msgs, rows.Err()
+}
+
+// queue reads session sid's messages past ack, whether a push request
+// newer than gen has begun, and why the session ended ("session
+// expired" once it is collected, "session ended: …" when it ended).
+func (c *cluster) queue(ctx context.Context, sid string, ack, gen int64) (msgs []message, newer bool, ended string, err error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT p."poll_gen", s."ended", s."gone" OR s."collector" IS NOT NULL, m."seq", m."ch", m."payload"
+		FROM "_prog_sessions" s JOIN "_prog_polls" p ON p."session" = s."id"
+		LEFT JOIN "_prog_messages" m ON m."session" = s."id" AND m."seq" > $2
+		WHERE s."id" = $1 ORDER BY m."seq"`, sid, ack)
+	if err != nil {
+		return nil, false, "", err
+	}
+	var pollGen int64
+	var end sql.NullString
+	var gone, found bool
+	msgs, err = scanMessages(rows, &pollGen, &end, &gone, &found)
+	switch {
+	case err != nil:
+		return nil, false, "", err
+	case !found || gone:
+		return nil, false, "session expired", nil
+	case end.Valid:
+		return nil, false, "session ended: " + end.String, nil
+	case pollGen != gen:
+		return nil, true, "", nil
+	}
+	return msgs, false, "", nil
+}
+
+// clusterCall runs remote call id of session ss in cluster mode: a stored
+// answer answers at once; otherwise the call waits for its turn (the
+// session's smaller ids, up to gapWait), then runs under the session's
+// advisory lock, which makes the calls of one session run one at a time
+// on every node; its answer is stored in its transaction.
+func (s *Server) clusterCall(w http.ResponseWriter, r *http.Request, ss *session, id int64, fn string, run func(*Ctx) any) {
+	c := s.cluster
+	answer, err := c.storedAnswer(r.Context(), ss.id, id)
+	switch {
+	case err != nil:
+		s.log.Error("reading a call's answer", "err", err)
+		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+		return
+	case answer == nil && id <= ss.lastRun-maxCallsKept:
+		writeJSONError(w, http.StatusConflict, fmt.Sprintf("call id %d is too old to answer again", id))
+		return
+	case answer == nil:
+		if !s.clusterTurn(r.Context(), ss, id) {
+			return // the page went away before its call began
+		}
+		ss.clusterCall = &clusterCall{id: id}
+		body := func(x *Ctx) any {
+			x.self.clusterCall.stored = nil
+			tx := x.begin()
+			if _, err := tx.ExecContext(x.ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", lockCalls, ss.id); err != nil {
+				failDB(err)
+			}
+			err := tx.QueryRowContext(x.ctx, `SELECT "answer" FROM "_prog_calls" WHERE "session" = $1 AND "id" = $2`, ss.id, id).Scan(&x.self.clusterCall.stored)
+			switch {
+			case err == nil:
+				return nil // clusterCommit rolls back
+			case !errors.Is(err, sql.ErrNoRows):
+				failDB(err)
+			}
+			return run(x)
+		}
+		_, err := s.run(context.WithoutCancel(r.Context()), ss, body)
+		switch {
+		case ss.clusterCall.stored != nil:
+			answer = ss.clusterCall.stored
+			if s.hooks.callRepeated != nil {
+				s.hooks.callRepeated(id)
+			}
+		case err == nil:
+			answer = ss.clusterCall.answer
+		default:
+			// Nothing of the call is kept; its answer is, unless another
+			// run of the same id answered first.
+			answer = s.failedCall(r.Context(), id, fn, ss.client, err)
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+			defer cancel()
+			var stored []byte
+			err := c.db.QueryRowContext(ctx, `INSERT INTO "_prog_calls" ("session", "id", "answer") VALUES ($1, $2, $3)
+				ON CONFLICT ("session", "id") DO UPDATE SET "answer" = "_prog_calls"."answer" RETURNING "answer"`, ss.id, id, answer).Scan(&stored)
+			if err == nil {
+				answer = stored
+			}
+		}
+	default:
+		if s.hooks.callRepeated != nil {
+			s.hooks.callRepeated(id)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(answer)
+}
+
+// storedAnswer returns the stored answer of call id of session sid, or
+// nil.
+func (c *cluster) storedAnswer(ctx context.Context, sid string, id int64) ([]byte, error) {
+	var answer []byte
+	err := c.db.QueryRowContext(ctx, `SELECT "answer" FROM "_prog_calls" WHERE "session" = $1 AND "id" = $2`, sid, id).Scan(&answer)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return answer, err
+}
+
+// clusterTurn waits until every smaller call id of ss has run, on any
+// node, or for gapWait (a page that skipped an id is not waited for
+// longer). It returns false when the request ended first.
+func (s *Server) clusterTurn(ctx context.Context, ss *session, id int64) bool {
+	c := s.cluster
+	deadline := time.NewTimer(s.gapWait)
+	defer deadline.Stop()
+	reread := time.NewTicker(rereadEvery)
+	defer reread.Stop()
+	for last := ss.lastRun; id > last+1; {
+		wake := c.waiter(ss.id)
+		err := c.db.QueryRowContext(ctx, `SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1`, ss.id).Scan(&last)
+		if err != nil || id <= last+1 {
+			c.release(ss.id, wake)
+			return err == nil || ctx.Err() == nil // gone or unavailable: the run says so
+		}
+		if s.hooks.callWaits != nil {
+			s.hooks.callWaits(id)
+		}
+		select {
+		case <-wake.done:
+		case <-reread.C:
+		case <-deadline.C:
+			c.release(ss.id, wake)
+			return true
+		case <-ctx.Done():
+			c.release(ss.id, wake)
+			return false
+		}
+		c.release(ss.id, wake)
+	}
+	return true
+}
+
+// clusterLeave is the beacon of a closing page in cluster mode: the
+// session is marked gone, and this node's collector runs at once.
+func (s *Server) clusterLeave(w http.ResponseWriter, r *http.Request, sid, key string) {
+	var hash []byte
+	err := s.db.DB.QueryRowContext(r.Context(), `SELECT "key_hash" FROM "_prog_sessions" WHERE "id" = $1`, sid).Scan(&hash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		s.log.Error("reading a session", "err", err)
+		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+		return
+	case subtle.ConstantTimeCompare(keyHash(key), hash) != 1:
+		writeJSONError(w, http.StatusForbidden, "wrong session key")
+		return
+	default:
+		if _, err := s.db.DB.ExecContext(r.Context(), `UPDATE "_prog_sessions" SET "gone" = true WHERE "id" = $1`, sid); err != nil {
+			s.log.Error("ending a session", "err", err)
+			writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+			return
+		}
+		s.cluster.wake(sid) // its push request ends
+		select {
+		case s.collectNow <- struct{}{}:
+		default: // the collector is about to run
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
