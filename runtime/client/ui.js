@@ -170,17 +170,60 @@ function newRow(k, item, rowFn, p, next) {
 }
 
 // reconcile changes the rows of r from old to the items xs: rows whose
-// key stays keep their nodes, and rows move by the longest increasing
+// key stays keep their nodes. The common cases move nothing or as little
+// as vanilla code would, without a Map: the keys the same (items changed
+// in place), a block of rows removed, two rows swapped (same keys
+// between them). Otherwise rows move by the longest increasing
 // subsequence of their old positions (the rows in it stay; the others
-// move), so that swapping two rows moves two.
+// move), so that swapping two rows moves two. Nothing changes before the
+// keys are known to be distinct.
 function reconcile(r, old, xs, key, rowFn) {
-  const n = xs.length, p = r.e.parentNode;
-  const keys = new Array(n), at = new Map();
+  const n = xs.length, m = old.length;
+  const keys = new Array(n);
+  for (let i = 0; i < n; i++) keys[i] = key ? keyOf(key(xs[i])) : i;
+  // A common prefix and suffix; each of their keys matched a distinct
+  // old row's, so none is a duplicate.
+  let s = 0, oe = m, ne = n;
+  while (s < ne && s < oe && old[s].k === keys[s]) s++;
+  while (ne > s && oe > s && old[oe - 1].k === keys[ne - 1]) oe--, ne--;
+  if (ne === s) {
+    // Removed: old[s:oe], which are contiguous.
+    if (oe > s) {
+      for (let j = s; j < oe; j++) dispose(old[j].o);
+      if (n === 0) clear(r);
+      else removeNodes(old[s].a, old[oe - 1].b);
+      old.splice(s, oe - s);
+    }
+  } else if (oe - s === ne - s && ne - s > 1 && old[s].k === keys[ne - 1] && old[oe - 1].k === keys[s] && same(old, keys, s + 1, oe - 1)) {
+    // Two rows swapped: y takes x's place, and x y's.
+    const x = old[s], y = old[oe - 1], after = y.b.nextSibling;
+    moveNodes(r.e.parentNode, y.a, y.b, x.a);
+    if (oe - s > 2) moveNodes(r.e.parentNode, x.a, x.b, after);
+    old[s] = y;
+    old[oe - 1] = x;
+  } else return reorder(r, old, xs, keys, key, rowFn);
   for (let i = 0; i < n; i++) {
-    const k = key ? keyOf(key(xs[i])) : i;
-    if (at.has(k)) fail(`duplicate key ${key ? show(key(xs[i])) : k} in a keyed for`);
-    at.set(k, i);
-    keys[i] = k;
+    const x = old[i];
+    if (x.s.v !== xs[i] && !eq(x.s.v, xs[i])) set(x.s, xs[i]);
+  }
+  return old;
+}
+
+// same reports whether the old rows from i to j have the keys at the same
+// positions.
+function same(old, keys, i, j) {
+  for (; i < j; i++) if (old[i].k !== keys[i]) return false;
+  return true;
+}
+
+// reorder is reconcile's general case: the rows are matched by key in a
+// Map, which finds duplicate keys, and move by the longest increasing
+// subsequence of their old positions.
+function reorder(r, old, xs, keys, key, rowFn) {
+  const n = xs.length, p = r.e.parentNode, at = new Map();
+  for (let i = 0; i < n; i++) {
+    if (at.has(keys[i])) fail(`duplicate key ${show(key(xs[i]))} in a keyed for`);
+    at.set(keys[i], i);
   }
   const rows = new Array(n), from = new Int32Array(n).fill(-1);
   let kept = 0;
@@ -208,7 +251,7 @@ function reconcile(r, old, xs, key, rowFn) {
     if (!x) x = rows[i] = newRow(keys[i], xs[i], rowFn, p, next);
     else {
       if (!stay[i]) moveNodes(p, x.a, x.b, next);
-      if (!eq(x.s.v, xs[i])) set(x.s, xs[i]);
+      if (x.s.v !== xs[i] && !eq(x.s.v, xs[i])) set(x.s, xs[i]);
     }
     next = x.a;
   }
