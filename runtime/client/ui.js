@@ -244,17 +244,23 @@ function reorder(r, old, xs, keys, key, rowFn) {
       }
     }
   }
+  // New rows next to each other are built in a fragment, which goes in
+  // at once before the row after them (end).
   const stay = lis(from);
-  let next = r.e;
+  let next = r.e, f = null, end;
   for (let i = n - 1; i >= 0; i--) {
     let x = rows[i];
-    if (!x) x = rows[i] = newRow(keys[i], xs[i], rowFn, p, next);
-    else {
+    if (!x) {
+      if (!f) (f = new DocumentFragment()), (end = next);
+      x = rows[i] = newRow(keys[i], xs[i], rowFn, f, f.firstChild);
+    } else {
+      if (f) p.insertBefore(f, end), (f = null);
       if (!stay[i]) moveNodes(p, x.a, x.b, next);
       if (x.s.v !== xs[i] && !eq(x.s.v, xs[i])) set(x.s, xs[i]);
     }
     next = x.a;
   }
+  if (f) p.insertBefore(f, end);
   return rows;
 }
 
