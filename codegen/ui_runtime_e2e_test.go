@@ -154,6 +154,26 @@ func TestUIRuntime(t *testing.T) {
 		return "";
 	})()`)
 
+	// An effect follows what it read on its last run only: a source it
+	// stopped reading no longer runs it, and dispose leaves every source.
+	expect(t, ctx, "reads", `(() => {
+		const $ = T.$, a = $.source(true), b = $.source(1), c = $.source(2), d = $.source(3);
+		let runs = 0, stop;
+		$.root((dispose) => { stop = dispose; $.effect(() => { runs++; $.get(d); if ($.get(a)) $.get(b); else { $.get(c); $.get(b); } }); });
+		const readers = () => [a, b, c, d].map((s) => (s.o ? s.o.size : 0)).join("");
+		const out = [];
+		const check = (what, wantRuns, wantReaders) => { if (runs !== wantRuns || readers() !== wantReaders) out.push(what + ": " + runs + " runs, readers " + readers()); };
+		check("first", 1, "1101");
+		$.set(a, false); check("a off", 2, "1111");
+		$.set(c, 5); check("c read", 3, "1111");
+		$.set(a, true); check("a on", 4, "1101");
+		$.set(c, 6); check("c no longer read", 4, "1101");
+		$.set(b, 7); check("b read", 5, "1101");
+		stop(); check("disposed", 5, "0000");
+		$.set(d, 8); check("after dispose", 5, "0000");
+		return out.join("; ");
+	})()`)
+
 	// Rows of two nodes each: the fast paths (a swap, a block removed,
 	// items changed in place) move and remove whole rows, and only those.
 	expect(t, ctx, "two-node rows", `(() => {

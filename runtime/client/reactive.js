@@ -70,9 +70,13 @@ export function effect(fn) {
   run(e);
 }
 
+// run runs e again. The sources it read last time stay subscribed while
+// it runs (a source read again costs no change to its set of readers);
+// after, it leaves those it did not read again.
 function run(e) {
+  const was = e.d, o = owner, r = reader;
+  e.d = null;
   clean(e);
-  const o = owner, r = reader;
   owner = reader = e;
   try {
     e.v = e.fn(e.v);
@@ -81,14 +85,20 @@ function run(e) {
   } finally {
     owner = o;
     reader = r;
+    if (was && was !== e.d) unread(e, was, e.dead ? null : e.d);
   }
 }
 
+// unread takes e out of the readers of the sources d (one, or an array)
+// that are not among keep.
+function unread(e, d, keep) {
+  if (Array.isArray(d)) for (const s of d) unread(e, s, keep);
+  else if (!(d === keep || (Array.isArray(keep) && keep.includes(d)))) d.o.delete(e);
+}
+
 function clean(e) {
-  const d = e.d;
-  if (d) {
-    if (Array.isArray(d)) for (const s of d) s.o.delete(e);
-    else d.o.delete(e);
+  if (e.d) {
+    unread(e, e.d, null);
     e.d = null;
   }
   for (let k = e.kids; k; k = k.n) dispose(k);
