@@ -178,49 +178,45 @@ function newRow(k, item, rowFn, p, next) {
 // move), so that swapping two rows moves two. Nothing changes before the
 // keys are known to be distinct.
 function reconcile(r, old, xs, key, rowFn) {
-  const n = xs.length, m = old.length;
-  const keys = new Array(n);
-  for (let i = 0; i < n; i++) keys[i] = key ? keyOf(key(xs[i])) : i;
+  const n = xs.length, keys = xs.map((v, j) => (key ? keyOf(key(v)) : j)), p = r.e.parentNode;
   // A common prefix and suffix; each of their keys matched a distinct
   // old row's, so none is a duplicate.
-  let s = 0, oe = m, ne = n;
+  let s = 0, oe = old.length, ne = n, i;
   while (s < ne && s < oe && old[s].k === keys[s]) s++;
   while (ne > s && oe > s && old[oe - 1].k === keys[ne - 1]) oe--, ne--;
+  const x = old[s], y = old[oe - 1];
+  for (i = s + 1; i < oe - 1 && old[i].k === keys[i]; i++);
   if (ne === s) {
     // Removed: old[s:oe], which are contiguous.
     if (oe > s) {
-      for (let j = s; j < oe; j++) dispose(old[j].o);
-      if (n === 0) clear(r);
-      else removeNodes(old[s].a, old[oe - 1].b);
+      for (i = s; i < oe; i++) dispose(old[i].o);
+      if (n) removeNodes(x.a, y.b);
+      else clear(r);
       old.splice(s, oe - s);
     }
-  } else if (oe - s === ne - s && ne - s > 1 && old[s].k === keys[ne - 1] && old[oe - 1].k === keys[s] && same(old, keys, s + 1, oe - 1)) {
-    // Two rows swapped: y takes x's place, and x y's.
-    const x = old[s], y = old[oe - 1], after = y.b.nextSibling;
-    moveNodes(r.e.parentNode, y.a, y.b, x.a);
-    if (oe - s > 2) moveNodes(r.e.parentNode, x.a, x.b, after);
+  } else if (oe === ne && i === oe - 1 && x.k === keys[i] && y.k === keys[s]) {
+    // Two rows swapped (the keys between them the same): y takes x's
+    // place, and x y's.
+    const after = y.b.nextSibling;
+    moveNodes(p, y.a, y.b, x.a);
+    if (i > s + 1) moveNodes(p, x.a, x.b, after);
     old[s] = y;
-    old[oe - 1] = x;
-  } else return reorder(r, old, xs, keys, key, rowFn);
-  for (let i = 0; i < n; i++) {
-    const x = old[i];
-    if (x.s.v !== xs[i] && !eq(x.s.v, xs[i])) set(x.s, xs[i]);
-  }
+    old[i] = x;
+  } else return reorder(r, p, old, xs, keys, key, rowFn);
+  old.forEach((z, j) => update(z, xs[j]));
   return old;
 }
 
-// same reports whether the old rows from i to j have the keys at the same
-// positions.
-function same(old, keys, i, j) {
-  for (; i < j; i++) if (old[i].k !== keys[i]) return false;
-  return true;
+// update gives a kept row its new item, unless equal to the one it has.
+function update(x, v) {
+  if (x.s.v !== v && !eq(x.s.v, v)) set(x.s, v);
 }
 
 // reorder is reconcile's general case: the rows are matched by key in a
 // Map, which finds duplicate keys, and move by the longest increasing
 // subsequence of their old positions.
-function reorder(r, old, xs, keys, key, rowFn) {
-  const n = xs.length, p = r.e.parentNode, at = new Map();
+function reorder(r, p, old, xs, keys, key, rowFn) {
+  const n = xs.length, at = new Map();
   for (let i = 0; i < n; i++) {
     if (at.has(keys[i])) fail(`duplicate key ${show(key(xs[i]))} in a keyed for`);
     at.set(keys[i], i);
@@ -256,7 +252,7 @@ function reorder(r, old, xs, keys, key, rowFn) {
     } else {
       if (f) p.insertBefore(f, end), (f = null);
       if (!stay[i]) moveNodes(p, x.a, x.b, next);
-      if (x.s.v !== xs[i] && !eq(x.s.v, xs[i])) set(x.s, xs[i]);
+      update(x, xs[i]);
     }
     next = x.a;
   }
