@@ -176,6 +176,60 @@ func TestRowsBench(t *testing.T) {
 	}
 }
 
+// TestRowsBenchMoves checks the DOM work of the rows benchmark's
+// operations on Prog's page: swapping rows 2 and 999 of 1,000 moves those
+// two rows only, updating every 10th row and selecting one move none, and
+// removing one removes it alone; every other row keeps its node.
+func TestRowsBenchMoves(t *testing.T) {
+	url := serve(t, filepath.Join("..", "testdata", "bench", "ui", "rows.prog"))
+	ctx := browser(t)()
+	run(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(css("#run")))
+	run(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#run").click()`))
+	poll(t, ctx, `document.querySelectorAll("#tbody tr").length === 1000`)
+	for _, c := range []struct {
+		click string
+		// the rows (indexes before the click) added and removed, and the
+		// old index of each row after it
+		added, removed, order string
+	}{
+		{"#swaprows", "1,998", "1,998", "0,998,2-997,1,999"},
+		{"#update", "", "", "0-999"},
+		{"#tbody tr:nth-child(2) a.lbl", "", "", "0-999"},
+		{"#tbody tr:nth-child(4) a.remove", "", "3", "0-2,4-999"},
+	} {
+		run(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+			const tb = document.getElementById("tbody");
+			window.before = [...tb.children];
+			window.recs = [];
+			window.mo = new MutationObserver((rs) => recs.push(...rs));
+			mo.observe(tb, { childList: true });
+			window.changed = false;
+			new MutationObserver((_, o) => { changed = true; o.disconnect(); }).observe(tb, { childList: true, subtree: true, attributes: true, characterData: true });
+			document.querySelector(%q).click();
+		})()`, c.click)))
+		poll(t, ctx, `changed`)
+		got := get(t, ctx, chromedp.Evaluate[string](`(() => {
+			recs.push(...mo.takeRecords());
+			mo.disconnect();
+			const idx = (nodes) => nodes.map((n) => before.indexOf(n)).sort((a, b) => a - b).join();
+			const added = idx(recs.flatMap((r) => [...r.addedNodes])), removed = idx(recs.flatMap((r) => [...r.removedNodes]));
+			const order = [...document.getElementById("tbody").children].map((n) => before.indexOf(n));
+			// Runs of consecutive indexes as a-b.
+			const runs = [];
+			for (let i = 0; i < order.length; ) {
+				let j = i;
+				while (j + 1 < order.length && order[j + 1] === order[j] + 1) j++;
+				runs.push(j > i + 1 ? order[i] + "-" + order[j] : j > i ? order[i] + "," + order[j] : "" + order[i]);
+				i = j + 1;
+			}
+			return added + " / " + removed + " / " + runs.join();
+		})()`))
+		if want := c.added + " / " + c.removed + " / " + c.order; got != want {
+			t.Errorf("%s: added / removed / order %s, want %s", c.click, got, want)
+		}
+	}
+}
+
 // TestUINesting runs testdata/e2e/nest.prog: content for, if and match
 // inside the rows of a keyed list, a list of lists, fragment rows.
 func TestUINesting(t *testing.T) {

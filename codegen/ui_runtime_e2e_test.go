@@ -154,6 +154,67 @@ func TestUIRuntime(t *testing.T) {
 		return "";
 	})()`)
 
+	// An effect follows what it read on its last run only: a source it
+	// stopped reading no longer runs it, and dispose leaves every source.
+	expect(t, ctx, "reads", `(() => {
+		const $ = T.$, a = $.source(true), b = $.source(1), c = $.source(2), d = $.source(3);
+		let runs = 0, stop;
+		$.root((dispose) => { stop = dispose; $.effect(() => { runs++; $.get(d); if ($.get(a)) $.get(b); else { $.get(c); $.get(b); } }); });
+		const readers = () => [a, b, c, d].map((s) => (s.o ? s.o.size : 0)).join("");
+		const out = [];
+		const check = (what, wantRuns, wantReaders) => { if (runs !== wantRuns || readers() !== wantReaders) out.push(what + ": " + runs + " runs, readers " + readers()); };
+		check("first", 1, "1101");
+		$.set(a, false); check("a off", 2, "1111");
+		$.set(c, 5); check("c read", 3, "1111");
+		$.set(a, true); check("a on", 4, "1101");
+		$.set(c, 6); check("c no longer read", 4, "1101");
+		$.set(b, 7); check("b read", 5, "1101");
+		stop(); check("disposed", 5, "0000");
+		$.set(d, 8); check("after dispose", 5, "0000");
+		return out.join("; ");
+	})()`)
+
+	// Rows of two nodes each: the fast paths (a swap, a block removed,
+	// items changed in place) move and remove whole rows, and only those.
+	expect(t, ctx, "two-node rows", `(() => {
+		const dl = document.getElementById("pairs");
+		const texts = () => [...dl.children].map((n) => n.textContent).join();
+		const step = (ids, want, wantAdded, wantRemoved) => {
+			const before = new Map([...dl.children].map((n, i) => [n.textContent + (i % 2 ? "dd" : "dt"), n]));
+			const mo = new MutationObserver(() => {});
+			mo.observe(dl, { childList: true });
+			T.$.set(T.pairs, ids.map((i) => T.it(i, "p" + i)));
+			const recs = mo.takeRecords();
+			mo.disconnect();
+			const added = recs.reduce((n, r) => n + r.addedNodes.length, 0), removed = recs.reduce((n, r) => n + r.removedNodes.length, 0);
+			if (texts() !== want) return ids + ": " + texts() + ", want " + want;
+			if (added !== wantAdded || removed !== wantRemoved) return ids + ": " + added + " nodes added, " + removed + " removed, want " + wantAdded + ", " + wantRemoved;
+			for (const [i, n] of [...dl.children].entries()) if (before.has(n.textContent + (i % 2 ? "dd" : "dt")) && before.get(n.textContent + (i % 2 ? "dd" : "dt")) !== n) return ids + ": " + n.textContent + " rebuilt";
+			return "";
+		};
+		return step([5, 2, 3, 4, 1], "p5,5,p2,2,p3,3,p4,4,p1,1", 4, 4) ||
+			step([5, 3, 2, 4, 1], "p5,5,p3,3,p2,2,p4,4,p1,1", 2, 2) ||
+			step([5, 1], "p5,5,p1,1", 0, 6) ||
+			step([1, 5], "p1,1,p5,5", 2, 2) ||
+			step([1, 5, 6], "p1,1,p5,5,p6,6", 2, 0) ||
+			step([], "", 2, 8) || // cleared at once: the two empty Text markers go out and back
+
+			(T.psel.o?.size ? "readers left: " + T.psel.o.size : "") ||
+			step([1, 2, 3], "p1,1,p2,2,p3,3", 6, 0) ||
+			(() => {
+				// An item changed in place: its holes update, no node moves.
+				const dt = dl.children[2];
+				T.$.set(T.pairs, [T.it(1, "p1"), T.it(2, "two"), T.it(3, "p3")]);
+				return dl.children[2] === dt && dt.textContent === "two" && T.psel.o.size === 3 ? "" : "in place: " + texts();
+			})() ||
+			(() => {
+				// A duplicate key that only the general case sees: nothing changes.
+				const n = T.errors.length;
+				T.$.set(T.pairs, [T.it(1, "p1"), T.it(1, "x")]);
+				return T.errors.length === n + 1 && T.errors[n].includes("duplicate key 1") && texts() === "p1,1,two,2,p3,3" ? "" : "duplicate: " + texts() + " " + T.errors.slice(n).join(" | ");
+			})();
+	})()`)
+
 	// A duplicate key is an error on the console; the list stays as it was.
 	expect(t, ctx, "duplicate key", `(() => {
 		T.$.set(T.items, [T.it(7, "x"), T.it(7, "y")]);

@@ -3,8 +3,10 @@
 // A source holds a value and the effects that read it (o, made on the
 // first read). An effect runs its function at once and again whenever a
 // source it read is set; each run reads afresh, so an effect follows what
-// it read last time only. An owner (an effect or a root) holds the effects
-// made while it ran (kids) and the cleanups registered then (ups): before
+// it read last time only (d: the source, or an array of them). An owner
+// (an effect or a root) holds the effects made while it ran (kids: the
+// last, which links to the one before by n) and the cleanups registered
+// then (ups): before
 // an effect runs again, and when an owner is disposed, its kids are
 // disposed and its cleanups run. A root is an owner that nothing re-runs:
 // it lives until its dispose is called (mount, a list's row).
@@ -26,7 +28,11 @@ export function source(v) {
 export function get(s) {
   if (reader) {
     (s.o ||= new Set()).add(reader);
-    (reader.d ||= []).push(s);
+    // Most effects read one or two sources: no array, or one of two.
+    const d = reader.d;
+    if (!d) reader.d = s;
+    else if (Array.isArray(d)) d.push(s);
+    else reader.d = [d, s];
   }
   return s.v;
 }
@@ -50,20 +56,27 @@ export function set(s, v) {
 }
 
 function node(fn) {
-  return { fn, v: undefined, d: null, kids: null, ups: null, dead: false };
+  return { fn, v: undefined, d: null, kids: null, n: null, ups: null, dead: false };
 }
 
 // effect runs fn now and whenever a source it read is set; fn gets the
 // value it returned last time.
 export function effect(fn) {
   const e = node(fn);
-  if (owner) (owner.kids ||= []).push(e);
+  if (owner) {
+    e.n = owner.kids;
+    owner.kids = e;
+  }
   run(e);
 }
 
+// run runs e again. The sources it read last time stay subscribed while
+// it runs (a source read again costs no change to its set of readers);
+// after, it leaves those it did not read again.
 function run(e) {
+  const was = e.d, o = owner, r = reader;
+  e.d = null;
   clean(e);
-  const o = owner, r = reader;
   owner = reader = e;
   try {
     e.v = e.fn(e.v);
@@ -72,18 +85,24 @@ function run(e) {
   } finally {
     owner = o;
     reader = r;
+    if (was && was !== e.d) unread(e, was, e.dead ? null : e.d);
   }
+}
+
+// unread takes e out of the readers of the sources d (one, or an array)
+// that are not among keep.
+function unread(e, d, keep) {
+  if (Array.isArray(d)) for (const s of d) unread(e, s, keep);
+  else if (!(d === keep || (Array.isArray(keep) && keep.includes(d)))) d.o.delete(e);
 }
 
 function clean(e) {
   if (e.d) {
-    for (const s of e.d) s.o.delete(e);
+    unread(e, e.d, null);
     e.d = null;
   }
-  if (e.kids) {
-    for (const k of e.kids) dispose(k);
-    e.kids = null;
-  }
+  for (let k = e.kids; k; k = k.n) dispose(k);
+  e.kids = null;
   if (e.ups) {
     for (const f of e.ups) f();
     e.ups = null;

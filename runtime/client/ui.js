@@ -170,17 +170,56 @@ function newRow(k, item, rowFn, p, next) {
 }
 
 // reconcile changes the rows of r from old to the items xs: rows whose
-// key stays keep their nodes, and rows move by the longest increasing
+// key stays keep their nodes. The common cases move nothing or as little
+// as vanilla code would, without a Map: the keys the same (items changed
+// in place), a block of rows removed, two rows swapped (same keys
+// between them). Otherwise rows move by the longest increasing
 // subsequence of their old positions (the rows in it stay; the others
-// move), so that swapping two rows moves two.
+// move), so that swapping two rows moves two. Nothing changes before the
+// keys are known to be distinct.
 function reconcile(r, old, xs, key, rowFn) {
-  const n = xs.length, p = r.e.parentNode;
-  const keys = new Array(n), at = new Map();
+  const n = xs.length, keys = xs.map((v, j) => (key ? keyOf(key(v)) : j)), p = r.e.parentNode;
+  // A common prefix and suffix; each of their keys matched a distinct
+  // old row's, so none is a duplicate.
+  let s = 0, oe = old.length, ne = n, i;
+  while (s < ne && s < oe && old[s].k === keys[s]) s++;
+  while (ne > s && oe > s && old[oe - 1].k === keys[ne - 1]) oe--, ne--;
+  const x = old[s], y = old[oe - 1];
+  for (i = s + 1; i < oe - 1 && old[i].k === keys[i]; i++);
+  if (ne === s) {
+    // Removed: old[s:oe], which are contiguous.
+    if (oe > s) {
+      for (i = s; i < oe; i++) dispose(old[i].o);
+      if (n) removeNodes(x.a, y.b);
+      else clear(r);
+      old.splice(s, oe - s);
+    }
+  } else if (oe === ne && i === oe - 1 && x.k === keys[i] && y.k === keys[s]) {
+    // Two rows swapped (the keys between them the same): y takes x's
+    // place, and x y's.
+    const after = y.b.nextSibling;
+    moveNodes(p, y.a, y.b, x.a);
+    if (i > s + 1) moveNodes(p, x.a, x.b, after);
+    old[s] = y;
+    old[i] = x;
+  } else return reorder(r, p, old, xs, keys, key, rowFn);
+  old.forEach((z, j) => update(z, xs[j]));
+  return old;
+}
+
+// update gives a kept row its new item, unless equal to the one it has.
+function update(x, v) {
+  if (x.s.v !== v && !eq(x.s.v, v)) set(x.s, v);
+}
+
+// reorder is reconcile's general case: the rows are matched by key in a
+// Map, which finds duplicate keys, and move by the longest increasing
+// subsequence of their old positions.
+function reorder(r, p, old, xs, keys, key, rowFn) {
+  const n = xs.length, at = new Map();
   for (let i = 0; i < n; i++) {
-    const k = key ? keyOf(key(xs[i])) : i;
-    if (at.has(k)) fail(`duplicate key ${key ? show(key(xs[i])) : k} in a keyed for`);
-    at.set(k, i);
-    keys[i] = k;
+    if (at.has(keys[i])) fail(`duplicate key ${show(key(xs[i]))} in a keyed for`);
+    at.set(keys[i], i);
   }
   const rows = new Array(n), from = new Int32Array(n).fill(-1);
   let kept = 0;
@@ -201,17 +240,23 @@ function reconcile(r, old, xs, key, rowFn) {
       }
     }
   }
+  // New rows next to each other are built in a fragment, which goes in
+  // at once before the row after them (end).
   const stay = lis(from);
-  let next = r.e;
+  let next = r.e, f = null, end;
   for (let i = n - 1; i >= 0; i--) {
     let x = rows[i];
-    if (!x) x = rows[i] = newRow(keys[i], xs[i], rowFn, p, next);
-    else {
+    if (!x) {
+      if (!f) (f = new DocumentFragment()), (end = next);
+      x = rows[i] = newRow(keys[i], xs[i], rowFn, f, f.firstChild);
+    } else {
+      if (f) p.insertBefore(f, end), (f = null);
       if (!stay[i]) moveNodes(p, x.a, x.b, next);
-      if (!eq(x.s.v, xs[i])) set(x.s, xs[i]);
+      update(x, xs[i]);
     }
     next = x.a;
   }
+  if (f) p.insertBefore(f, end);
   return rows;
 }
 

@@ -25,6 +25,8 @@ const bad = $.source("<img src=x onerror=alert(1)>");
 const href = $.source("javascript:alert(1)");
 const show = $.source(true);
 const nums = $.source([1n, 2n, 3n]);
+const pairs = $.source([1, 2, 3, 4, 5].map((i) => it(i, "p" + i)));
+const psel = $.source(0n);
 const clicks = [];
 let submits = 0;
 
@@ -94,7 +96,19 @@ $.mount("app", () => {
     return li;
   }));
   d.append(ol);
+  // A keyed list whose rows are two nodes each: <dt>{t.text}</dt><dd>{t.id}</dd>.
+  const dl = $.el("dl");
+  dl.id = "pairs";
+  $.place(dl, $.keyed(() => $.get(pairs), (t) => t.id, (t) => () => {
+    const f = $.frag(), dt = $.el("dt"), dd = $.el("dd");
+    $.cls(dt, "sel", () => $.get(psel) === $.get(t).id);
+    txt(dt, () => $.get(t).text);
+    txt(dd, () => $.get(t).id);
+    f.append(dt, dd);
+    return f;
+  }));
+  d.append(dl);
   return d;
 });
 
-window.T = { $, errors, clicks, items, sel, busy, draft, done, bad, href, show, nums, it, submits: () => submits };
+window.T = { $, errors, clicks, items, sel, busy, draft, done, bad, href, show, nums, pairs, psel, it, submits: () => submits };
