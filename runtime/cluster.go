@@ -114,6 +114,13 @@ type cluster struct {
 	starts  []*pollStart        // push requests beginning, for the writer
 	write   chan struct{}       // the writer has something to do
 
+	// owners caches the owners of channels this node has read or made: a
+	// channel's owner never changes. A channel whose owner was collected
+	// may still show it here (where a lookup would say 0): no page is that
+	// client, so a page's check that it owns the channel answers the same.
+	ownersMu sync.Mutex
+	owners   map[int64]Client
+
 	ctx    context.Context // the listener's, the notifier's and the writer's; ended by close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -158,6 +165,7 @@ func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 		srv: s, db: s.db.DB, node: run,
 		waiters: map[string]*wakeup{},
 		pending: map[string]struct{}{},
+		owners:  map[int64]Client{},
 		kick:    make(chan struct{}, 1),
 		write:   make(chan struct{}, 1),
 	}
@@ -508,14 +516,47 @@ func (c *cluster) kickNotifier() {
 	}
 }
 
-// owner returns the client that owns channel ch, or 0 once it is gone.
+// maxOwnersCached bounds the channel owners a node keeps: past it, the
+// cache starts again empty.
+const maxOwnersCached = 1 << 16
+
+// owner returns the client that owns channel ch, or 0 if it is unknown
+// (gone, or not committed). A known owner is read once.
 func (c *cluster) owner(ch int64) Client {
+	c.ownersMu.Lock()
+	o, ok := c.owners[ch]
+	c.ownersMu.Unlock()
+	if ok {
+		return o
+	}
 	var client int64
 	err := c.db.QueryRowContext(c.ctx, `SELECT "client" FROM "_prog_chans" WHERE "ch" = $1`, ch).Scan(&client)
 	if err != nil {
 		return 0
 	}
+	c.knowOwner(Client(client), ch)
 	return Client(client)
+}
+
+// knowOwner caches client as the owner of chans.
+func (c *cluster) knowOwner(client Client, chans ...int64) {
+	c.ownersMu.Lock()
+	defer c.ownersMu.Unlock()
+	if len(c.owners)+len(chans) > maxOwnersCached {
+		clear(c.owners)
+	}
+	for _, ch := range chans {
+		c.owners[ch] = client
+	}
+}
+
+// forgetOwner drops chans from the cache: their owner was collected.
+func (c *cluster) forgetOwner(chans []int64) {
+	c.ownersMu.Lock()
+	defer c.ownersMu.Unlock()
+	for _, ch := range chans {
+		delete(c.owners, ch)
+	}
 }
 
 // taskTurn reports whether this node runs task e now: of the nodes whose
@@ -556,12 +597,7 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 		}
 		return nil
 	}
-	e := encoder{owner: func(ch int64) Client {
-		if slices.Contains(x.chans, ch) {
-			return self.client
-		}
-		return s.owner(ch)
-	}}
+	e := encoder{owner: x.owner}
 	if v != nil {
 		e.encode(reflect.ValueOf(v))
 	}
@@ -600,6 +636,9 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
 		}
 		x.tx = nil
+		if len(x.chans) > 0 {
+			c.knowOwner(self.client, x.chans...)
+		}
 		c.deliver(sent)
 		if call != nil {
 			if _, ok := sent[self.id]; !ok {

@@ -144,9 +144,10 @@ func (s *Server) clusterForget(l *clusterLeaving) error {
 			return err
 		}
 	}
+	var chans []int64
 	_, err := s.run(s.ctx, nil, func(x *Ctx) any {
 		tx := x.begin()
-		var chans []int64
+		chans = chans[:0]
 		rows, err := tx.QueryContext(x.ctx, `SELECT "ch" FROM "_prog_chans" WHERE "session" = $1`, l.id)
 		if err != nil {
 			failDB(err)
@@ -184,6 +185,9 @@ func (s *Server) clusterForget(l *clusterLeaving) error {
 		}
 		return nil
 	})
+	if err == nil {
+		c.forgetOwner(chans)
+	}
 	if err == nil && s.hooks.collected != nil {
 		s.hooks.collected(l.client)
 	}

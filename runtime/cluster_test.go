@@ -734,3 +734,70 @@ func TestClusterStartTogether(t *testing.T) {
 		}
 	}
 }
+
+// shareChans adds two remote functions to the test program: share makes a
+// channel and sends it to every subscriber, inside the message, and
+// returns it; chans returns the subscribers' rows, channels included.
+func shareChans(s *Server) {
+	s.prog.Remote["share"] = func(args []json.RawMessage) (func(*Ctx) any, error) {
+		return func(x *Ctx) any {
+			c := NewChan[string](x)
+			for _, sub := range All(x, scanSubscribers) {
+				Send(x, Chan[Chan[string]]{ID: sub.Ch.ID}, c)
+			}
+			return c
+		}, nil
+	}
+	s.prog.Remote["chans"] = func(args []json.RawMessage) (func(*Ctx) any, error) {
+		return func(x *Ctx) any { return All(x, scanSubscribers) }, nil
+	}
+}
+
+// TestChanOwnerInMessage: a channel made in a call and sent inside a
+// message in that call reaches the page with its owner, the caller; a
+// channel made in an earlier call, by a page of another node, is
+// encoded with its owner too. On SQLite, PostgreSQL and two cluster
+// nodes behind a round-robin proxy.
+func TestChanOwnerInMessage(t *testing.T) {
+	type wireChan struct{ Ch, Owner int64 }
+	for _, mode := range []string{"sqlite", "postgres", "cluster"} {
+		t.Run(mode, func(t *testing.T) {
+			var f *fixture
+			switch mode {
+			case "sqlite":
+				f = newFixture(t, Config{}, shareChans)
+			case "postgres":
+				f = newFixture(t, Config{DB: pgtestDB(t)}, shareChans)
+			default:
+				f = roundRobin(t, startNodes(t, 2, Config{}, shareChans))
+			}
+			a, b := f.open(t), f.open(t)
+			var sub struct{ Ok wireChan }
+			if err := json.Unmarshal([]byte(a.call(t, "subscribe")), &sub); err != nil || sub.Ok.Owner == 0 {
+				t.Fatalf("subscribe: %+v, %v", sub, err)
+			}
+			var made struct{ Ok wireChan }
+			if err := json.Unmarshal([]byte(b.call(t, "share")), &made); err != nil || made.Ok.Owner == 0 || made.Ok.Owner == sub.Ok.Owner {
+				t.Fatalf("share answered %+v, %v; want a channel of b", made, err)
+			}
+			var push struct{ Msgs []struct{ V wireChan } }
+			if err := json.Unmarshal([]byte(a.push(t, 0)), &push); err != nil || len(push.Msgs) != 1 {
+				t.Fatalf("push: %+v, %v", push, err)
+			}
+			if got := push.Msgs[0].V; got != made.Ok {
+				t.Errorf("the channel sent in the call that made it reached the page as %+v, want %+v", got, made.Ok)
+			}
+			for range 2 { // the second from a node's cache, in cluster mode
+				var rows struct {
+					Ok []struct{ Ch wireChan }
+				}
+				if err := json.Unmarshal([]byte(b.call(t, "chans")), &rows); err != nil || len(rows.Ok) != 1 {
+					t.Fatalf("chans: %+v, %v", rows, err)
+				}
+				if got := rows.Ok[0].Ch; got != sub.Ok {
+					t.Errorf("a's channel, read by b, is %+v, want %+v", got, sub.Ok)
+				}
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"reflect"
+	"slices"
 )
 
 // Ctx is one remote call or task while it runs: the client it runs for,
@@ -63,6 +64,16 @@ func NewChan[T any](x *Ctx) Chan[T] {
 	return Chan[T]{ID: id}
 }
 
+// owner returns the client that owns channel ch as the call sees it: the
+// caller for a channel the call made (registered only when it commits),
+// else what the server knows.
+func (x *Ctx) owner(ch int64) Client {
+	if x.self != nil && slices.Contains(x.chans, ch) {
+		return x.self.client
+	}
+	return x.srv.owner(ch)
+}
+
 // Send queues v for c's owner; it is delivered when the transaction
 // commits. A send to a channel whose owner is collected does nothing. A
 // value that alone is larger than a page's queue bound fails the send,
@@ -92,7 +103,7 @@ func wire[T any](x *Ctx, v T) json.RawMessage {
 		return last.wire
 	}
 	last := &sent[T]{v: v} // v itself stays off the heap when it was sent last
-	e := encoder{owner: x.srv.owner}
+	e := encoder{owner: x.owner}
 	e.encode(reflect.ValueOf(&last.v).Elem())
 	last.wire = e.buf.Bytes()
 	if comparable {
