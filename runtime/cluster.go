@@ -152,8 +152,6 @@ func checkCluster(cfg Config) error {
 		return nil
 	case !isPostgres(cfg.DB):
 		return fmt.Errorf("--cluster needs a PostgreSQL --db (postgres://…), where the nodes share their sessions; %s is a SQLite file, which one server serves alone", cfg.DB)
-	case cfg.PushOrigin != "":
-		return errors.New("--push-origin does not work with --cluster yet")
 	}
 	return nil
 }

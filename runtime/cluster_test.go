@@ -47,6 +47,7 @@ func roundRobin(t *testing.T, nodes []*fixture, down ...*atomic.Bool) *fixture {
 		}
 		u, _ := url.Parse(nodes[i].http.URL)
 		r.SetURL(u)
+		r.Out.Host = r.In.Host // as nginx passes $http_host
 	}}
 	front := httptest.NewServer(proxy)
 	t.Cleanup(front.Close)
@@ -800,4 +801,14 @@ func TestChanOwnerInMessage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClusterPushOrigin: with --push-origin, each session's push requests
+// may be read from the origin its page was served under, whichever node
+// served the page and whichever answers the push (two nodes behind a
+// round-robin proxy, which sends each request to the other).
+func TestClusterPushOrigin(t *testing.T) {
+	nodes := startNodes(t, 2, Config{PushOrigin: "http://push.example", PollTimeout: 50 * time.Millisecond,
+		AllowHosts: []string{"127.0.0.1", "page.example"}})
+	checkPushOrigin(t, roundRobin(t, nodes))
 }

@@ -16,6 +16,9 @@ package runtime
 // with the key.
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -213,11 +216,25 @@ func originHost(origin string) string {
 // pushOriginAllowed reports whether a cross-origin push request from
 // origin may read the answer: its host must be the one the session's
 // page was served under, or, for a session the server does not know, one
-// it served a page under lately.
-func (s *Server) pushOriginAllowed(origin, sid string) bool {
+// it served a page under lately. In cluster mode the session's host is
+// read from its row; a session no node knows may also be read from any
+// host the server answers to (--allow-host): the node answering may
+// never have served a page under the host of the page that asks.
+func (s *Server) pushOriginAllowed(ctx context.Context, origin, sid string) bool {
 	h := originHost(origin)
 	if h == "" {
 		return false
+	}
+	if s.cluster != nil {
+		var host string
+		err := s.db.DB.QueryRowContext(ctx, `SELECT "host" FROM "_prog_sessions" WHERE "id" = $1`, sid).Scan(&host)
+		switch {
+		case err == nil:
+			return h == host
+		case !errors.Is(err, sql.ErrNoRows):
+			return false // the page tries again
+		}
+		return s.pageHosts.has(h) || s.hosts.allows(h)
 	}
 	if ss := s.lookup(sid); ss != nil {
 		return h == ss.host

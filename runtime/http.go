@@ -125,14 +125,14 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	ss := newSession(Client(s.clients.Add(1)), s.now())
 	ss.host = strings.ToLower(r.Host)
+	if s.cfg.PushOrigin != "" {
+		s.pageHosts.add(ss.host)
+	}
 	if s.cluster != nil {
 		if !s.clusterStartSession(w, r, ss) {
 			return
 		}
 	} else {
-		if s.cfg.PushOrigin != "" {
-			s.pageHosts.add(ss.host)
-		}
 		s.mu.Lock()
 		s.sessions[ss.id] = ss
 		s.mu.Unlock()
@@ -204,7 +204,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	}
 	w.Header().Set("Vary", "Origin")
 	o := r.Header.Get("Origin")
-	allowed := o != "" && s.pushOriginAllowed(o, r.PathValue("sid"))
+	allowed := o != "" && s.pushOriginAllowed(r.Context(), o, r.PathValue("sid"))
 	if allowed {
 		w.Header().Set("Access-Control-Allow-Origin", o)
 		w.Header().Set("Access-Control-Allow-Headers", "Prog-Key, Prog-Build")

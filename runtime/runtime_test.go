@@ -732,81 +732,7 @@ func TestChannelOwnerAndTasks(t *testing.T) {
 func TestPushOrigin(t *testing.T) {
 	bothDBs(t, func(t *testing.T, db string) {
 		f := newFixture(t, Config{DB: db, PushOrigin: "http://push.example", PollTimeout: 50 * time.Millisecond})
-		resp, err := http.Get(f.http.URL + "/test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(body), `<meta name="prog-push" content="http://push.example">`) {
-			t.Errorf("page does not name the push origin:\n%s", body)
-		}
-		// The page's origin is where f.open got it: f.http.URL.
-		a := f.open(t)
-		cors := func(method, sid, key, origin string) (int, string) {
-			t.Helper()
-			req, _ := http.NewRequest(method, f.http.URL+"/push/"+sid+"?ack=0", nil)
-			req.Header.Set("Origin", origin)
-			if method == "OPTIONS" {
-				req.Header.Set("Access-Control-Request-Headers", "prog-key")
-			} else {
-				req.Header.Set("Prog-Key", key)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if o := resp.Header.Get("Access-Control-Allow-Origin"); o != "" && !strings.EqualFold(resp.Header.Get("Access-Control-Allow-Headers"), "Prog-Key, Prog-Build") {
-				t.Errorf("%s from %s: allows the origin, not the Prog-Key and Prog-Build headers: %v", method, origin, resp.Header)
-			}
-			return resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin")
-		}
-		// Another page, served under another name: its pushes come
-		// from that name's origin only.
-		req, _ := http.NewRequest("GET", f.http.URL+"/test", nil)
-		req.Host = "page.example:8080"
-		resp, err = http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		b := &page{f: f}
-		for _, m := range metaRE.FindAllStringSubmatch(string(body), -1) {
-			if m[1] == "session" {
-				b.sid = m[2]
-			} else {
-				b.key = m[2]
-			}
-		}
-		for _, c := range []struct {
-			method, sid, key, origin string
-			code                     int
-			allowed                  bool
-		}{
-			{"OPTIONS", a.sid, "", f.http.URL, http.StatusNoContent, true},
-			{"GET", a.sid, a.key, f.http.URL, http.StatusOK, true},
-			{"OPTIONS", a.sid, "", "https://evil.example", http.StatusForbidden, false},
-			{"GET", a.sid, a.key, "https://evil.example", http.StatusOK, false},
-			{"OPTIONS", a.sid, "", "http://page.example:8080", http.StatusForbidden, false},
-			{"OPTIONS", b.sid, "", "http://page.example:8080", http.StatusNoContent, true},
-			{"GET", b.sid, b.key, "http://page.example:8080", http.StatusOK, true},
-			{"OPTIONS", b.sid, "", f.http.URL, http.StatusForbidden, false},
-			{"OPTIONS", b.sid, "", "http://page.example", http.StatusForbidden, false},
-			{"OPTIONS", b.sid, "", "null", http.StatusForbidden, false},
-			// An expired page reads its 410 from its own origin, and
-			// from no other.
-			{"OPTIONS", "0123", "", f.http.URL, http.StatusNoContent, true},
-			{"GET", "0123", a.key, "http://page.example:8080", http.StatusGone, true},
-			{"OPTIONS", "0123", "", "https://evil.example", http.StatusForbidden, false},
-			{"GET", "0123", a.key, "https://evil.example", http.StatusGone, false},
-		} {
-			code, allow := cors(c.method, c.sid, c.key, c.origin)
-			if code != c.code || (allow == c.origin) != c.allowed || allow != "" && allow != c.origin {
-				t.Errorf("%s /push/%.6s… from %s: %d allowing %q, want %d, allowed %v", c.method, c.sid, c.origin, code, allow, c.code, c.allowed)
-			}
-		}
+		checkPushOrigin(t, f)
 		// Without --push-origin there is no cross-origin push.
 		if db != "sqlite" {
 			db = pgtestDB(t) // f runs on the first
@@ -817,6 +743,87 @@ func TestPushOrigin(t *testing.T) {
 			t.Errorf("preflight without --push-origin: %d, want 405", code)
 		}
 	})
+}
+
+// checkPushOrigin checks the CORS of push requests of f, a server (or a
+// proxy in front of cluster nodes) with --push-origin: each session's
+// pushes may be read from the origin its page was served under only.
+func checkPushOrigin(t *testing.T, f *fixture) {
+	resp, err := http.Get(f.http.URL + "/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `<meta name="prog-push" content="http://push.example">`) {
+		t.Errorf("page does not name the push origin:\n%s", body)
+	}
+	// The page's origin is where f.open got it: f.http.URL.
+	a := f.open(t)
+	cors := func(method, sid, key, origin string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, f.http.URL+"/push/"+sid+"?ack=0", nil)
+		req.Header.Set("Origin", origin)
+		if method == "OPTIONS" {
+			req.Header.Set("Access-Control-Request-Headers", "prog-key")
+		} else {
+			req.Header.Set("Prog-Key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if o := resp.Header.Get("Access-Control-Allow-Origin"); o != "" && !strings.EqualFold(resp.Header.Get("Access-Control-Allow-Headers"), "Prog-Key, Prog-Build") {
+			t.Errorf("%s from %s: allows the origin, not the Prog-Key and Prog-Build headers: %v", method, origin, resp.Header)
+		}
+		return resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin")
+	}
+	// Another page, served under another name: its pushes come
+	// from that name's origin only.
+	req, _ := http.NewRequest("GET", f.http.URL+"/test", nil)
+	req.Host = "page.example:8080"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	b := &page{f: f}
+	for _, m := range metaRE.FindAllStringSubmatch(string(body), -1) {
+		if m[1] == "session" {
+			b.sid = m[2]
+		} else {
+			b.key = m[2]
+		}
+	}
+	for _, c := range []struct {
+		method, sid, key, origin string
+		code                     int
+		allowed                  bool
+	}{
+		{"OPTIONS", a.sid, "", f.http.URL, http.StatusNoContent, true},
+		{"GET", a.sid, a.key, f.http.URL, http.StatusOK, true},
+		{"OPTIONS", a.sid, "", "https://evil.example", http.StatusForbidden, false},
+		{"GET", a.sid, a.key, "https://evil.example", http.StatusOK, false},
+		{"OPTIONS", a.sid, "", "http://page.example:8080", http.StatusForbidden, false},
+		{"OPTIONS", b.sid, "", "http://page.example:8080", http.StatusNoContent, true},
+		{"GET", b.sid, b.key, "http://page.example:8080", http.StatusOK, true},
+		{"OPTIONS", b.sid, "", f.http.URL, http.StatusForbidden, false},
+		{"OPTIONS", b.sid, "", "http://page.example", http.StatusForbidden, false},
+		{"OPTIONS", b.sid, "", "null", http.StatusForbidden, false},
+		// An expired page reads its 410 from its own origin, and
+		// from no other.
+		{"OPTIONS", "0123", "", f.http.URL, http.StatusNoContent, true},
+		{"GET", "0123", a.key, "http://page.example:8080", http.StatusGone, true},
+		{"OPTIONS", "0123", "", "https://evil.example", http.StatusForbidden, false},
+		{"GET", "0123", a.key, "https://evil.example", http.StatusGone, false},
+	} {
+		code, allow := cors(c.method, c.sid, c.key, c.origin)
+		if code != c.code || (allow == c.origin) != c.allowed || allow != "" && allow != c.origin {
+			t.Errorf("%s /push/%.6s… from %s: %d allowing %q, want %d, allowed %v", c.method, c.sid, c.origin, code, allow, c.code, c.allowed)
+		}
+	}
 }
 
 // Fifty calls at once each add one to a counter: every one counts once,
