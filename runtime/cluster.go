@@ -606,16 +606,22 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			call.answer = okAnswer(call.id, result)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_calls" ("session", "id", "answer") VALUES ($1, $2, $3)`, self.id, call.id, call.answer); err != nil {
 				if pg := (*pgconn.PgError)(nil); errors.As(err, &pg) && pg.Code == "23505" {
-					// Another run of this id committed since this one's
-					// snapshot: run again, to find its answer.
-					err = &pgconn.PgError{Code: "40001", Message: "call " + strconv.FormatInt(call.id, 10) + " was answered by another run"}
+					// Another run of this id committed its answer since
+					// this one began: that answer stands, and nothing of
+					// this run is kept.
+					tx.Rollback()
+					x.tx = nil
+					stored, err := c.storedAnswer(ctx, self.id, call.id)
+					if err == nil && stored == nil {
+						err = errors.New("call " + strconv.FormatInt(call.id, 10) + ": its stored answer is gone")
+					}
+					if err != nil {
+						failDB(err)
+					}
+					call.stored = stored
+					return nil
 				}
 				failDB(err)
-			}
-			if call.id > maxCallsKept {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM "_prog_calls" WHERE "session" = $1 AND "id" <= $2`, self.id, call.id-maxCallsKept); err != nil {
-					failDB(err)
-				}
 			}
 		}
 		if len(x.chans) > 0 {
@@ -634,6 +640,14 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
 		}
 		x.tx = nil
+		if call != nil && call.id > maxCallsKept {
+			// The answers of ids too old to be repeated go, after the
+			// commit: in the transaction, this read of the index would
+			// make calls of other sessions fail to serialize with it.
+			if _, err := c.db.ExecContext(ctx, `DELETE FROM "_prog_calls" WHERE "session" = $1 AND "id" <= $2`, self.id, call.id-maxCallsKept); err != nil && ctx.Err() == nil {
+				c.notifyLog.log(c.srv.log, "deleting a page's old answers failed; its next call deletes them", "err", err)
+			}
+		}
 		if len(x.chans) > 0 {
 			c.knowOwner(self.client, x.chans...)
 		}

@@ -258,17 +258,15 @@ func (s *Server) clusterCall(w http.ResponseWriter, r *http.Request, ss *session
 			return // the page went away before its call began
 		}
 		ss.clusterCall = &clusterCall{id: id}
+		// An earlier run of the same id that commits meanwhile is found
+		// when this one's answer collides with its answer (clusterCommit),
+		// not by a read here: a read in the transaction would make calls
+		// of other sessions fail to serialize with this one (SSI locks the
+		// index page it reads, where their answers go).
 		body := func(x *Ctx) any {
 			x.self.clusterCall.stored = nil
 			tx := x.begin()
 			if _, err := tx.ExecContext(x.ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", lockCalls, ss.id); err != nil {
-				failDB(err)
-			}
-			err := tx.QueryRowContext(x.ctx, `SELECT "answer" FROM "_prog_calls" WHERE "session" = $1 AND "id" = $2`, ss.id, id).Scan(&x.self.clusterCall.stored)
-			switch {
-			case err == nil:
-				return nil // clusterCommit rolls back
-			case !errors.Is(err, sql.ErrNoRows):
 				failDB(err)
 			}
 			return run(x)

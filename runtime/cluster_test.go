@@ -812,3 +812,107 @@ func TestClusterPushOrigin(t *testing.T) {
 		AllowHosts: []string{"127.0.0.1", "page.example"}})
 	checkPushOrigin(t, roundRobin(t, nodes))
 }
+
+// TestClusterCallsApart: two calls of two pages that share no rows run
+// at the same time, each inside the other's transaction, and both commit
+// without running again: the runtime's own reads and writes of their
+// sessions' rows (a stored answer looked up, answers written, old ones
+// deleted) do not make them fail to serialize with each other.
+func TestClusterCallsApart(t *testing.T) {
+	type meeting struct {
+		arrived atomic.Int64
+		both    chan struct{}
+	}
+	var round atomic.Pointer[meeting]
+	nodes := startNodes(t, 1, Config{}, func(s *Server) {
+		s.gapWait = 0 // the test's first ids skip the ones before
+		s.prog.Remote["meet"] = func([]json.RawMessage) (func(*Ctx) any, error) {
+			return func(x *Ctx) any {
+				x.Exec(`INSERT INTO "counter" ("n") VALUES (?)`, int64(1))
+				m := round.Load()
+				if m.arrived.Add(1) == 2 {
+					close(m.both)
+				}
+				<-m.both // the other call's transaction is open too
+				return Unit{}
+			}, nil
+		}
+	})
+	f := nodes[0]
+	for _, first := range []int{0, maxCallsKept + 5} { // then past the answers kept: the old ones are deleted
+		a, b := f.open(t), f.open(t)
+		a.calls, b.calls = first, first
+		round.Store(&meeting{both: make(chan struct{})})
+		before := f.srv.retries.Load()
+		var wg sync.WaitGroup
+		for _, p := range []*page{a, b} {
+			p.calls++
+			wg.Go(func() {
+				code, body := p.do(t, "POST", "/pull/"+p.sid, p.key, fmt.Sprintf(`{"id":%d,"fn":"meet","args":[]}`, p.calls))
+				if code != 200 || !strings.Contains(body, `"ok":null`) {
+					t.Errorf("meet answered %d %s", code, body)
+				}
+			})
+		}
+		wg.Wait()
+		if n := f.srv.retries.Load() - before; n != 0 {
+			t.Errorf("calls %d: %d of the two ran again", first+1, n)
+		}
+	}
+}
+
+// TestClusterRepeatWhileRunning: a call repeated on another node while
+// its first run holds the session's turn waits for it, runs, finds the
+// first run's answer when it writes its own, and answers that; its
+// effects are dropped, so the page gets the call's message once.
+func TestClusterRepeatWhileRunning(t *testing.T) {
+	release, repeated := make(chan struct{}), make(chan int64, 2)
+	running := make(chan struct{}, 2)
+	var runs atomic.Int64
+	nodes := startNodes(t, 2, Config{}, func(s *Server) {
+		s.hooks.callRepeated = func(id int64) { repeated <- id }
+		s.prog.Remote["hold"] = func([]json.RawMessage) (func(*Ctx) any, error) {
+			return func(x *Ctx) any {
+				running <- struct{}{}
+				<-release
+				for _, s := range All(x, scanSubscribers) {
+					Send(x, s.Ch, "held")
+				}
+				return runs.Add(1)
+			}, nil
+		}
+	})
+	a := nodes[0].open(t)
+	a.call(t, "subscribe")
+	b := &page{f: nodes[1], sid: a.sid, key: a.key}
+	const body = `{"id":2,"fn":"hold","args":[]}`
+	answers := make(chan string, 2)
+	for _, p := range []*page{a, b} {
+		go func() {
+			_, got := p.do(t, "POST", "/pull/"+p.sid, p.key, body)
+			answers <- got
+		}()
+		if p == a {
+			<-running
+		}
+	}
+	// The repeat waits for the session's turn, which the first run holds.
+	for waiting := 0; waiting == 0; {
+		if err := nodes[0].srv.db.QueryRow(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	for range 2 {
+		if got := <-answers; got != `{"id":2,"ok":1}` {
+			t.Errorf("call 2 answered %s, want the first run's answer", got)
+		}
+	}
+	if id := <-repeated; id != 2 {
+		t.Errorf("call %d repeated, want 2", id)
+	}
+	if got := a.push(t, 0); strings.Count(got, `"held"`) != 1 {
+		t.Errorf("push: %s, want the call's one message", got)
+	}
+}
