@@ -125,7 +125,7 @@ type cluster struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	listenLog, notifyLog, beatLog errorLog
+	listenLog, notifyLog, beatLog, callsLog errorLog
 }
 
 // pollEnd is a push request that waited, and has ended: the writer
@@ -645,7 +645,7 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			// commit: in the transaction, this read of the index would
 			// make calls of other sessions fail to serialize with it.
 			if _, err := c.db.ExecContext(ctx, `DELETE FROM "_prog_calls" WHERE "session" = $1 AND "id" <= $2`, self.id, call.id-maxCallsKept); err != nil && ctx.Err() == nil {
-				c.notifyLog.log(c.srv.log, "deleting a page's old answers failed; its next call deletes them", "err", err)
+				c.callsLog.log(c.srv.log, "deleting a page's old answers failed; its next call deletes them", "err", err)
 			}
 		}
 		if len(x.chans) > 0 {
