@@ -512,7 +512,7 @@ func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err
 		return 0, 0, err
 	}
 	defer b.close()
-	b.split = sys.cluster // every message from one node to the others
+	b.split = sys.cluster                           // every message from one node to the others
 	samples := make([][]time.Duration, cfg.clients) // each written by its client's poll loop
 	var delivered atomic.Int64
 	if err := b.listeners(cfg.clients, func(i int, text string, at time.Time) {
