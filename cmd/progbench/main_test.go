@@ -31,11 +31,11 @@ var small = config{runs: 1, duration: 500 * time.Millisecond, clients: 30, idle:
 // otherwise), and the memory run reads the server's memory.
 func checkWorkloads(t *testing.T, sys system) {
 	ctx := context.Background()
-	rate, sends, err := fanout(ctx, sys, small)
+	rate, sends, _, err := fanout(ctx, sys, small)
 	if err != nil || rate <= 0 || sends <= 0 {
 		t.Errorf("fan-out: %v deliveries/s, %v messages/s, %v", rate, sends, err)
 	}
-	p50, p99, err := latency(ctx, sys, small)
+	p50, p99, _, err := latency(ctx, sys, small)
 	if err != nil || p50 <= 0 || p99 < p50 {
 		t.Errorf("latency: p50 %v ms, p99 %v ms, %v", p50, p99, err)
 	}
