@@ -72,7 +72,8 @@ bench: build
 	@command -v node >/dev/null || $(APT) nodejs npm || { apt-get update -q && $(APT) nodejs npm; }
 	dir=$$(mktemp -d) && cp testdata/bench/socketio/package.json testdata/bench/socketio/package-lock.json \
 		testdata/bench/socketio/server.js $$dir/ && (cd $$dir && npm ci --no-audit --no-fund --loglevel=error) && \
-		bin/progbench -chat bin/chat -socketio $$dir -rows bin/rows -uiruns 11; rc=$$?; rm -rf $$dir; exit $$rc
+		bin/progbench -chat bin/chat -socketio $$dir -rows bin/rows -uiruns 11 \
+			-systems prog,prog-pg,prog-cluster1,prog-cluster2,prog-cluster3,floor,socketio; rc=$$?; rm -rf $$dir; exit $$rc
 
 clean:
 	rm -rf bin

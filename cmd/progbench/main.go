@@ -8,6 +8,12 @@
 //
 //	bench: <metric> prog=<value> floor=<value> socketio=<value> unit=<unit>
 //
+// On PostgreSQL, prog-pg is chat alone on a database and prog-cluster1 to
+// prog-cluster3 are 1 to 3 chat nodes with --cluster on one database
+// (cluster.go; docs/SCALING.md has their figures); their columns follow
+// on the lines when they ran. -pgstats prints what PostgreSQL did for each
+// message of their runs.
+//
 // `make bench` builds chat, installs socket.io into a temporary folder and
 // runs it. With -rows, it also times the js-framework-benchmark operations
 // in headless Chromium on Prog's rows program and on the same page written
@@ -42,7 +48,6 @@ import (
 
 	"github.com/prog-lang/prog/cmd/internal/progclient"
 	"github.com/prog-lang/prog/codegen/jsclient"
-	"github.com/prog-lang/prog/runtime/pgtest"
 )
 
 // peer is one client of a system: a page view of Prog or the floor, a
@@ -57,9 +62,38 @@ type peer interface {
 // system is a server under test.
 type system struct {
 	name  string
-	start func() (*progclient.Process, error)
+	start func() (*servers, error)
 	// dial returns a function that opens new peers on the server at url.
 	dial func(ctx context.Context, url string) (func(context.Context) (peer, error), error)
+	// cluster: nodes of one cluster (--cluster on one PostgreSQL
+	// database). Each client is pinned to one node: round robin in the
+	// fan-out run; in the latency runs the senders are on the first node
+	// and the listeners on the others (with one node, on it).
+	cluster bool
+}
+
+// servers are the processes of one start of a system: one server, or
+// the nodes of a cluster.
+type servers struct {
+	procs []*progclient.Process
+	db    string // the PostgreSQL database, or ""
+}
+
+// single makes a start of one process a start of a system.
+func single(start func() (*progclient.Process, error)) func() (*servers, error) {
+	return func() (*servers, error) {
+		p, err := start()
+		if err != nil {
+			return nil, err
+		}
+		return &servers{procs: []*progclient.Process{p}}, nil
+	}
+}
+
+func (s *servers) stop() {
+	for _, p := range s.procs {
+		p.Stop()
+	}
 }
 
 type config struct {
@@ -70,6 +104,10 @@ type config struct {
 	rate     int           // messages a second in the latency runs
 	light    int           // clients in the light latency runs
 	senders  int
+	// clusterRuns: runs of the cluster systems, which run only the
+	// fan-out and the light latency workloads.
+	clusterRuns int
+	pgStats     bool // print PostgreSQL's work in each fan-out and light latency run on PostgreSQL
 }
 
 func main() {
@@ -103,7 +141,10 @@ func main() {
 	// (one core), and 128 leaves each server, not the senders, the limit.
 	flag.IntVar(&cfg.senders, "senders", 128, "clients that post in the fan-out run (and take turns in the latency run)")
 	compiler := flag.Bool("compiler", true, "also run the compiler benchmarks (go test in this module)")
-	only := flag.String("systems", "prog,prog-pg,floor,socketio", "the systems to run, of prog, prog-pg (chat on PostgreSQL, started by progbench when installed), floor and socketio")
+	only := flag.String("systems", "prog,prog-pg,floor,socketio", "the systems to run, of prog, prog-pg (chat on PostgreSQL, started by progbench when installed), prog-cluster1, prog-cluster2, prog-cluster3 (1 to 3 chat nodes with --cluster on one PostgreSQL database), floor and socketio")
+	flag.IntVar(&cfg.clusterRuns, "clusterruns", 3, "runs of the prog-cluster systems (at most -runs), which run only the fan-out and light latency workloads")
+	pgURL := flag.String("pg", "", "a PostgreSQL server to use (postgres://user@host:port/db?…, on this machine), making a database on it for each start; empty: progbench starts its own")
+	flag.BoolVar(&cfg.pgStats, "pgstats", false, "print PostgreSQL's work in each fan-out and light latency run on PostgreSQL: transactions, rows and WAL bytes, and statements when pg_stat_statements is loaded")
 	progFlags := flag.String("progflags", "", "more flags for the Prog server; {n} in them is the number of the start (--cpuprofile prog{n}.prof, say)")
 	workloads := flag.String("workloads", "fanout,latency,memory,ui", "the workloads to run, of fanout, latency, memory and ui")
 	rows := flag.String("rows", "", "the rows server (testdata/bench/ui/rows.prog), built by prog build; empty: no ui workload")
@@ -129,36 +170,47 @@ func main() {
 		die(err)
 	}
 	systems := []system{
-		{name: "prog", start: func() (*progclient.Process, error) {
+		{name: "prog", start: single(func() (*progclient.Process, error) {
 			starts++
 			return progclient.StartProg(*chat, strings.Fields(strings.ReplaceAll(*progFlags, "{n}", strconv.Itoa(starts)))...)
-		}, dial: dialProg},
-		{name: "floor", start: func() (*progclient.Process, error) { return progclient.Start("", self, "floor") }, dial: dialProg},
+		}), dial: dialProg},
+		{name: "floor", start: single(func() (*progclient.Process, error) { return progclient.Start("", self, "floor") }), dial: dialProg},
 	}
 	if *sioDir != "" {
 		server := filepath.Join(*sioDir, "server.js")
 		systems = append(systems, system{name: "socketio",
-			start: func() (*progclient.Process, error) { return progclient.Start("", "node", server) },
+			start: single(func() (*progclient.Process, error) { return progclient.Start("", "node", server) }),
 			dial:  dialSio})
 	}
-	if has(*only, "prog-pg") {
+	if slices.ContainsFunc(strings.Split(*only, ","), func(s string) bool { return strings.HasPrefix(s, "prog-") }) {
 		// A PostgreSQL server of progbench's own, on a temporary folder,
-		// stopped at the end; a new database for each start of chat.
-		pg, err := pgtest.Start()
+		// stopped at the end (or the one -pg names); a new database for
+		// each start of chat.
+		createDB, stop, err := startPG(*pgURL)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "progbench: no runs on PostgreSQL: %v\n", err)
 		} else {
-			stopPG = pg.Stop
-			defer pg.Stop()
-			systems = append(systems, system{name: "prog-pg", start: func() (*progclient.Process, error) {
+			stopPG = stop
+			defer stop()
+			nextFlags := func() []string {
 				starts++
-				db, err := pg.CreateDatabase()
+				return strings.Fields(strings.ReplaceAll(*progFlags, "{n}", strconv.Itoa(starts)))
+			}
+			systems = append(systems, system{name: "prog-pg", start: func() (*servers, error) {
+				db, err := createDB()
 				if err != nil {
 					return nil, err
 				}
-				flags := strings.Fields(strings.ReplaceAll(*progFlags, "{n}", strconv.Itoa(starts)))
-				return progclient.StartProg(*chat, append([]string{"--db", db}, flags...)...)
+				p, err := progclient.StartProg(*chat, append([]string{"--db", db}, nextFlags()...)...)
+				if err != nil {
+					return nil, err
+				}
+				return &servers{procs: []*progclient.Process{p}, db: db}, nil
 			}, dial: dialProg})
+			for n := 1; n <= 3; n++ {
+				systems = append(systems, system{name: fmt.Sprintf("prog-cluster%d", n), cluster: true, dial: dialProg,
+					start: func() (*servers, error) { return startCluster(*chat, n, createDB, nextFlags) }})
+			}
 		}
 	}
 	systems = slices.DeleteFunc(systems, func(s system) bool { return !has(*only, s.name) })
@@ -166,16 +218,33 @@ func main() {
 	ctx := context.Background()
 	for run := range cfg.runs {
 		for _, sys := range systems {
+			if sys.cluster && run >= cfg.clusterRuns {
+				continue
+			}
 			fmt.Fprintf(os.Stderr, "run %d/%d: %s: %s\n", run+1, cfg.runs, sys.name, *workloads)
 			if has(*workloads, "fanout") {
-				rate, err := fanout(ctx, sys, cfg)
+				rate, sends, failed, err := fanout(ctx, sys, cfg)
 				if err != nil {
 					die(fmt.Errorf("%s fan-out: %v", sys.name, err))
 				}
 				r.add("fanout", sys.name, rate)
+				r.add("fanout_sends", sys.name, sends)
+				if sys.cluster {
+					r.add("fanout_failed", sys.name, failed)
+				}
 			}
-			if has(*workloads, "latency") {
-				p50, p99, err := latency(ctx, sys, cfg)
+			if has(*workloads, "latency") && sys.cluster && cfg.light > 0 {
+				light := cfg
+				light.clients = cfg.light
+				p50, p99, failed, err := latency(ctx, sys, light)
+				if err != nil {
+					die(fmt.Errorf("%s light latency: %v", sys.name, err))
+				}
+				r.add("light_p50", sys.name, p50)
+				r.add("light_p99", sys.name, p99)
+				r.add("light_failed", sys.name, failed)
+			} else if has(*workloads, "latency") {
+				p50, p99, _, err := latency(ctx, sys, cfg)
 				if err != nil {
 					die(fmt.Errorf("%s latency: %v", sys.name, err))
 				}
@@ -184,7 +253,7 @@ func main() {
 				if cfg.light > 0 {
 					light := cfg
 					light.clients = cfg.light
-					p50, p99, err := latency(ctx, sys, light)
+					p50, p99, _, err := latency(ctx, sys, light)
 					if err != nil {
 						die(fmt.Errorf("%s light latency: %v", sys.name, err))
 					}
@@ -192,7 +261,7 @@ func main() {
 					r.add("light_p99", sys.name, p99)
 				}
 			}
-			if has(*workloads, "memory") {
+			if has(*workloads, "memory") && !sys.cluster {
 				kib, err := memory(ctx, sys, cfg)
 				if err != nil {
 					die(fmt.Errorf("%s memory: %v", sys.name, err))
@@ -276,26 +345,36 @@ func dialSio(ctx context.Context, url string) (func(context.Context) (peer, erro
 
 // bench is one measurement's server and clients.
 type bench struct {
-	proc    *progclient.Process
-	open    func(context.Context) (peer, error)
-	stop    context.CancelFunc
-	ctx     context.Context
-	polls   sync.WaitGroup
-	polling atomic.Int64 // poll loops started
-	polled  atomic.Int64 // polls answered
-	errs    chan error
+	srv   *servers
+	opens []func(context.Context) (peer, error) // one a process
+	split bool                                  // senders on the first node, listeners on the others
+	// tolerate: a post the server answers with an error is counted in
+	// failed rather than ending the run (cluster mode: a send that keeps
+	// failing to serialize with others).
+	tolerate bool
+	failed   atomic.Int64
+	stop     context.CancelFunc
+	ctx      context.Context
+	polls    sync.WaitGroup
+	polling  atomic.Int64 // poll loops started
+	polled   atomic.Int64 // polls answered
+	errs     chan error
 }
 
 func startBench(ctx context.Context, sys system) (*bench, error) {
-	p, err := sys.start()
+	srv, err := sys.start()
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{proc: p, errs: make(chan error, 1)}
+	b := &bench{srv: srv, errs: make(chan error, 1), tolerate: sys.cluster}
 	b.ctx, b.stop = context.WithCancel(ctx)
-	if b.open, err = sys.dial(ctx, p.URL); err != nil {
-		b.close()
-		return nil, err
+	for _, p := range srv.procs {
+		open, err := sys.dial(ctx, p.URL)
+		if err != nil {
+			b.close()
+			return nil, err
+		}
+		b.opens = append(b.opens, open)
 	}
 	return b, nil
 }
@@ -303,7 +382,20 @@ func startBench(ctx context.Context, sys system) (*bench, error) {
 func (b *bench) close() {
 	b.stop()
 	b.polls.Wait()
-	b.proc.Stop()
+	b.srv.stop()
+}
+
+// open opens the i-th listener or sender, on its node.
+func (b *bench) open(ctx context.Context, i int, sender bool) (peer, error) {
+	n := len(b.opens)
+	switch {
+	case !b.split || n == 1:
+		return b.opens[i%n](ctx)
+	case sender:
+		return b.opens[0](ctx)
+	default:
+		return b.opens[1+i%(n-1)](ctx)
+	}
 }
 
 // listeners opens n subscribed clients, each polling in a goroutine of
@@ -312,10 +404,18 @@ func (b *bench) close() {
 func (b *bench) listeners(n int, got func(i int, text string, at time.Time)) error {
 	ps := make([]peer, n)
 	err := progclient.Parallel(b.ctx, n, 64, func(i int) (err error) {
-		if ps[i], err = b.open(b.ctx); err == nil {
-			err = ps[i].subscribe(b.ctx)
+		if ps[i], err = b.open(b.ctx, i, false); err != nil {
+			return err
 		}
-		return err
+		// In cluster mode a subscribe may fail to serialize with others
+		// ten times: the page would show the error; this one tries again.
+		for try := 1; ; try++ {
+			err = ps[i].subscribe(b.ctx)
+			var ce *progclient.CallError
+			if !b.tolerate || try == 10 || !errors.As(err, &ce) {
+				return err
+			}
+		}
 	})
 	if err != nil {
 		return err
@@ -361,11 +461,23 @@ func (b *bench) err() error {
 	}
 }
 
+// post posts text from s; a post answered with an error is counted and
+// reported as not sent, when the bench tolerates it.
+func (b *bench) post(ctx context.Context, s peer, text string) (sent bool, err error) {
+	err = s.postText(ctx, text)
+	var ce *progclient.CallError
+	if b.tolerate && errors.As(err, &ce) {
+		b.failed.Add(1)
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func (b *bench) senders(n int) ([]peer, error) {
 	ps := make([]peer, n)
 	for i := range ps {
 		var err error
-		if ps[i], err = b.open(b.ctx); err != nil {
+		if ps[i], err = b.open(b.ctx, i, true); err != nil {
 			return nil, err
 		}
 	}
@@ -373,26 +485,29 @@ func (b *bench) senders(n int) ([]peer, error) {
 }
 
 // fanout: cfg.clients subscribed clients, cfg.senders posting as fast as
-// they can for cfg.duration; it returns the deliveries per second.
-func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
+// they can for cfg.duration; it returns the deliveries per second, the
+// posts (messages sent) per second, and the share of posts answered with
+// an error (when the system tolerates them).
+func fanout(ctx context.Context, sys system, cfg config) (rate, sends, failed float64, err error) {
 	b, err := startBench(ctx, sys)
 	if err != nil {
-		return 0, err
+		return 0, 0, 0, err
 	}
 	defer b.close()
 	var counting atomic.Bool
-	var delivered atomic.Int64
+	var delivered, posted atomic.Int64
 	if err := b.listeners(cfg.clients, func(int, string, time.Time) {
 		if counting.Load() {
 			delivered.Add(1)
 		}
 	}); err != nil {
-		return 0, err
+		return 0, 0, 0, err
 	}
 	senders, err := b.senders(cfg.senders)
 	if err != nil {
-		return 0, err
+		return 0, 0, 0, err
 	}
+	pg := b.pgSnapshot(cfg)
 	sctx, stop := context.WithTimeout(b.ctx, cfg.duration)
 	defer stop()
 	var posts errgroup.Group
@@ -401,8 +516,12 @@ func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
 	for _, s := range senders {
 		posts.Go(func() error {
 			for i := 0; sctx.Err() == nil; i++ {
-				if err := s.postText(sctx, "f"+strconv.Itoa(i)); err != nil && sctx.Err() == nil {
+				sent, err := b.post(sctx, s, "f"+strconv.Itoa(i))
+				if err != nil && sctx.Err() == nil {
 					return err
+				}
+				if sent && counting.Load() {
+					posted.Add(1)
 				}
 			}
 			return nil
@@ -412,22 +531,29 @@ func fanout(ctx context.Context, sys system, cfg config) (float64, error) {
 	counting.Store(false)
 	elapsed := time.Since(g.at)
 	g.report(sys.name+" fan-out", delivered.Load())
+	pg.report(sys.name+" fan-out", posted.Load(), delivered.Load())
 	if err := posts.Wait(); err != nil {
-		return 0, err
+		return 0, 0, 0, err
 	}
-	return float64(delivered.Load()) / elapsed.Seconds(), b.err()
+	// The failures counted include those of the posts that began before
+	// the count: a share, not a rate.
+	failed = float64(b.failed.Load()) / float64(max(posted.Load()+b.failed.Load(), 1))
+	return float64(delivered.Load()) / elapsed.Seconds(), float64(posted.Load()) / elapsed.Seconds(), 100 * failed, b.err()
 }
 
 // latency: cfg.clients subscribed clients, cfg.rate messages a second
 // for cfg.duration; each message carries the time it was sent. It returns
 // the median and the 99th percentile of send→receive, in ms, over every
-// delivery, and fails if any delivery is missing.
-func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err error) {
+// delivery, and the share of posts answered with an error (when the
+// system tolerates them, as not sent); it fails if any delivery of a
+// message sent is missing.
+func latency(ctx context.Context, sys system, cfg config) (p50, p99, failed float64, err error) {
 	b, err := startBench(ctx, sys)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	defer b.close()
+	b.split = sys.cluster                           // every message from one node to the others
 	samples := make([][]time.Duration, cfg.clients) // each written by its client's poll loop
 	var delivered atomic.Int64
 	if err := b.listeners(cfg.clients, func(i int, text string, at time.Time) {
@@ -436,11 +562,11 @@ func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err
 			delivered.Add(1)
 		}
 	}); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	senders, err := b.senders(cfg.senders)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	locks := make([]sync.Mutex, len(senders))
 	tick := time.NewTicker(time.Second / time.Duration(cfg.rate))
@@ -448,6 +574,7 @@ func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err
 	var posts errgroup.Group
 	total := int(cfg.duration.Seconds() * float64(cfg.rate))
 	g := b.gauge()
+	pg := b.pgSnapshot(cfg)
 	for i := range total {
 		<-tick.C
 		posts.Go(func() error {
@@ -455,17 +582,20 @@ func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err
 			text := "l" + strconv.FormatInt(time.Now().UnixNano(), 10)
 			locks[s].Lock() // one call at a time from each client
 			defer locks[s].Unlock()
-			return senders[s].postText(b.ctx, text)
+			_, err := b.post(b.ctx, senders[s], text)
+			return err
 		})
 	}
 	if err := posts.Wait(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
+	total -= int(b.failed.Load())
 	deadline := time.Now().Add(10 * time.Second)
 	for delivered.Load() < int64(total*cfg.clients) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	g.report(sys.name+" latency", delivered.Load())
+	pg.report(sys.name+" latency", int64(total), delivered.Load())
 	b.stop()
 	b.polls.Wait()
 	var all []time.Duration
@@ -473,11 +603,11 @@ func latency(ctx context.Context, sys system, cfg config) (p50, p99 float64, err
 		all = append(all, s...)
 	}
 	if len(all) != total*cfg.clients {
-		return 0, 0, fmt.Errorf("%d deliveries of %d messages to %d clients, want %d", len(all), total, cfg.clients, total*cfg.clients)
+		return 0, 0, 0, fmt.Errorf("%d deliveries of %d messages to %d clients, want %d", len(all), total, cfg.clients, total*cfg.clients)
 	}
 	slices.Sort(all)
 	ms := func(q float64) float64 { return float64(all[int(q*float64(len(all)-1))].Microseconds()) / 1000 }
-	return ms(0.5), ms(0.99), b.err()
+	return ms(0.5), ms(0.99), 100 * float64(b.failed.Load()) / float64(total+int(b.failed.Load())), b.err()
 }
 
 // memory: cfg.idle sessions, each subscribed and holding a poll open; it
@@ -493,12 +623,12 @@ func memory(ctx context.Context, sys system, cfg config) (float64, error) {
 	if err := b.listeners(1, func(int, string, time.Time) {}); err != nil {
 		return 0, err
 	}
-	before := progclient.RSS(b.proc.Pid)
+	before := progclient.RSS(b.srv.procs[0].Pid)
 	if err := b.listeners(cfg.idle, func(int, string, time.Time) {}); err != nil {
 		return 0, err
 	}
 	time.Sleep(time.Second)
-	after := progclient.RSS(b.proc.Pid)
+	after := progclient.RSS(b.srv.procs[0].Pid)
 	if before == 0 || after == 0 {
 		return 0, errors.New("cannot read the server's memory")
 	}
@@ -515,7 +645,11 @@ type gauge struct {
 }
 
 func (b *bench) gauge() gauge {
-	return gauge{b, time.Now(), progclient.CPU(b.proc.Pid), progclient.CPU(0), b.polled.Load()}
+	var server time.Duration
+	for _, p := range b.srv.procs {
+		server += progclient.CPU(p.Pid)
+	}
+	return gauge{b, time.Now(), server, progclient.CPU(0), b.polled.Load()}
 }
 
 // report prints, since g, the cores each side kept busy (near the
@@ -618,10 +752,13 @@ func (r *results) median(metric, sys string) float64 {
 func (cfg config) metrics() []struct{ name, unit, what string } {
 	return []struct{ name, unit, what string }{
 		{"fanout", "deliveries/s", fmt.Sprintf("%d polling clients, %d senders posting as fast as they can", cfg.clients, cfg.senders)},
+		{"fanout_sends", "messages/s", "the same run: messages sent (each to every client; on PostgreSQL, what it sustains)"},
 		{"latency_p50", "ms", fmt.Sprintf("%d clients, %d messages/s: send→receive, median", cfg.clients, cfg.rate)},
 		{"latency_p99", "ms", "the same, 99th percentile"},
 		{"light_p50", "ms", fmt.Sprintf("%d clients, %d messages/s: send→receive, median", cfg.light, cfg.rate)},
 		{"light_p99", "ms", "the same, 99th percentile"},
+		{"fanout_failed", "%", "cluster: posts of the fan-out run answered with an error (failed to serialize 10 times)"},
+		{"light_failed", "%", "cluster: posts of the light latency run answered with an error, left out of its latencies"},
 		{"mem_per_session", "KiB", fmt.Sprintf("%d idle sessions: server RSS per session", cfg.idle)},
 		{"bundle_gz", "bytes", "chat's client bundle (socket.io: its browser client), min+gzip"},
 		{"runtime_gz", "bytes", "the client runtime alone, min+gzip"},
@@ -642,15 +779,36 @@ func format(v float64) string {
 	}
 }
 
+// clusterSystems are the systems whose columns the results show only
+// when they ran.
+var clusterSystems = []string{"prog-cluster1", "prog-cluster2", "prog-cluster3"}
+
 func (r *results) print(w *os.File, cfg config) {
 	metrics := cfg.metrics()
-	fmt.Fprintf(w, "\n%-16s %12s %12s %12s %12s  %-13s %s\n", "metric", "prog", "prog-pg", "floor", "socketio", "unit", "what (median of the runs)")
+	var extra []string // the cluster systems that ran
+	for _, c := range clusterSystems {
+		if len(r.values["fanout"][c])+len(r.values["light_p99"][c]) > 0 {
+			extra = append(extra, c)
+		}
+	}
+	fmt.Fprintf(w, "\n%-16s %12s %12s %12s %12s", "metric", "prog", "prog-pg", "floor", "socketio")
+	for _, c := range extra {
+		fmt.Fprintf(w, " %13s", c)
+	}
+	fmt.Fprintf(w, "  %-13s %s\n", "unit", "what (median of the runs)")
 	for _, m := range metrics {
 		if r.values[m.name] == nil {
 			continue
 		}
-		fmt.Fprintf(w, "%-16s %12s %12s %12s %12s  %-13s %s\n", m.name,
-			format(r.median(m.name, "prog")), format(r.median(m.name, "prog-pg")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")), m.unit, m.what)
+		fmt.Fprintf(w, "%-16s %12s %12s %12s %12s", m.name,
+			format(r.median(m.name, "prog")), format(r.median(m.name, "prog-pg")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")))
+		for _, c := range extra {
+			fmt.Fprintf(w, " %13s", format(r.median(m.name, c)))
+		}
+		fmt.Fprintf(w, "  %-13s %s\n", m.unit, m.what)
+	}
+	if len(extra) > 0 {
+		fmt.Fprintf(w, "\nprog-clusterN: N chat nodes with --cluster on one PostgreSQL database, median of %d runs, fan-out and light latency only; each client pinned to one node: round robin in the fan-out, senders on the first node and listeners on the others in the latency run (with 1 node, all on it)\n", min(cfg.clusterRuns, cfg.runs))
 	}
 	fmt.Fprintf(w, "\nratios: fanout prog/socketio %.2f (goal ≥ 3), prog/floor %.2f (goal ≥ 0.7); latency_p99 prog/floor %.2f (goal ≤ 1.5, and ≤ 10 ms), light_p99 prog/floor %.2f; mem_per_session prog/floor %.2f (goal ≤ 1.2)\n\n",
 		r.median("fanout", "prog")/r.median("fanout", "socketio"), r.median("fanout", "prog")/r.median("fanout", "floor"),
@@ -659,11 +817,19 @@ func (r *results) print(w *os.File, cfg config) {
 	fmt.Fprintf(w, "on PostgreSQL: fanout prog-pg/floor %.2f, latency_p99 prog-pg/floor %.2f, light_p99 prog-pg/floor %.2f\n\n",
 		r.median("fanout", "prog-pg")/r.median("fanout", "floor"), r.median("latency_p99", "prog-pg")/r.median("latency_p99", "floor"),
 		r.median("light_p99", "prog-pg")/r.median("light_p99", "floor"))
+	if len(extra) > 0 {
+		fmt.Fprintf(w, "in cluster mode: fanout prog-cluster1/prog-pg %.2f (goal ≥ 0.5); cross-node light_p99 prog-cluster2 %s ms, prog-cluster3 %s ms (goal ≤ 50)\n\n",
+			r.median("fanout", "prog-cluster1")/r.median("fanout", "prog-pg"), format(r.median("light_p99", "prog-cluster2")), format(r.median("light_p99", "prog-cluster3")))
+	}
 	for _, m := range metrics {
 		if r.values[m.name] == nil {
 			continue
 		}
-		fmt.Fprintf(w, "bench: %s prog=%s prog-pg=%s floor=%s socketio=%s unit=%s\n", m.name,
-			format(r.median(m.name, "prog")), format(r.median(m.name, "prog-pg")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")), m.unit)
+		fmt.Fprintf(w, "bench: %s prog=%s prog-pg=%s floor=%s socketio=%s", m.name,
+			format(r.median(m.name, "prog")), format(r.median(m.name, "prog-pg")), format(r.median(m.name, "floor")), format(r.median(m.name, "socketio")))
+		for _, c := range extra {
+			fmt.Fprintf(w, " %s=%s", c, format(r.median(m.name, c)))
+		}
+		fmt.Fprintf(w, " unit=%s\n", m.unit)
 	}
 }

@@ -31,13 +31,16 @@ var small = config{runs: 1, duration: 500 * time.Millisecond, clients: 30, idle:
 // otherwise), and the memory run reads the server's memory.
 func checkWorkloads(t *testing.T, sys system) {
 	ctx := context.Background()
-	rate, err := fanout(ctx, sys, small)
-	if err != nil || rate <= 0 {
-		t.Errorf("fan-out: %v deliveries/s, %v", rate, err)
+	rate, sends, _, err := fanout(ctx, sys, small)
+	if err != nil || rate <= 0 || sends <= 0 {
+		t.Errorf("fan-out: %v deliveries/s, %v messages/s, %v", rate, sends, err)
 	}
-	p50, p99, err := latency(ctx, sys, small)
+	p50, p99, _, err := latency(ctx, sys, small)
 	if err != nil || p50 <= 0 || p99 < p50 {
 		t.Errorf("latency: p50 %v ms, p99 %v ms, %v", p50, p99, err)
+	}
+	if sys.cluster {
+		return
 	}
 	if _, err := memory(ctx, sys, small); err != nil {
 		t.Errorf("memory: %v", err)
@@ -51,7 +54,7 @@ func TestWorkloadsOnFloor(t *testing.T) {
 	}
 	t.Setenv("PROGBENCH_FLOOR", "1")
 	checkWorkloads(t, system{name: "floor", dial: dialProg,
-		start: func() (*progclient.Process, error) { return progclient.Start("", self) }})
+		start: single(func() (*progclient.Process, error) { return progclient.Start("", self) })})
 }
 
 func TestWorkloadsOnProg(t *testing.T) {
@@ -60,7 +63,7 @@ func TestWorkloadsOnProg(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkWorkloads(t, system{name: "prog", dial: dialProg,
-		start: func() (*progclient.Process, error) { return progclient.StartProg(bin) }})
+		start: single(func() (*progclient.Process, error) { return progclient.StartProg(bin) })})
 }
 
 func TestWorkloadsOnProgPostgres(t *testing.T) {
@@ -70,5 +73,35 @@ func TestWorkloadsOnProgPostgres(t *testing.T) {
 	}
 	pg := pgtest.Shared(t)
 	checkWorkloads(t, system{name: "prog-pg", dial: dialProg,
-		start: func() (*progclient.Process, error) { return progclient.StartProg(bin, "--db", pg.NewDatabase(t)) }})
+		start: single(func() (*progclient.Process, error) { return progclient.StartProg(bin, "--db", pg.NewDatabase(t)) })})
+}
+
+// Two cluster nodes: the latency run's senders on one and its listeners
+// on the other, so every message crosses nodes; and -pgstats reads
+// PostgreSQL's counters.
+func TestWorkloadsOnCluster(t *testing.T) {
+	bin, err := progclient.Build(filepath.Join("..", "..", "testdata", "examples", "chat.prog"), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := pgtest.Shared(t)
+	sys := system{name: "prog-cluster2", dial: dialProg, cluster: true, start: func() (*servers, error) {
+		return startCluster(bin, 2, func() (string, error) { return pg.NewDatabase(t), nil }, func() []string { return nil })
+	}}
+	b, err := startBench(context.Background(), sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.srv.procs) != 2 || b.srv.db == "" {
+		t.Errorf("started %d nodes on database %q, want 2 on one", len(b.srv.procs), b.srv.db)
+	}
+	cfg := small
+	cfg.pgStats = true
+	if s := b.pgSnapshot(cfg); s.db == nil {
+		t.Error("-pgstats read nothing from the cluster's database")
+	} else {
+		s.report("test", 1, 1)
+	}
+	b.close()
+	checkWorkloads(t, sys)
 }

@@ -119,10 +119,19 @@ func (ss *Session) Call(ctx context.Context, fn string, args ...any) (json.RawMe
 		Err *string         `json:"err"`
 	}
 	if err := json.Unmarshal(a.Body, &res); err != nil || a.Status != 200 || res.Err != nil {
-		return nil, fmt.Errorf("%s: %d %s", fn, a.Status, a.Body)
+		return nil, &CallError{Fn: fn, Status: a.Status, Body: a.Body}
 	}
 	return res.OK, nil
 }
+
+// CallError is a call the server answered with an error.
+type CallError struct {
+	Fn     string
+	Status int
+	Body   []byte
+}
+
+func (e *CallError) Error() string { return fmt.Sprintf("%s: %d %s", e.Fn, e.Status, e.Body) }
 
 // Poll makes one push request, acknowledging what came before, and
 // returns the messages it brought that had not come before.
