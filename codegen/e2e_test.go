@@ -303,12 +303,42 @@ func testChatTwoTabs(t *testing.T, db string) {
 	if v := get(t, a, chromedp.Value(css("#msg"))); v != "" {
 		t.Errorf("input holds %q after sending", v)
 	}
-	for _, tabCtx := range []context.Context{a, b} {
-		got := items(t, tabCtx, "log")
-		if strings.Join(got[len(got)-2:], "|") != "hello from a|hello from b" {
+	logsEnd(t, a, b)
+}
+
+// exchange has chat tabs a and b say a line each, each seeing the other's,
+// and checks that both logs end with the two lines in order.
+func exchange(t *testing.T, a, b context.Context) {
+	t.Helper()
+	say(t, a, "hello from a")
+	waitItem(t, b, "log", "hello from a")
+	say(t, b, "hello from b")
+	waitItem(t, a, "log", "hello from b")
+	logsEnd(t, a, b)
+}
+
+// logsEnd checks that the chat logs of tabs end with "hello from a" and
+// "hello from b", in that order.
+func logsEnd(t *testing.T, tabs ...context.Context) {
+	t.Helper()
+	for _, tab := range tabs {
+		got := items(t, tab, "log")
+		if len(got) < 2 || strings.Join(got[len(got)-2:], "|") != "hello from a|hello from b" {
 			t.Errorf("log ends %q, want the two lines in order", got)
 		}
 	}
+}
+
+// freeAddr returns a loopback address no one listens on, for a server
+// that must start again on the same address.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 func TestRoomsAreSeparate(t *testing.T) { onBothDBs(t, testRoomsAreSeparate) }
@@ -530,12 +560,7 @@ func TestHalvesAgreeOnEdges(t *testing.T) {
 // session ended, with a button that reloads it into a new one.
 func TestSessionEndShowsReload(t *testing.T) {
 	bin := build(t, "chat")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	args := []string{"--addr", addr, "--db", filepath.Join(t.TempDir(), "chat.db")}
 	url, stop := start(t, bin, args...)
 	a := browser(t)()

@@ -1,7 +1,6 @@
 package codegen_test
 
 import (
-	"context"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -25,16 +24,7 @@ func TestChatThroughNginx(t *testing.T) {
 	a, b := twoTabs(t, proxy.URL+"/chat", `document.getElementById("send") !== null`)
 	say(t, a, "a is here")
 	say(t, b, "b is here")
-	say(t, a, "hello from a")
-	waitItem(t, b, "log", "hello from a")
-	say(t, b, "hello from b")
-	waitItem(t, a, "log", "hello from b")
-	for _, tab := range []context.Context{a, b} {
-		got := items(t, tab, "log")
-		if strings.Join(got[len(got)-2:], "|") != "hello from a|hello from b" {
-			t.Errorf("log ends %q, want the two lines in order", got)
-		}
-	}
+	exchange(t, a, b)
 	// Every request of the pages went through nginx.
 	log := proxy.AccessLog()
 	for _, r := range []string{`"GET /chat HTTP/1.1" 200`, `"POST /pull/`, `"GET /push/`} {

@@ -61,12 +61,7 @@ func buildB(t *testing.T) string {
 // it, without a word to the user, and chats on.
 func TestVersionSkewReloads(t *testing.T) {
 	a, b := build(t, "chat"), buildB(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	args := []string{"--addr", addr, "--db", filepath.Join(t.TempDir(), "chat.db")}
 	u, stop := start(t, a, args...)
 	tab := browser(t)()
@@ -170,12 +165,7 @@ func TestVersionSkewReloadIsBounded(t *testing.T) {
 // server.
 func TestPushOriginSendsBuild(t *testing.T) {
 	bin := build(t, "chat")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
 	u, _ := start(t, bin, "--addr", addr, "--db", filepath.Join(t.TempDir(), "chat.db"), "--push-origin", "http://localhost:"+port)
 	a, b := twoTabs(t, u, `document.getElementById("send") !== null`)
