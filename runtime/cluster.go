@@ -613,6 +613,9 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			caller = self.id
 		}
 		sent := c.enqueue(ctx, tx, x.sends, caller)
+		if s.hooks.sendsWritten != nil && call != nil {
+			s.hooks.sendsWritten(self.id)
+		}
 		if err := tx.Commit(); err != nil {
 			x.tx = nil
 			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
