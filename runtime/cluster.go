@@ -7,20 +7,23 @@ package runtime
 //
 //   - _prog_sessions: one row a page view: its key's SHA-256 (compared in
 //     constant time), its client, the build of the program that served
-//     its page (Server.build), the next sequence number of its
-//     messages and the bytes sent, why it ended, and, once it is being
+//     its page (Server.build), why it ended, and, once it is being
 //     collected, the node collecting it and the next on leave handler to
-//     run. Sends lock and write it; push requests never do.
-//   - _prog_polls: what its push requests write: the last number and the
-//     bytes acknowledged, its newest push request (poll_gen, and the node
-//     holding it), when it last polled or closed a push request. Apart,
-//     so that a push never makes a send fail to serialize (the runtime's
-//     own statements run READ COMMITTED, which SSI does not track).
-//   - _prog_messages (session, seq): its queue. A send inserts its row in
-//     the caller's transaction, numbered by an UPDATE of the session's
-//     next_seq in that transaction: the row lock makes commit order the
-//     order of numbers, so a push that acknowledges up to N never skips a
-//     message that commits late. A push deletes the rows it acknowledges.
+//     run. A call locks its caller's; sends never touch it.
+//   - _prog_polls: what its push requests write: the last number
+//     acknowledged, the next number to give, its newest push request
+//     (poll_gen, and the node holding it), when it last polled or closed
+//     a push request. The runtime's own statements run READ COMMITTED,
+//     which SSI does not track, so a push never makes a call fail to
+//     serialize.
+//   - _prog_messages (session, ord): its queue. A send only inserts its
+//     rows, in the caller's transaction, with an order key ord from a
+//     sequence and no number, so sends to the same pages never conflict.
+//     A push numbers the rows it sees (numberQueues: under the lock of
+//     the session's _prog_polls row, in ord order), so a message is
+//     numbered once it is committed, after every one delivered before:
+//     a push that acknowledges up to N never skips a message that
+//     commits late. A push deletes the rows it acknowledges.
 //   - _prog_calls (session, id): the answers of its recent calls, written
 //     in the call's transaction: a repeated id answers from there on any
 //     node. A transaction-level advisory lock on the session makes its
