@@ -920,7 +920,8 @@ func TestClusterRepeatWhileRunning(t *testing.T) {
 // TestClusterSendsApart: two calls of two pages send to the same pages
 // at once, each while the other's transaction is open, and both commit
 // without running again: a send only inserts its messages, and the push
-// requests number them. Every page gets both messages once.
+// requests number them. Every page gets each call's three messages once,
+// in the order the call sent them.
 func TestClusterSendsApart(t *testing.T) {
 	type meeting struct {
 		arrived atomic.Int64
@@ -935,8 +936,10 @@ func TestClusterSendsApart(t *testing.T) {
 				return nil, err
 			}
 			return func(x *Ctx) any {
-				for _, s := range All(x, scanSubscribers) {
-					Send(x, s.Ch, text)
+				for k := range 3 {
+					for _, s := range All(x, scanSubscribers) {
+						Send(x, s.Ch, fmt.Sprint(text, "/", k))
+					}
 				}
 				if m.arrived.Add(1) == 2 {
 					close(m.both)
@@ -968,9 +971,17 @@ func TestClusterSendsApart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, p := range pages {
-		got := receive(t, ctx, p, 2)
-		if len(got) != 2 || got[0] == got[1] {
-			t.Errorf("page %s got %q, want both messages once", p.sid[:6], got)
+		got := receive(t, ctx, p, 6)
+		var order []string
+		for _, from := range []string{"from 0/", "from 1/"} {
+			for _, v := range got {
+				if strings.HasPrefix(v, from) {
+					order = append(order, v)
+				}
+			}
+		}
+		if want := []string{"from 0/0", "from 0/1", "from 0/2", "from 1/0", "from 1/1", "from 1/2"}; fmt.Sprint(order) != fmt.Sprint(want) || len(got) != 6 {
+			t.Errorf("page %s got %q, want each call's three messages once, in order", p.sid[:6], got)
 		}
 	}
 }
