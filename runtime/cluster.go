@@ -7,20 +7,23 @@ package runtime
 //
 //   - _prog_sessions: one row a page view: its key's SHA-256 (compared in
 //     constant time), its client, the build of the program that served
-//     its page (Server.build), the next sequence number of its
-//     messages and the bytes sent, why it ended, and, once it is being
+//     its page (Server.build), why it ended, and, once it is being
 //     collected, the node collecting it and the next on leave handler to
-//     run. Sends lock and write it; push requests never do.
-//   - _prog_polls: what its push requests write: the last number and the
-//     bytes acknowledged, its newest push request (poll_gen, and the node
-//     holding it), when it last polled or closed a push request. Apart,
-//     so that a push never makes a send fail to serialize (the runtime's
-//     own statements run READ COMMITTED, which SSI does not track).
-//   - _prog_messages (session, seq): its queue. A send inserts its row in
-//     the caller's transaction, numbered by an UPDATE of the session's
-//     next_seq in that transaction: the row lock makes commit order the
-//     order of numbers, so a push that acknowledges up to N never skips a
-//     message that commits late. A push deletes the rows it acknowledges.
+//     run. A call locks its caller's; sends never touch it.
+//   - _prog_polls: what its push requests write: the last number
+//     acknowledged, the next number to give, its newest push request
+//     (poll_gen, and the node holding it), when it last polled or closed
+//     a push request. The runtime's own statements run READ COMMITTED,
+//     which SSI does not track, so a push never makes a call fail to
+//     serialize.
+//   - _prog_messages (session, ord): its queue. A send only inserts its
+//     rows, in the caller's transaction, with an order key ord from a
+//     sequence and no number, so sends to the same pages never conflict.
+//     A push numbers the rows it sees (numberQueues: under the lock of
+//     the session's _prog_polls row, in ord order), so a message is
+//     numbered once it is committed, after every one delivered before:
+//     a push that acknowledges up to N never skips a message that
+//     commits late. A push deletes the rows it acknowledges.
 //   - _prog_calls (session, id): the answers of its recent calls, written
 //     in the call's transaction: a repeated id answers from there on any
 //     node. A transaction-level advisory lock on the session makes its
@@ -86,13 +89,13 @@ var clusterTables = []string{
 	`CREATE TABLE IF NOT EXISTS "_prog_nodes" ("id" BIGINT PRIMARY KEY, "lease" TIMESTAMPTZ NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_sessions" (
 		"id" TEXT PRIMARY KEY, "key_hash" BYTEA NOT NULL, "client" BIGINT NOT NULL, "host" TEXT NOT NULL, "build" TEXT NOT NULL,
-		"next_seq" BIGINT NOT NULL DEFAULT 1, "sent_bytes" BIGINT NOT NULL DEFAULT 0,
 		"ended" TEXT, "gone" BOOLEAN NOT NULL DEFAULT false, "collector" BIGINT, "leave_next" INT NOT NULL DEFAULT 0)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_polls" ("session" TEXT PRIMARY KEY,
-		"acked" BIGINT NOT NULL DEFAULT 0, "acked_bytes" BIGINT NOT NULL DEFAULT 0,
+		"acked" BIGINT NOT NULL DEFAULT 0, "next_seq" BIGINT NOT NULL DEFAULT 1,
 		"poll_gen" BIGINT NOT NULL DEFAULT 0, "poll_node" BIGINT, "last_poll" TIMESTAMPTZ NOT NULL DEFAULT now(), "cut_at" TIMESTAMPTZ)`,
-	`CREATE TABLE IF NOT EXISTS "_prog_messages" ("session" TEXT NOT NULL, "seq" BIGINT NOT NULL, "ch" BIGINT NOT NULL,
-		"payload" BYTEA NOT NULL, PRIMARY KEY ("session", "seq"))`,
+	`CREATE TABLE IF NOT EXISTS "_prog_messages" ("session" TEXT NOT NULL, "ord" BIGSERIAL, "seq" BIGINT, "ch" BIGINT NOT NULL,
+		"payload" BYTEA NOT NULL, PRIMARY KEY ("session", "ord"))`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS "_prog_messages_seq" ON "_prog_messages" ("session", "seq")`,
 	`CREATE TABLE IF NOT EXISTS "_prog_calls" ("session" TEXT NOT NULL, "id" BIGINT NOT NULL, "answer" BYTEA NOT NULL,
 		PRIMARY KEY ("session", "id"))`,
 	`CREATE TABLE IF NOT EXISTS "_prog_tasks" ("pos" TEXT PRIMARY KEY, "next_run" TIMESTAMPTZ NOT NULL)`,
@@ -413,13 +416,9 @@ func (c *cluster) writer() {
 }
 
 // A wakeup is what the push requests and calls a node holds for one
-// session wait on: done is closed when the session is woken, and msgs,
-// set before, are the messages a commit of this node sent it (numbered
-// one after another), which a push request that has acknowledged the one
-// before them answers without reading its queue.
+// session wait on: done is closed when the session is woken.
 type wakeup struct {
 	done    chan struct{}
-	msgs    []message
 	holders int // the waiters that have not released it
 }
 
@@ -450,11 +449,9 @@ func (c *cluster) release(id string, w *wakeup) {
 	}
 }
 
-// wakeLocked wakes session id here, with the messages sent to it if
-// known. c.mu is held.
-func (c *cluster) wakeLocked(id string, msgs []message) {
+// wakeLocked wakes session id here. c.mu is held.
+func (c *cluster) wakeLocked(id string) {
 	if w := c.waiters[id]; w != nil {
-		w.msgs = msgs
 		close(w.done)
 		delete(c.waiters, id)
 	}
@@ -464,7 +461,7 @@ func (c *cluster) wakeLocked(id string, msgs []message) {
 func (c *cluster) wakeLocal(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.wakeLocked(id, nil)
+	c.wakeLocked(id)
 }
 
 // wakeAll wakes everything this node holds.
@@ -472,7 +469,7 @@ func (c *cluster) wakeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id := range c.waiters {
-		c.wakeLocked(id, nil)
+		c.wakeLocked(id)
 	}
 }
 
@@ -484,23 +481,7 @@ func (c *cluster) wake(ids ...string) {
 	}
 	c.mu.Lock()
 	for _, id := range ids {
-		c.wakeLocked(id, nil)
-		c.pending[id] = struct{}{}
-	}
-	c.mu.Unlock()
-	c.kickNotifier()
-}
-
-// deliver wakes the sessions a commit sent messages to, handing this
-// node's push requests the messages, and the other nodes' with the next
-// notification.
-func (c *cluster) deliver(sent map[string][]message) {
-	if len(sent) == 0 {
-		return
-	}
-	c.mu.Lock()
-	for id, msgs := range sent {
-		c.wakeLocked(id, msgs)
+		c.wakeLocked(id)
 		c.pending[id] = struct{}{}
 	}
 	c.mu.Unlock()
@@ -635,6 +616,9 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			caller = self.id
 		}
 		sent := c.enqueue(ctx, tx, x.sends, caller)
+		if s.hooks.sendsWritten != nil && call != nil {
+			s.hooks.sendsWritten(self.id)
+		}
 		if err := tx.Commit(); err != nil {
 			x.tx = nil
 			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
@@ -651,12 +635,10 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 		if len(x.chans) > 0 {
 			c.knowOwner(self.client, x.chans...)
 		}
-		c.deliver(sent)
-		if call != nil {
-			if _, ok := sent[self.id]; !ok {
-				c.wake(self.id) // a call waiting for this one's turn
-			}
+		if call != nil && !slices.Contains(sent, self.id) {
+			sent = append(sent, self.id) // a call waiting for this one's turn
 		}
+		c.wake(sent...)
 		return result
 	}
 	if x.tx != nil {
@@ -670,148 +652,76 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 }
 
 // enqueue writes sends into the queues of their channels' owners, in tx,
-// and returns the sessions they went to, with their messages (none for a
-// session that ended). A page that would fall further
-// behind than the limits allow ends, as in memory (session.enqueue).
-// caller, unless "", is the session whose call this is: it is locked with
-// the others, and the call fails if it is collected meanwhile.
-func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, caller string) map[string][]message {
-	if len(sends) == 0 && caller == "" {
-		return nil
-	}
-	var chans []int64
-	for _, m := range sends {
-		if !slices.Contains(chans, m.ch) {
-			chans = append(chans, m.ch)
+// and returns the sessions they went to. It only inserts: the rows are
+// numbered by the push requests that read them (numberQueues), so sends
+// to the same pages never update the same rows and never fail to
+// serialize with each other. caller, unless "", is the session whose call
+// this is: the call fails if it is collected meanwhile.
+func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, caller string) []string {
+	if caller != "" {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM "_prog_sessions" WHERE "id" = $1 AND "ended" IS NULL AND NOT "gone" AND "collector" IS NULL FOR UPDATE`, caller).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			Fail("the client was collected during the call")
 		}
-	}
-	owners := map[int64]string{}
-	if len(chans) > 0 {
-		rows, err := tx.QueryContext(ctx, `SELECT "ch", "session" FROM "_prog_chans" WHERE "ch" = ANY($1)`, chans)
 		if err != nil {
 			failDB(err)
 		}
-		for rows.Next() {
-			var ch int64
-			var sid string
-			if err := rows.Scan(&ch, &sid); err != nil {
-				rows.Close()
-				failDB(err)
-			}
-			owners[ch] = sid
-		}
-		if err := rows.Err(); err != nil {
-			failDB(err)
-		}
 	}
-	var ids []string
-	if caller != "" {
-		ids = append(ids, caller)
-	}
-	for _, m := range sends {
-		if sid, ok := owners[m.ch]; ok && !slices.Contains(ids, sid) {
-			ids = append(ids, sid)
-		}
-	}
-	if len(ids) == 0 {
+	if len(sends) == 0 {
 		return nil
 	}
-	// The sessions are locked in the order of their ids (an UPDATE locks
-	// in an order of its own), so two fan-outs never deadlock. A queue
-	// holds what was sent and not yet acknowledged; what the push
-	// requests acknowledged is read as this transaction's snapshot has
-	// it, which may count a little more than is there.
-	slices.Sort(ids)
-	rows, err := tx.QueryContext(ctx, `SELECT s."id", s."next_seq", s."next_seq" - 1 - p."acked", s."sent_bytes" - p."acked_bytes"
-		FROM "_prog_sessions" s JOIN "_prog_polls" p ON p."session" = s."id"
-		WHERE s."id" = ANY($1) AND s."ended" IS NULL AND NOT s."gone" AND s."collector" IS NULL ORDER BY s."id" FOR UPDATE OF s`, ids)
+	seen := make(map[int64]struct{}, len(sends))
+	var chans []int64
+	for _, m := range sends {
+		if _, ok := seen[m.ch]; !ok {
+			seen[m.ch] = struct{}{}
+			chans = append(chans, m.ch)
+		}
+	}
+	owners := make(map[int64]string, len(chans))
+	rows, err := tx.QueryContext(ctx, `SELECT "ch", "session" FROM "_prog_chans" WHERE "ch" = ANY($1)`, chans)
 	if err != nil {
 		failDB(err)
 	}
-	type queue struct {
-		seq, msgs, bytes int64 // the next number, and what the queue holds
-		ended            string
-		sent             int64 // the bytes sent now
-	}
-	queues := map[string]*queue{}
-	var live []string
 	for rows.Next() {
+		var ch int64
 		var sid string
-		q := &queue{}
-		if err := rows.Scan(&sid, &q.seq, &q.msgs, &q.bytes); err != nil {
+		if err := rows.Scan(&ch, &sid); err != nil {
 			rows.Close()
 			failDB(err)
 		}
-		queues[sid] = q
-		live = append(live, sid)
+		owners[ch] = sid
 	}
 	if err := rows.Err(); err != nil {
 		failDB(err)
 	}
-	lim := c.srv.cfg.Limits
 	var mSession []string
-	var mSeq, mCh []int64
+	var mCh []int64
 	var mV [][]byte
+	sentTo := map[string]struct{}{}
+	var ids []string
 	for _, m := range sends {
-		q := queues[owners[m.ch]]
-		if q == nil || q.ended != "" {
-			continue // gone, or ended (maybe by this call's sends)
+		sid, ok := owners[m.ch]
+		if !ok {
+			continue // the owner is gone
 		}
-		if q.msgs >= int64(lim.QueueMsgs) || q.bytes+int64(len(m.v)) > int64(lim.QueueBytes) {
-			q.ended = fmt.Sprintf("the page fell behind: %d messages (%d bytes) were waiting for it to acknowledge them, and one more of %d bytes would pass its bound of %d messages or %d bytes",
-				q.msgs, q.bytes, len(m.v), lim.QueueMsgs, lim.QueueBytes)
-			continue
+		mSession, mCh, mV = append(mSession, sid), append(mCh, m.ch), append(mV, m.v)
+		if _, ok := sentTo[sid]; !ok {
+			sentTo[sid] = struct{}{}
+			ids = append(ids, sid)
 		}
-		mSession, mSeq, mCh, mV = append(mSession, owners[m.ch]), append(mSeq, q.seq), append(mCh, m.ch), append(mV, m.v)
-		q.seq++
-		q.msgs++
-		q.bytes += int64(len(m.v))
-		q.sent += int64(len(m.v))
 	}
-	if caller != "" && queues[caller] == nil {
-		Fail("the client was collected during the call")
-	}
-	var sent, endedIDs []string
-	var seqs, bytes []int64
-	batches := map[string][]message{}
-	var ended []sql.NullString
-	for _, sid := range live {
-		q := queues[sid]
-		if q.sent == 0 && q.ended == "" {
-			continue // the caller, sent nothing
-		}
-		if q.ended != "" {
-			endedIDs = append(endedIDs, sid)
-			c.srv.log.Warn("client ended: its page fell behind", "session", sid, "limit_msgs", lim.QueueMsgs, "limit_bytes", lim.QueueBytes)
-		}
-		sent = append(sent, sid)
-		batches[sid] = nil
-		seqs, bytes = append(seqs, q.seq), append(bytes, q.sent)
-		ended = append(ended, sql.NullString{String: q.ended, Valid: q.ended != ""})
-	}
-	if len(sent) == 0 {
+	if len(mSession) == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE "_prog_sessions" s SET "next_seq" = b.seq, "sent_bytes" = s."sent_bytes" + b.bytes, "ended" = b.ended
-		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS b (id, seq, bytes, ended) WHERE s."id" = b.id`,
-		sent, seqs, bytes, ended); err != nil {
+	// One insert, in the order of the sends: "ord" comes from a sequence
+	// as each row is inserted, so the rows of one transaction keep its
+	// order, and a sequence never makes two transactions wait for or
+	// conflict with each other.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_messages" ("session", "ch", "payload")
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])`, mSession, mCh, mV); err != nil {
 		failDB(err)
 	}
-	if len(mSession) > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_messages" ("session", "seq", "ch", "payload")
-			SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])`, mSession, mSeq, mCh, mV); err != nil {
-			failDB(err)
-		}
-	}
-	if len(endedIDs) > 0 {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM "_prog_messages" WHERE "session" = ANY($1)`, endedIDs); err != nil {
-			failDB(err)
-		}
-	}
-	for i, sid := range mSession {
-		if q := queues[sid]; q.ended == "" {
-			batches[sid] = append(batches[sid], message{Seq: mSeq[i], Ch: mCh[i], V: mV[i]})
-		}
-	}
-	return batches
+	return ids
 }

@@ -43,7 +43,7 @@ func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session
 	var ended sql.NullString
 	var gone bool
 	var build string
-	err := s.db.DB.QueryRowContext(r.Context(), `SELECT "key_hash", "client", "next_seq",
+	err := s.db.DB.QueryRowContext(r.Context(), `SELECT "key_hash", "client", coalesce((SELECT "next_seq" FROM "_prog_polls" WHERE "session" = $1), 1),
 			(SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1), "ended", "gone" OR "collector" IS NOT NULL, "build"
 		FROM "_prog_sessions" WHERE "id" = $1`, ss.id).Scan(&hash, &client, &ss.nextSeq, &ss.lastRun, &ended, &gone, &build)
 	switch {
@@ -91,6 +91,9 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) 
 		return
 	case st.superseded:
 		writeMessages(w, nil) // the newer one answers
+		return
+	case st.ended != "":
+		writeJSONError(w, http.StatusGone, st.ended)
 		return
 	case !st.ok:
 		// Not a live session of this build, the key, or the ack: the
@@ -161,12 +164,6 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) 
 		}
 		select {
 		case <-wake.done:
-			if m := wake.msgs; len(m) > 0 && m[0].Seq == ack+1 {
-				// Sent by a commit of this node, right after the last
-				// message acknowledged: no need to read them.
-				writeMessages(w, m)
-				return
-			}
 		case <-reread.C:
 		case <-timer.C:
 			expired = true
@@ -209,11 +206,20 @@ func scanMessages(rows *sql.Rows, head ...any) (msgs []message, err error) {
 	return msgs, rows.Err()
 }
 
-// queue reads session sid's messages past ack, whether a push request
-// newer than gen has begun, and why the session ended ("session
-// expired" once it is collected, "session ended: …" when it ended).
+// queue numbers session sid's new messages and reads those past ack,
+// whether a push request newer than gen has begun, and why the session
+// ended ("session expired" once it is collected, "session ended: …" when
+// it ended, or ends now because it fell behind).
 func (c *cluster) queue(ctx context.Context, sid string, ack, gen int64) (msgs []message, newer bool, ended string, err error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT p."poll_gen", s."ended", s."gone" OR s."collector" IS NOT NULL, m."seq", m."ch", m."payload"
+	tx, err := c.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return nil, false, "", err
+	}
+	defer tx.Rollback()
+	if err := numberQueues(ctx, tx, []string{sid}); err != nil {
+		return nil, false, "", err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT p."poll_gen", s."ended", s."gone" OR s."collector" IS NOT NULL, m."seq", m."ch", m."payload"
 		FROM "_prog_sessions" s JOIN "_prog_polls" p ON p."session" = s."id"
 		LEFT JOIN "_prog_messages" m ON m."session" = s."id" AND m."seq" > $2
 		WHERE s."id" = $1 ORDER BY m."seq"`, sid, ack)
@@ -231,7 +237,20 @@ func (c *cluster) queue(ctx context.Context, sid string, ack, gen int64) (msgs [
 		return nil, false, "session expired", nil
 	case end.Valid:
 		return nil, false, "session ended: " + end.String, nil
-	case pollGen != gen:
+	}
+	if why := c.behind(msgs); why != "" {
+		if err := c.endBehind(tx, map[string]string{sid: why}); err != nil {
+			return nil, false, "", err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, false, "", err
+		}
+		return nil, false, "session ended: " + why, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, false, "", err
+	}
+	if pollGen != gen {
 		return nil, true, "", nil
 	}
 	return msgs, false, "", nil

@@ -8,7 +8,9 @@ package runtime
 // a few statements rather than one each.
 
 import (
+	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 )
 
@@ -26,6 +28,7 @@ type pollStart struct {
 	waits      bool          // no messages: it waits, and writes down its end
 	older      sql.NullInt64 // the node of the push request it supersedes, if one is open
 	msgs       []message
+	ended      string // why the session ended, when this start ended it (it fell behind)
 	err        error
 }
 
@@ -65,15 +68,35 @@ func (c *cluster) startPolls(starts []*pollStart) {
 			sids, hashes, acks = append(sids, st.sid), append(hashes, st.hash), append(acks, st.ack)
 		}
 	}
-	rows, err := c.db.QueryContext(c.ctx, `WITH b AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) AS b (session, hash, ack)),
-		ok AS (SELECT b.session, b.ack FROM b JOIN "_prog_sessions" s ON s."id" = b.session AND s."key_hash" = b.hash AND b.ack < s."next_seq"
-			AND s."ended" IS NULL AND NOT s."gone" AND s."collector" IS NULL AND s."build" = $5),
-		d AS (DELETE FROM "_prog_messages" m USING ok WHERE m."session" = ok.session AND m."seq" <= ok.ack
-			RETURNING m."session", octet_length(m."payload") AS n),
-		dn AS (SELECT "session", sum(n) AS n FROM d GROUP BY "session"),
+	err := c.startPollsTx(sids, hashes, acks, latest)
+	for _, sid := range sids {
+		st := latest[sid]
+		if err != nil {
+			st.ok, st.msgs, st.ended = false, nil, ""
+			st.err = err
+		}
+		close(st.done)
+	}
+}
+
+// startPollsTx numbers the queues of the sessions of a batch of starts,
+// then starts them, in one transaction (READ COMMITTED).
+func (c *cluster) startPollsTx(sids []string, hashes [][]byte, acks []int64, latest map[string]*pollStart) error {
+	tx, err := c.db.BeginTx(c.ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := numberQueues(c.ctx, tx, sids); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(c.ctx, `WITH b AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) AS b (session, hash, ack)),
+		ok AS (SELECT b.session, b.ack FROM b JOIN "_prog_sessions" s ON s."id" = b.session AND s."key_hash" = b.hash
+			JOIN "_prog_polls" p ON p."session" = b.session AND b.ack < p."next_seq"
+			WHERE s."ended" IS NULL AND NOT s."gone" AND s."collector" IS NULL AND s."build" = $5),
+		d AS (DELETE FROM "_prog_messages" m USING ok WHERE m."session" = ok.session AND m."seq" <= ok.ack),
 		old AS (SELECT p."session", p."poll_node" FROM "_prog_polls" p JOIN ok ON ok.session = p."session"),
 		u AS (UPDATE "_prog_polls" p SET "acked" = greatest(p."acked", ok.ack),
-				"acked_bytes" = p."acked_bytes" + coalesce((SELECT n FROM dn WHERE dn."session" = p."session"), 0),
 				"poll_gen" = p."poll_gen" + 1, "last_poll" = now(), "cut_at" = NULL,
 				"poll_node" = CASE WHEN EXISTS (SELECT FROM "_prog_messages" m WHERE m."session" = p."session" AND m."seq" > ok.ack) THEN NULL ELSE $4::bigint END
 			FROM ok WHERE p."session" = ok.session RETURNING p."session", p."poll_gen", p."poll_node")
@@ -81,17 +104,78 @@ func (c *cluster) startPolls(starts []*pollStart) {
 		FROM u JOIN ok ON ok.session = u."session" JOIN old ON old."session" = u."session"
 		LEFT JOIN "_prog_messages" m ON m."session" = u."session" AND m."seq" > ok.ack
 		ORDER BY u."session", m."seq"`, sids, hashes, acks, c.node, c.srv.build)
-	if err == nil {
-		err = c.scanStarts(rows, latest)
+	if err != nil {
+		return err
 	}
+	if err := c.scanStarts(rows, latest); err != nil {
+		return err
+	}
+	behind := map[string]string{}
 	for _, sid := range sids {
 		st := latest[sid]
-		if err != nil {
-			st.ok, st.msgs = false, nil
-			st.err = err
+		if why := c.behind(st.msgs); why != "" {
+			behind[sid] = why
+			st.ended, st.msgs = "session ended: "+why, nil
 		}
-		close(st.done)
 	}
+	if err := c.endBehind(tx, behind); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// numberQueues numbers the unnumbered messages of sessions sids that tx
+// sees, in the order of their "ord", after the last number each session
+// gave: sends only insert, and a message gets its number when a push
+// reads it. The rows of _prog_polls are locked first, in the order of
+// their ids, and the numbering is a statement of its own, whose snapshot
+// comes after the locks: the numbering of a session runs one at a time,
+// each sees every number the one before gave, and a message that commits
+// later than another is numbered after it unless both are seen at once,
+// so a page that acknowledges a number has seen every message numbered
+// before it.
+func numberQueues(ctx context.Context, tx *sql.Tx, sids []string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT FROM "_prog_polls" WHERE "session" = ANY($1) ORDER BY "session" FOR UPDATE`, sids); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `WITH n AS (SELECT m."session", m."ord", p."next_seq" - 1 + row_number() OVER (PARTITION BY m."session" ORDER BY m."ord") AS seq
+			FROM "_prog_messages" m JOIN "_prog_polls" p ON p."session" = m."session" WHERE m."session" = ANY($1) AND m."seq" IS NULL),
+		u AS (UPDATE "_prog_messages" m SET "seq" = n.seq FROM n WHERE m."session" = n."session" AND m."ord" = n."ord")
+		UPDATE "_prog_polls" p SET "next_seq" = c.seq + 1 FROM (SELECT "session", max(seq) AS seq FROM n GROUP BY "session") c WHERE p."session" = c."session"`, sids)
+	return err
+}
+
+// behind says why a page whose queue holds msgs (all it has not
+// acknowledged) fell too far behind, or "".
+func (c *cluster) behind(msgs []message) string {
+	lim := c.srv.cfg.Limits
+	var bytes int
+	for _, m := range msgs {
+		bytes += len(m.V)
+	}
+	if len(msgs) <= lim.QueueMsgs && bytes <= lim.QueueBytes {
+		return ""
+	}
+	return fmt.Sprintf("the page fell behind: %d messages (%d bytes) were waiting for it to acknowledge them, past its bound of %d messages or %d bytes",
+		len(msgs), bytes, lim.QueueMsgs, lim.QueueBytes)
+}
+
+// endBehind ends the sessions that fell behind, with why, in tx, and
+// deletes their queues.
+func (c *cluster) endBehind(tx *sql.Tx, behind map[string]string) error {
+	if len(behind) == 0 {
+		return nil
+	}
+	var ids, whys []string
+	for id, why := range behind {
+		ids, whys = append(ids, id), append(whys, why)
+		c.srv.log.Warn("client ended: its page fell behind", "session", id, "limit_msgs", c.srv.cfg.QueueMsgs, "limit_bytes", c.srv.cfg.QueueBytes)
+	}
+	if _, err := tx.ExecContext(c.ctx, `UPDATE "_prog_sessions" s SET "ended" = b.why FROM unnest($1::text[], $2::text[]) AS b (id, why) WHERE s."id" = b.id`, ids, whys); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(c.ctx, `DELETE FROM "_prog_messages" WHERE "session" = ANY($1)`, ids)
+	return err
 }
 
 // scanStarts reads the rows of startPolls into the starts they answer.

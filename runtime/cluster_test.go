@@ -916,3 +916,130 @@ func TestClusterRepeatWhileRunning(t *testing.T) {
 		t.Errorf("push: %s, want the call's one message", got)
 	}
 }
+
+// TestClusterSendsApart: two calls of two pages send to the same pages
+// at once, each while the other's transaction is open, and both commit
+// without running again: a send only inserts its messages, and the push
+// requests number them. Every page gets each call's three messages once,
+// in the order the call sent them.
+func TestClusterSendsApart(t *testing.T) {
+	type meeting struct {
+		arrived atomic.Int64
+		both    chan struct{}
+	}
+	m := &meeting{both: make(chan struct{})}
+	nodes := startNodes(t, 2, Config{}, func(s *Server) {
+		s.gapWait = 0
+		s.prog.Remote["fan"] = func(args []json.RawMessage) (func(*Ctx) any, error) {
+			var text string
+			if err := Args(args, &text); err != nil {
+				return nil, err
+			}
+			return func(x *Ctx) any {
+				for k := range 3 {
+					for _, s := range All(x, scanSubscribers) {
+						Send(x, s.Ch, fmt.Sprint(text, "/", k))
+					}
+				}
+				if m.arrived.Add(1) == 2 {
+					close(m.both)
+				}
+				<-m.both // the other call's transaction is open too
+				return Unit{}
+			}, nil
+		}
+	})
+	var pages []*page
+	for i := range 4 {
+		p := nodes[i%2].open(t)
+		p.call(t, "subscribe")
+		pages = append(pages, p)
+	}
+	before := nodes[0].srv.retries.Load() + nodes[1].srv.retries.Load()
+	var wg sync.WaitGroup
+	for i, p := range pages[:2] {
+		wg.Go(func() {
+			if got := p.call(t, "fan", fmt.Sprint("from ", i)); !strings.Contains(got, `"ok":null`) {
+				t.Errorf("fan answered %s", got)
+			}
+		})
+	}
+	wg.Wait()
+	if n := nodes[0].srv.retries.Load() + nodes[1].srv.retries.Load() - before; n != 0 {
+		t.Errorf("%d of the two calls ran again", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, p := range pages {
+		got := receive(t, ctx, p, 6)
+		var order []string
+		for _, from := range []string{"from 0/", "from 1/"} {
+			for _, v := range got {
+				if strings.HasPrefix(v, from) {
+					order = append(order, v)
+				}
+			}
+		}
+		if want := []string{"from 0/0", "from 0/1", "from 0/2", "from 1/0", "from 1/1", "from 1/2"}; fmt.Sprint(order) != fmt.Sprint(want) || len(got) != 6 {
+			t.Errorf("page %s got %q, want each call's three messages once, in order", p.sid[:6], got)
+		}
+	}
+}
+
+// TestClusterLateCommit: a message inserted before another but committed
+// after it (its order key is smaller) is numbered when it becomes
+// visible, after the one a page already acknowledged, and is delivered
+// once.
+func TestClusterLateCommit(t *testing.T) {
+	written, release := make(chan struct{}), make(chan struct{})
+	var holdSID atomic.Value
+	holdSID.Store("")
+	nodes := startNodes(t, 1, Config{PollTimeout: 50 * time.Millisecond}, func(s *Server) {
+		s.hooks.sendsWritten = func(sid string) {
+			if sid == holdSID.Load().(string) {
+				close(written)
+				<-release
+			}
+		}
+		s.prog.Remote["say"] = func(args []json.RawMessage) (func(*Ctx) any, error) {
+			var text string
+			if err := Args(args, &text); err != nil {
+				return nil, err
+			}
+			return func(x *Ctx) any {
+				for _, s := range All(x, scanSubscribers) {
+					Send(x, s.Ch, text)
+				}
+				return Unit{}
+			}, nil
+		}
+	})
+	f := nodes[0]
+	r, early, late := f.open(t), f.open(t), f.open(t)
+	r.call(t, "subscribe")
+	holdSID.Store(early.sid)
+	done := make(chan string)
+	go func() {
+		code, body := early.do(t, "POST", "/pull/"+early.sid, early.key, `{"id":1,"fn":"say","args":["early"]}`)
+		done <- fmt.Sprint(code, " ", body)
+	}()
+	<-written // early's message is inserted, not committed
+	late.call(t, "say", "late")
+	if got := r.push(t, 0); !strings.Contains(got, `{"seq":1,`) || !strings.Contains(got, `"late"`) || strings.Contains(got, "early") {
+		t.Fatalf("first push: %s, want only late, numbered 1", got)
+	}
+	close(release)
+	if got := <-done; !strings.Contains(got, `"ok":null`) {
+		t.Fatalf("early's call: %s", got)
+	}
+	if got := r.push(t, 1); !strings.Contains(got, `{"seq":2,`) || !strings.Contains(got, `"early"`) || strings.Contains(got, "late") {
+		t.Errorf("second push: %s, want only early, numbered 2", got)
+	}
+	if got := r.push(t, 2); strings.Contains(got, `"seq"`) {
+		t.Errorf("third push: %s, want nothing", got)
+	}
+	var n int
+	if err := f.srv.db.QueryRow(`SELECT count(*) FROM "_prog_messages"`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d messages left (%v), want none", n, err)
+	}
+}

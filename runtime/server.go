@@ -101,11 +101,12 @@ type Server struct {
 // hooks tell tests what the server is doing, so that they can wait for it
 // instead of sleeping and hoping. A real server has none.
 type hooks struct {
-	pollWaits    func()         // a push request found nothing to answer and waits
-	pollEnds     func(cut bool) // a push request is done; cut: the page closed it
-	callWaits    func(id int64) // a remote call waits for the calls before it
-	callRepeated func(id int64) // a call id came again, and waits for the first run's answer
-	collected    func(c Client) // a collected client's rows are gone
+	pollWaits    func()           // a push request found nothing to answer and waits
+	pollEnds     func(cut bool)   // a push request is done; cut: the page closed it
+	callWaits    func(id int64)   // a remote call waits for the calls before it
+	callRepeated func(id int64)   // a call id came again, and waits for the first run's answer
+	collected    func(c Client)   // a collected client's rows are gone
+	sendsWritten func(sid string) // cluster mode: a call of session sid wrote its sends, and commits next
 }
 
 // fillDefaults fills in what a Config leaves at zero.
