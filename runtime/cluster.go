@@ -362,9 +362,22 @@ func (c *cluster) writeEnds(ctx context.Context, ended []pollEnd) error {
 	for i, e := range ended {
 		ids[i], gens[i], cuts[i] = e.session, e.gen, e.cut
 	}
-	_, err := c.db.ExecContext(ctx, `UPDATE "_prog_polls" p SET "poll_node" = NULL, "last_poll" = now(), "cut_at" = CASE WHEN e.cut THEN now() END
-		FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS e (session, gen, cut) WHERE p."session" = e.session AND p."poll_gen" = e.gen`, ids, gens, cuts)
-	return err
+	// The rows are locked in session order first, as numberQueues locks
+	// them: an UPDATE alone locks in the order of its plan, and could
+	// deadlock with a push start of another node.
+	tx, err := c.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT FROM "_prog_polls" WHERE "session" = ANY($1) ORDER BY "session" FOR UPDATE`, ids); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE "_prog_polls" p SET "poll_node" = NULL, "last_poll" = now(), "cut_at" = CASE WHEN e.cut THEN now() END
+		FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS e (session, gen, cut) WHERE p."session" = e.session AND p."poll_gen" = e.gen`, ids, gens, cuts); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // pollEnded tells the writer that a push request that waited ended.
