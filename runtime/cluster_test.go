@@ -94,6 +94,69 @@ func receive(t testing.TB, ctx context.Context, p *page, n int) []string {
 // request of a page on another node than the one before. Three pages send
 // at once; every page gets every message exactly once, numbered in order,
 // each sender's in the order sent; when the pages close, on leave runs once
+
+// stream opens pages through front, each subscribed, and has the first
+// say each messages "0-0" … in turn, repeating a call the proxy could not
+// deliver (502 and up) with its id, as the client does; before message j
+// it calls during(j). Every page must get every message once, in order.
+func stream(t *testing.T, front *fixture, pages, each int, during func(j int)) {
+	t.Helper()
+	var ps []*page
+	for range pages {
+		p := front.open(t)
+		p.call(t, "subscribe")
+		ps = append(ps, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make([][]string, pages)
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() { got[i] = receive(t, ctx, p, each) })
+	}
+	sender := ps[0]
+	for j := range each {
+		during(j)
+		sender.calls++
+		for {
+			code, body := sender.do(t, "POST", "/pull/"+sender.sid, sender.key, fmt.Sprintf(`{"id":%d,"fn":"say","args":["0-%d"]}`, sender.calls, j))
+			if code >= http.StatusBadGateway {
+				continue // the client repeats the call, with its id
+			}
+			if code != 200 || !strings.Contains(body, `"ok"`) {
+				t.Fatalf("say: %d %s", code, body)
+			}
+			break
+		}
+	}
+	wg.Wait()
+	for k, msgs := range got {
+		if len(msgs) != each {
+			t.Fatalf("page %d got %d messages, want %d: %v", k, len(msgs), each, msgs)
+		}
+		for j, m := range msgs {
+			if m != fmt.Sprintf("0-%d", j) {
+				t.Fatalf("page %d got %v, want 0-0 … 0-%d in order", k, msgs, each-1)
+			}
+		}
+	}
+}
+
+// killNode stops node dead as a killed process would stop: its requests
+// cut, its tasks and listening gone, nothing written; its lease is made
+// to have run out (through alive), as it would after 10 s.
+func killNode(t *testing.T, dead, alive *fixture) {
+	t.Helper()
+	dead.srv.Halt()
+	dead.srv.cluster.cancel()
+	dead.srv.cluster.wg.Wait()
+	dead.http.Listener.Close()
+	dead.http.CloseClientConnections()
+	if _, err := alive.srv.db.Exec(`UPDATE "_prog_nodes" SET "lease" = now() - interval '1 second' WHERE "id" = $1`, dead.srv.cluster.node); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // for each client, in the whole cluster.
 func TestClusterRoundRobin(t *testing.T) {
 	collected := make(chan Client, 100)
@@ -388,56 +451,13 @@ func TestClusterNodeDies(t *testing.T) {
 	nodes := startNodes(t, 3, Config{})
 	down := []*atomic.Bool{{}, {}, {}}
 	front := roundRobin(t, nodes, down...)
-	const pages, each = 5, 30
-	var ps []*page
-	for range pages {
-		p := front.open(t)
-		p.call(t, "subscribe")
-		ps = append(ps, p)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	got := make([][]string, pages)
-	var wg sync.WaitGroup
-	for i, p := range ps {
-		wg.Go(func() { got[i] = receive(t, ctx, p, each) })
-	}
-	sender := ps[0]
-	for j := range each {
+	const each = 30
+	stream(t, front, 5, each, func(j int) {
 		if j == each/3 {
-			dead := nodes[1]
 			down[1].Store(true)
-			dead.srv.Halt()
-			dead.srv.cluster.cancel()
-			dead.srv.cluster.wg.Wait()
-			dead.http.CloseClientConnections()
-			if _, err := nodes[0].srv.db.Exec(`UPDATE "_prog_nodes" SET "lease" = now() - interval '1 second' WHERE "id" = $1`, dead.srv.cluster.node); err != nil {
-				t.Fatal(err)
-			}
+			killNode(t, nodes[1], nodes[0])
 		}
-		sender.calls++
-		for {
-			code, body := sender.do(t, "POST", "/pull/"+sender.sid, sender.key, fmt.Sprintf(`{"id":%d,"fn":"say","args":["0-%d"]}`, sender.calls, j))
-			if code >= http.StatusBadGateway {
-				continue // the client repeats the call, with its id
-			}
-			if code != 200 || !strings.Contains(body, `"ok"`) {
-				t.Fatalf("say: %d %s", code, body)
-			}
-			break
-		}
-	}
-	wg.Wait()
-	for k, msgs := range got {
-		if len(msgs) != each {
-			t.Fatalf("page %d got %d messages, want %d: %v", k, len(msgs), each, msgs)
-		}
-		for j, m := range msgs {
-			if m != fmt.Sprintf("0-%d", j) {
-				t.Fatalf("page %d got %v, want 0-0 … 0-%d in order", k, msgs, each-1)
-			}
-		}
-	}
+	})
 }
 
 // TestClusterTaskOnce: of the nodes whose timer for a task fires at once,
@@ -486,59 +506,27 @@ func TestClusterRollingRestart(t *testing.T) {
 	front := httptest.NewServer(proxy)
 	t.Cleanup(front.Close)
 	pages := &fixture{srv: nodes[0].srv, http: front}
-	const n, each = 4, 30
-	var ps []*page
-	for range n {
-		p := pages.open(t)
-		p.call(t, "subscribe")
-		ps = append(ps, p)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	got := make([][]string, n)
-	var wg sync.WaitGroup
-	for i, p := range ps {
-		wg.Go(func() { got[i] = receive(t, ctx, p, each) })
-	}
-	sender := ps[0]
-	for j := range each {
-		if k := j / 10; j%10 == 5 && k < len(nodes) {
-			down[k].Store(true)
-			mu.Lock()
-			old := nodes[k]
-			mu.Unlock()
-			shutdown, stop := context.WithTimeout(context.Background(), 10*time.Second)
-			old.srv.Halt()
-			old.http.Config.Shutdown(shutdown)
-			stop()
-			old.http.Close()
-			old.srv.Close()
-			fresh := newFixture(t, cfg)
-			mu.Lock()
-			nodes[k] = fresh
-			mu.Unlock()
-			down[k].Store(false)
+	stream(t, pages, 4, 30, func(j int) {
+		k := j / 10
+		if j%10 != 5 || k >= len(nodes) {
+			return
 		}
-		sender.calls++
-		for {
-			code, body := sender.do(t, "POST", "/pull/"+sender.sid, sender.key, fmt.Sprintf(`{"id":%d,"fn":"say","args":["0-%d"]}`, sender.calls, j))
-			if code >= http.StatusBadGateway {
-				continue // the client repeats the call, with its id
-			}
-			if code != 200 || !strings.Contains(body, `"ok"`) {
-				t.Fatalf("say: %d %s", code, body)
-			}
-			break
-		}
-	}
-	wg.Wait()
-	for k, msgs := range got {
-		for j, m := range msgs {
-			if m != fmt.Sprintf("0-%d", j) || len(msgs) != each {
-				t.Fatalf("page %d got %v, want 0-0 … 0-%d in order", k, msgs, each-1)
-			}
-		}
-	}
+		down[k].Store(true)
+		mu.Lock()
+		old := nodes[k]
+		mu.Unlock()
+		shutdown, stop := context.WithTimeout(context.Background(), 10*time.Second)
+		old.srv.Halt()
+		old.http.Config.Shutdown(shutdown)
+		stop()
+		old.http.Close()
+		old.srv.Close()
+		fresh := newFixture(t, cfg)
+		mu.Lock()
+		nodes[k] = fresh
+		mu.Unlock()
+		down[k].Store(false)
+	})
 }
 
 // TestClusterVersionSkew: a page served by a node of one build meets a
@@ -614,56 +602,16 @@ func TestClusterNginx(t *testing.T) {
 	}
 	proxy := nginxtest.Start(t, strings.TrimPrefix(nodes[0].http.URL, "http://"), strings.TrimPrefix(nodes[1].http.URL, "http://"))
 	front := &fixture{srv: nodes[0].srv, http: &httptest.Server{URL: proxy.URL}}
-	const pages, each = 3, 20
-	var ps []*page
-	for range pages {
-		p := front.open(t)
-		p.call(t, "subscribe")
-		ps = append(ps, p)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	got := make([][]string, pages)
-	var wg sync.WaitGroup
-	for i, p := range ps {
-		wg.Go(func() { got[i] = receive(t, ctx, p, each) })
-	}
-	sender := ps[0]
-	for j := range each {
-		if j == each/2 {
-			if a, b := served[0].Load(), served[1].Load(); a == 0 || b == 0 {
-				t.Errorf("the nodes answered %d and %d requests: nginx did not share them", a, b)
-			}
-			dead := nodes[1]
-			dead.srv.Halt()
-			dead.srv.cluster.cancel()
-			dead.srv.cluster.wg.Wait()
-			dead.http.Listener.Close()
-			dead.http.CloseClientConnections()
-			if _, err := nodes[0].srv.db.Exec(`UPDATE "_prog_nodes" SET "lease" = now() - interval '1 second' WHERE "id" = $1`, dead.srv.cluster.node); err != nil {
-				t.Fatal(err)
-			}
+	const each = 20
+	stream(t, front, 3, each, func(j int) {
+		if j != each/2 {
+			return
 		}
-		sender.calls++
-		for {
-			code, body := sender.do(t, "POST", "/pull/"+sender.sid, sender.key, fmt.Sprintf(`{"id":%d,"fn":"say","args":["0-%d"]}`, sender.calls, j))
-			if code >= http.StatusBadGateway {
-				continue // the client repeats the call, with its id
-			}
-			if code != 200 || !strings.Contains(body, `"ok"`) {
-				t.Fatalf("say: %d %s", code, body)
-			}
-			break
+		if a, b := served[0].Load(), served[1].Load(); a == 0 || b == 0 {
+			t.Errorf("the nodes answered %d and %d requests: nginx did not share them", a, b)
 		}
-	}
-	wg.Wait()
-	for k, msgs := range got {
-		for j, m := range msgs {
-			if m != fmt.Sprintf("0-%d", j) || len(msgs) != each {
-				t.Fatalf("page %d got %v, want 0-0 … 0-%d in order", k, msgs, each-1)
-			}
-		}
-	}
+		killNode(t, nodes[1], nodes[0])
+	})
 }
 
 // BenchmarkNotify measures the notifications PostgreSQL carries from one
