@@ -949,18 +949,6 @@ func TestClusterLateCommit(t *testing.T) {
 				<-release
 			}
 		}
-		s.prog.Remote["say"] = func(args []json.RawMessage) (func(*Ctx) any, error) {
-			var text string
-			if err := Args(args, &text); err != nil {
-				return nil, err
-			}
-			return func(x *Ctx) any {
-				for _, s := range All(x, scanSubscribers) {
-					Send(x, s.Ch, text)
-				}
-				return Unit{}
-			}, nil
-		}
 	})
 	f := nodes[0]
 	r, early, late := f.open(t), f.open(t), f.open(t)
