@@ -728,12 +728,13 @@ func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, 
 	if len(mSession) == 0 {
 		return nil
 	}
-	// One insert, in the order of the sends: "ord" comes from a sequence
-	// as each row is inserted, so the rows of one transaction keep its
+	// One insert, in the order of the sends (ORDER BY the arrays' index:
+	// SQL promises no order otherwise): "ord" comes from a sequence as
+	// each row is inserted, so the rows of one transaction keep its
 	// order, and a sequence never makes two transactions wait for or
 	// conflict with each other.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_messages" ("session", "ch", "payload")
-		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])`, mSession, mCh, mV); err != nil {
+		SELECT u.s, u.c, u.p FROM unnest($1::text[], $2::bigint[], $3::bytea[]) WITH ORDINALITY AS u (s, c, p, n) ORDER BY u.n`, mSession, mCh, mV); err != nil {
 		failDB(err)
 	}
 	return ids
