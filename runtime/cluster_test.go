@@ -95,25 +95,38 @@ func receive(t testing.TB, ctx context.Context, p *page, n int) []string {
 // at once; every page gets every message exactly once, numbered in order,
 // each sender's in the order sent; when the pages close, on leave runs once
 
+// listen opens pages through front, each subscribed, and has each
+// receive n messages; stop ends the receiving early, and done waits for
+// it and returns what each page got.
+func listen(t *testing.T, front *fixture, pages, n int) (ps []*page, stop context.CancelFunc, done func() [][]string) {
+	t.Helper()
+	for range pages {
+		p := front.open(t)
+		if got := p.call(t, "subscribe"); !strings.Contains(got, `"ok":{"ch":`) {
+			t.Fatalf("subscribe answered %s", got)
+		}
+		ps = append(ps, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make([][]string, pages)
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() { got[i] = receive(t, ctx, p, n) })
+	}
+	return ps, cancel, func() [][]string {
+		wg.Wait()
+		return got
+	}
+}
+
 // stream opens pages through front, each subscribed, and has the first
 // say each messages "0-0" … in turn, repeating a call the proxy could not
 // deliver (502 and up) with its id, as the client does; before message j
 // it calls during(j). Every page must get every message once, in order.
 func stream(t *testing.T, front *fixture, pages, each int, during func(j int)) {
 	t.Helper()
-	var ps []*page
-	for range pages {
-		p := front.open(t)
-		p.call(t, "subscribe")
-		ps = append(ps, p)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	got := make([][]string, pages)
-	var wg sync.WaitGroup
-	for i, p := range ps {
-		wg.Go(func() { got[i] = receive(t, ctx, p, each) })
-	}
+	ps, stop, done := listen(t, front, pages, each)
+	defer stop()
 	sender := ps[0]
 	for j := range each {
 		during(j)
@@ -129,8 +142,7 @@ func stream(t *testing.T, front *fixture, pages, each int, during func(j int)) {
 			break
 		}
 	}
-	wg.Wait()
-	for k, msgs := range got {
+	for k, msgs := range done() {
 		if len(msgs) != each {
 			t.Fatalf("page %d got %d messages, want %d: %v", k, len(msgs), each, msgs)
 		}
@@ -165,21 +177,8 @@ func TestClusterRoundRobin(t *testing.T) {
 	})
 	front := roundRobin(t, nodes)
 	const pages, senders, each = 6, 3, 15
-	var ps []*page
-	for range pages {
-		p := front.open(t)
-		if got := p.call(t, "subscribe"); !strings.Contains(got, `"ok":{"ch":`) {
-			t.Fatalf("subscribe answered %s", got)
-		}
-		ps = append(ps, p)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ps, cancel, done := listen(t, front, pages, senders*each)
 	defer cancel()
-	got := make([][]string, pages)
-	var wg sync.WaitGroup
-	for i, p := range ps {
-		wg.Go(func() { got[i] = receive(t, ctx, p, senders*each) })
-	}
 	var sent sync.WaitGroup
 	for i := range senders {
 		sent.Go(func() {
@@ -196,7 +195,7 @@ func TestClusterRoundRobin(t *testing.T) {
 		})
 	}
 	sent.Wait()
-	wg.Wait()
+	got := done()
 	t.Logf("transactions run again: %d, %d, %d", nodes[0].srv.retries.Load(), nodes[1].srv.retries.Load(), nodes[2].srv.retries.Load())
 	for k, msgs := range got {
 		if len(msgs) != senders*each {
