@@ -1020,20 +1020,28 @@ func TestRestartForgetsOldClients(t *testing.T) {
 	})
 }
 
+// tableServer starts a server of a program whose one table is t (a int,
+// b string) on db ("sqlite": file, in a new folder).
+func tableServer(t *testing.T, db, file string) (*Program, Config, *Server) {
+	t.Helper()
+	if db == "sqlite" {
+		db = filepath.Join(t.TempDir(), file)
+	}
+	p := &Program{Name: "s", Tables: []*Table{{Name: "t", Columns: []Column{{Name: "a", Kind: KindInt}, {Name: "b", Kind: KindString}}}}}
+	cfg := Config{DB: db, Log: slog.New(slog.DiscardHandler)}
+	srv, err := NewServer(context.Background(), p, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, cfg, srv
+}
+
 // A table that no longer matches the program stops the server at start
 // with the column named, and its data stays.
 func TestSchemaMismatch(t *testing.T) {
 	bothDBs(t, func(t *testing.T, db string) {
-		if db == "sqlite" {
-			db = filepath.Join(t.TempDir(), "schema.db")
-		}
 		ctx := context.Background()
-		p := &Program{Name: "s", Tables: []*Table{{Name: "t", Columns: []Column{{Name: "a", Kind: KindInt}, {Name: "b", Kind: KindString}}}}}
-		cfg := Config{DB: db, Log: slog.New(slog.DiscardHandler)}
-		srv, err := NewServer(ctx, p, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, cfg, srv := tableServer(t, db, "schema.db")
 		srv.Close()
 		for _, c := range []struct {
 			cols []Column
@@ -1200,16 +1208,8 @@ func TestTableCache(t *testing.T) {
 // naming the table and columns.
 func TestIndexesAddedOnStart(t *testing.T) {
 	bothDBs(t, func(t *testing.T, db string) {
-		if db == "sqlite" {
-			db = filepath.Join(t.TempDir(), "indexes.db")
-		}
 		ctx := context.Background()
-		p := &Program{Name: "s", Tables: []*Table{{Name: "t", Columns: []Column{{Name: "a", Kind: KindInt}, {Name: "b", Kind: KindString}}}}}
-		cfg := Config{DB: db, Log: slog.New(slog.DiscardHandler)}
-		srv, err := NewServer(ctx, p, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, cfg, srv := tableServer(t, db, "indexes.db")
 		indexes := func(srv *Server) []string {
 			t.Helper()
 			q := `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 't' AND sql IS NOT NULL ORDER BY name`
@@ -1240,7 +1240,7 @@ func TestIndexesAddedOnStart(t *testing.T) {
 		srv.Close()
 
 		p.Tables[0].Indexes = []TableIndex{{Kind: "index", Columns: []string{"b"}}, {Kind: "unique", Columns: []string{"a", "b"}}}
-		srv, err = NewServer(ctx, p, cfg)
+		srv, err := NewServer(ctx, p, cfg)
 		if err == nil {
 			srv.Close()
 			t.Fatal("a unique index over rows that break it: no error")
