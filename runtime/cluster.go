@@ -60,7 +60,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,12 +89,13 @@ var clusterTables = []string{
 	`CREATE TABLE IF NOT EXISTS "_prog_sessions" (
 		"id" TEXT PRIMARY KEY, "key_hash" BYTEA NOT NULL, "client" BIGINT NOT NULL, "host" TEXT NOT NULL, "build" TEXT NOT NULL,
 		"ended" TEXT, "gone" BOOLEAN NOT NULL DEFAULT false, "collector" BIGINT, "leave_next" INT NOT NULL DEFAULT 0)`,
-	`CREATE TABLE IF NOT EXISTS "_prog_polls" ("session" TEXT PRIMARY KEY,
-		"acked" BIGINT NOT NULL DEFAULT 0, "next_seq" BIGINT NOT NULL DEFAULT 1,
+	`CREATE TABLE IF NOT EXISTS "_prog_polls" ("session" TEXT PRIMARY KEY, "need" BIGINT NOT NULL,
 		"poll_gen" BIGINT NOT NULL DEFAULT 0, "poll_node" BIGINT, "last_poll" TIMESTAMPTZ NOT NULL DEFAULT now(), "cut_at" TIMESTAMPTZ)`,
-	`CREATE TABLE IF NOT EXISTS "_prog_messages" ("session" TEXT NOT NULL, "ord" BIGSERIAL, "seq" BIGINT, "ch" BIGINT NOT NULL,
-		"payload" BYTEA NOT NULL, PRIMARY KEY ("session", "ord"))`,
-	`CREATE UNIQUE INDEX IF NOT EXISTS "_prog_messages_seq" ON "_prog_messages" ("session", "seq")`,
+	`CREATE TABLE IF NOT EXISTS "_prog_log" ("ord" BIGSERIAL PRIMARY KEY, "pos" BIGINT, "body" BYTEA NOT NULL)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS "_prog_log_pos" ON "_prog_log" ("pos")`,
+	`CREATE INDEX IF NOT EXISTS "_prog_log_new" ON "_prog_log" ("ord") WHERE "pos" IS NULL`,
+	`CREATE TABLE IF NOT EXISTS "_prog_logpos" ("one" BOOLEAN PRIMARY KEY DEFAULT true CHECK ("one"), "next" BIGINT NOT NULL)`,
+	`INSERT INTO "_prog_logpos" ("next") VALUES (1) ON CONFLICT DO NOTHING`,
 	`CREATE TABLE IF NOT EXISTS "_prog_calls" ("session" TEXT NOT NULL, "id" BIGINT NOT NULL, "answer" BYTEA NOT NULL,
 		PRIMARY KEY ("session", "id"))`,
 	`CREATE TABLE IF NOT EXISTS "_prog_tasks" ("pos" TEXT PRIMARY KEY, "next_run" TIMESTAMPTZ NOT NULL)`,
@@ -117,18 +117,28 @@ type cluster struct {
 	starts  []*pollStart        // push requests beginning, for the writer
 	write   chan struct{}       // the writer has something to do
 
+	log *clusterLog // the messages of the sessions, as read from the log
+
 	// owners caches the owners of channels this node has read or made: a
 	// channel's owner never changes. A channel whose owner was collected
 	// may still show it here (where a lookup would say 0): no page is that
-	// client, so a page's check that it owns the channel answers the same.
+	// client, so a page's check that it owns the channel answers the same,
+	// and the messages a node reads for it go to a session that no page
+	// asks for.
 	ownersMu sync.Mutex
-	owners   map[int64]Client
+	owners   map[int64]chanOwner
 
 	ctx    context.Context // the listener's, the notifier's and the writer's; ended by close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	listenLog, notifyLog, beatLog, callsLog errorLog
+}
+
+// chanOwner is the owner of a channel.
+type chanOwner struct {
+	client  Client
+	session string
 }
 
 // pollEnd is a push request that waited, and has ended: the writer
@@ -166,25 +176,36 @@ func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 		srv: s, db: s.db.DB, node: run,
 		waiters: map[string]*wakeup{},
 		pending: map[string]struct{}{},
-		owners:  map[int64]Client{},
+		owners:  map[int64]chanOwner{},
 		kick:    make(chan struct{}, 1),
 		write:   make(chan struct{}, 1),
 	}
+	c.log = newClusterLog(c)
 	if err := c.makeTables(ctx); err != nil {
 		return nil, fmt.Errorf("making the cluster's tables: %v", err)
 	}
 	if err := c.heartbeatErr(ctx); err != nil {
 		return nil, fmt.Errorf("registering the node: %v", err)
 	}
+	logConn, err := pgx.Connect(ctx, s.cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("reading the message log: %v", err)
+	}
+	c.log.pid = logConn.PgConn().PID()
 	conn, err := c.listen(ctx)
 	if err != nil {
+		closeConn(logConn)
 		return nil, fmt.Errorf("listening for notifications: %v", err)
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.wg.Add(3)
+	c.wg.Add(4)
 	go c.listener(conn)
 	go c.notifier()
 	go c.writer()
+	go func() {
+		defer c.wg.Done()
+		c.log.run(c.ctx, logConn)
+	}()
 	return c, nil
 }
 
@@ -213,8 +234,16 @@ func startAlone(ctx context.Context, spec string) (done func(), err error) {
 	}, nil
 }
 
-// makeTables makes the runtime's tables.
+// makeTables makes the runtime's tables. Tables of an older layout are
+// not changed: the node refuses to start on them.
 func (c *cluster) makeTables(ctx context.Context) error {
+	var old bool
+	if err := c.db.QueryRowContext(ctx, `SELECT to_regclass('"_prog_messages"') IS NOT NULL`).Scan(&old); err != nil {
+		return err
+	}
+	if old {
+		return errors.New("the database holds the tables of an older build's cluster mode (_prog_messages): start the cluster on a new database, or drop the tables named _prog_ that SCALING.md lists first")
+	}
 	for _, stmt := range clusterTables {
 		if _, err := c.db.ExecContext(ctx, stmt); err != nil {
 			return err
@@ -303,6 +332,16 @@ func (c *cluster) listener(conn *pgx.Conn) {
 				return
 			}
 			c.listenLog.log(c.srv.log, "lost the connection that listens for notifications; listening again", "err", err)
+			continue
+		}
+		if n.Payload == "" {
+			// Another node numbered rows of the log.
+			c.log.mu.Lock()
+			own := n.PID == c.log.pid
+			c.log.mu.Unlock()
+			if !own {
+				c.log.poke()
+			}
 			continue
 		}
 		for id := range strings.SplitSeq(n.Payload, ",") {
@@ -477,8 +516,9 @@ func (c *cluster) wakeLocal(id string) {
 	c.wakeLocked(id)
 }
 
-// wakeAll wakes everything this node holds.
+// wakeAll wakes everything this node holds, and reads the log.
 func (c *cluster) wakeAll() {
+	c.log.poke()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id := range c.waiters {
@@ -519,26 +559,59 @@ func (c *cluster) owner(ch int64) Client {
 	o, ok := c.owners[ch]
 	c.ownersMu.Unlock()
 	if ok {
-		return o
+		return o.client
 	}
 	var client int64
-	err := c.db.QueryRowContext(c.ctx, `SELECT "client" FROM "_prog_chans" WHERE "ch" = $1`, ch).Scan(&client)
+	var sid string
+	err := c.db.QueryRowContext(c.ctx, `SELECT "client", "session" FROM "_prog_chans" WHERE "ch" = $1`, ch).Scan(&client, &sid)
 	if err != nil {
 		return 0
 	}
-	c.knowOwner(Client(client), ch)
+	c.knowOwner(chanOwner{Client(client), sid}, ch)
 	return Client(client)
 }
 
-// knowOwner caches client as the owner of chans.
-func (c *cluster) knowOwner(client Client, chans ...int64) {
+// sessionsOf returns the sessions that own chans, read on conn where not
+// known; a channel whose owner is gone has none.
+func (c *cluster) sessionsOf(ctx context.Context, conn *pgx.Conn, chans []int64) (map[int64]string, error) {
+	sids := make(map[int64]string, len(chans))
+	var unknown []int64
+	c.ownersMu.Lock()
+	for _, ch := range chans {
+		if o, ok := c.owners[ch]; ok {
+			sids[ch] = o.session
+		} else if _, ok := sids[ch]; !ok {
+			sids[ch] = ""
+			unknown = append(unknown, ch)
+		}
+	}
+	c.ownersMu.Unlock()
+	if len(unknown) == 0 {
+		return sids, nil
+	}
+	rows, err := conn.Query(ctx, `SELECT "ch", "session", "client" FROM "_prog_chans" WHERE "ch" = ANY($1)`, unknown)
+	if err != nil {
+		return nil, err
+	}
+	var ch, client int64
+	var sid string
+	_, err = pgx.ForEachRow(rows, []any{&ch, &sid, &client}, func() error {
+		sids[ch] = sid
+		c.knowOwner(chanOwner{Client(client), sid}, ch)
+		return nil
+	})
+	return sids, err
+}
+
+// knowOwner caches o as the owner of chans.
+func (c *cluster) knowOwner(o chanOwner, chans ...int64) {
 	c.ownersMu.Lock()
 	defer c.ownersMu.Unlock()
 	if len(c.owners)+len(chans) > maxOwnersCached {
 		clear(c.owners)
 	}
 	for _, ch := range chans {
-		c.owners[ch] = client
+		c.owners[ch] = o
 	}
 }
 
@@ -646,12 +719,14 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			}
 		}
 		if len(x.chans) > 0 {
-			c.knowOwner(self.client, x.chans...)
+			c.knowOwner(chanOwner{self.client, self.id}, x.chans...)
 		}
-		if call != nil && !slices.Contains(sent, self.id) {
-			sent = append(sent, self.id) // a call waiting for this one's turn
+		if sent {
+			c.log.kick()
 		}
-		c.wake(sent...)
+		if call != nil {
+			c.wake(self.id) // a call waiting for this one's turn
+		}
 		return result
 	}
 	if x.tx != nil {
@@ -664,13 +739,13 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 	return result
 }
 
-// enqueue writes sends into the queues of their channels' owners, in tx,
-// and returns the sessions they went to. It only inserts: the rows are
-// numbered by the push requests that read them (numberQueues), so sends
-// to the same pages never update the same rows and never fail to
+// enqueue writes sends into the log, in tx: one row (another for each
+// rowMsgsMax messages more), whatever the fan-out; whoever reads it finds
+// the channels' owners. It reports whether it wrote a row. Sends touch no
+// row of the pages they go to, so sends to the same pages never fail to
 // serialize with each other. caller, unless "", is the session whose call
 // this is: the call fails if it is collected meanwhile.
-func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, caller string) []string {
+func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, caller string) bool {
 	if caller != "" {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM "_prog_sessions" WHERE "id" = $1 AND "ended" IS NULL AND NOT "gone" AND "collector" IS NULL FOR UPDATE`, caller).Scan(&one)
@@ -682,60 +757,12 @@ func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, 
 		}
 	}
 	if len(sends) == 0 {
-		return nil
+		return false
 	}
-	seen := make(map[int64]struct{}, len(sends))
-	var chans []int64
-	for _, m := range sends {
-		if _, ok := seen[m.ch]; !ok {
-			seen[m.ch] = struct{}{}
-			chans = append(chans, m.ch)
-		}
-	}
-	owners := make(map[int64]string, len(chans))
-	rows, err := tx.QueryContext(ctx, `SELECT "ch", "session" FROM "_prog_chans" WHERE "ch" = ANY($1)`, chans)
-	if err != nil {
-		failDB(err)
-	}
-	for rows.Next() {
-		var ch int64
-		var sid string
-		if err := rows.Scan(&ch, &sid); err != nil {
-			rows.Close()
+	for _, body := range encodeLogRows(sends) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_log" ("body") VALUES ($1)`, body); err != nil {
 			failDB(err)
 		}
-		owners[ch] = sid
 	}
-	if err := rows.Err(); err != nil {
-		failDB(err)
-	}
-	var mSession []string
-	var mCh []int64
-	var mV [][]byte
-	sentTo := map[string]struct{}{}
-	var ids []string
-	for _, m := range sends {
-		sid, ok := owners[m.ch]
-		if !ok {
-			continue // the owner is gone
-		}
-		mSession, mCh, mV = append(mSession, sid), append(mCh, m.ch), append(mV, m.v)
-		if _, ok := sentTo[sid]; !ok {
-			sentTo[sid] = struct{}{}
-			ids = append(ids, sid)
-		}
-	}
-	if len(mSession) == 0 {
-		return nil
-	}
-	// One insert, in the order of the sends (ORDER BY the arrays' index:
-	// SQL promises no order otherwise): "ord" comes from a sequence as
-	// each row is inserted, so the rows of one transaction keep its
-	// order, and a sequence never makes two transactions wait for or
-	// conflict with each other.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_messages" ("session", "ch", "payload")
-		SELECT u.s, u.c, u.p FROM unnest($1::text[], $2::bigint[], $3::bytea[]) WITH ORDINALITY AS u (s, c, p, n) ORDER BY u.n`, mSession, mCh, mV); err != nil {
-		failDB(err)
-	}
-	return ids
+	return true
 }

@@ -167,7 +167,6 @@ func (s *Server) clusterForget(l *clusterLeaving) error {
 			failDB(err)
 		}
 		for _, stmt := range []string{
-			`DELETE FROM "_prog_messages" WHERE "session" = $1`,
 			`DELETE FROM "_prog_calls" WHERE "session" = $1`,
 			`DELETE FROM "_prog_chans" WHERE "session" = $1`,
 			`DELETE FROM "_prog_polls" WHERE "session" = $1`,
@@ -187,6 +186,7 @@ func (s *Server) clusterForget(l *clusterLeaving) error {
 	})
 	if err == nil {
 		c.forgetOwner(chans)
+		c.log.drop(l.id)
 	}
 	if err == nil && s.hooks.collected != nil {
 		s.hooks.collected(l.client)

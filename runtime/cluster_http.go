@@ -21,8 +21,8 @@ const unavailableAnswer = "the database is unavailable; try again later"
 // false when it cannot.
 func (s *Server) clusterStartSession(w http.ResponseWriter, r *http.Request, ss *session) bool {
 	_, err := s.db.DB.ExecContext(r.Context(), `WITH s AS (INSERT INTO "_prog_sessions" ("id", "key_hash", "client", "host", "build") VALUES ($1, $2, $3, $4, $5))
-		INSERT INTO "_prog_polls" ("session") VALUES ($1)`,
-		ss.id, keyHash(ss.key), int64(ss.client), ss.host, s.build)
+		INSERT INTO "_prog_polls" ("session", "need") VALUES ($1, $6)`,
+		ss.id, keyHash(ss.key), int64(ss.client), ss.host, s.build, s.cluster.log.next())
 	if err != nil {
 		s.log.Error("starting a session", "err", err)
 		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
@@ -34,8 +34,8 @@ func (s *Server) clusterStartSession(w http.ResponseWriter, r *http.Request, ss 
 // clusterSession reads the request's session and checks its key, or
 // answers with 410 (unknown, collected or ended), 409 (served by another
 // build of the program: version skew), 403 (wrong key) or 503 (the
-// database does not answer) and returns nil. The *session is the request's own: only its id,
-// client, nextSeq and lastRun are set.
+// database does not answer) and returns nil. The *session is the
+// request's own: only its id, client and lastRun are set.
 func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session {
 	ss := &session{id: r.PathValue("sid")}
 	var hash []byte
@@ -43,9 +43,9 @@ func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session
 	var ended sql.NullString
 	var gone bool
 	var build string
-	err := s.db.DB.QueryRowContext(r.Context(), `SELECT "key_hash", "client", coalesce((SELECT "next_seq" FROM "_prog_polls" WHERE "session" = $1), 1),
+	err := s.db.DB.QueryRowContext(r.Context(), `SELECT "key_hash", "client",
 			(SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1), "ended", "gone" OR "collector" IS NOT NULL, "build"
-		FROM "_prog_sessions" WHERE "id" = $1`, ss.id).Scan(&hash, &client, &ss.nextSeq, &ss.lastRun, &ended, &gone, &build)
+		FROM "_prog_sessions" WHERE "id" = $1`, ss.id).Scan(&hash, &client, &ss.lastRun, &ended, &gone, &build)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || err == nil && gone:
 		writeJSONError(w, http.StatusGone, "session expired")
@@ -71,16 +71,28 @@ func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session
 	return ss
 }
 
-// clusterPush is the long poll in cluster mode. It deletes the messages
-// acknowledged, makes itself the session's newest push request (an older
-// one, on any node, ends), and answers with the messages past ack, or
+// clusterPush is the long poll in cluster mode. It makes itself the
+// session's newest push request (an older one, on any node, ends), and
+// answers with the messages past ack that this node read of the log, or
 // waits for some. The start is the writer's (cluster_poll.go), with the
 // other push requests starting at the same time.
 func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) {
 	c := s.cluster
 	sid := r.PathValue("sid")
-	// The waiter comes first: a wake from the start's snapshot on is not
-	// lost.
+	if ack > c.log.limit() {
+		// The page acknowledges what another node has read and this one
+		// not yet; or nothing sent.
+		ctx, cancel := context.WithTimeout(r.Context(), rereadEvery)
+		c.log.catchUp(ctx)
+		cancel()
+		if ack > c.log.limit() {
+			if ss := s.clusterSession(w, r); ss != nil {
+				writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("ack %d is beyond the last message sent", ack))
+			}
+			return
+		}
+	}
+	// The waiter comes first: a message read from the start on wakes it.
 	wake := c.waiter(sid)
 	defer func() { c.release(sid, wake) }()
 	st := c.startPoll(sid, keyHash(r.Header.Get("Prog-Key")), ack)
@@ -96,17 +108,11 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) 
 		writeJSONError(w, http.StatusGone, st.ended)
 		return
 	case !st.ok:
-		// Not a live session of this build, the key, or the ack: the
-		// session's own read says which, and answers.
-		ss := s.clusterSession(w, r)
-		if ss == nil {
-			return
+		// Not a live session of this build, or the key: the session's
+		// own read says which, and answers.
+		if ss := s.clusterSession(w, r); ss != nil {
+			writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer) // it changed meanwhile: the page tries again
 		}
-		if last := ss.nextSeq - 1; ack > last {
-			writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("ack %d is beyond the last message sent, %d", ack, last))
-			return
-		}
-		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer) // it changed meanwhile: the page tries again
 		return
 	case st.older.Valid && st.older.Int64 == c.node:
 		c.wakeLocal(sid) // the older push request, here, ends
@@ -129,31 +135,38 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) 
 	defer timer.Stop()
 	reread := time.NewTicker(rereadEvery)
 	defer reread.Stop()
-	for expired, read := false, false; ; read = true {
-		// Each read comes after its waiter: a wake from then on is not
-		// lost. The first read is the start's.
-		var msgs []message
+	for expired, first := false, true; ; first = false {
+		// Each look comes after its waiter: a wake from then on is not
+		// lost.
+		if !first {
+			c.release(sid, wake)
+			wake = c.waiter(sid)
+		}
+		msgs, _ := c.log.pending(sid, ack)
 		var newer bool
 		var ended string
 		var err error
-		if read {
-			c.release(sid, wake)
-			wake = c.waiter(sid)
-			msgs, newer, ended, err = c.queue(r.Context(), sid, ack, gen)
+		switch {
+		case len(msgs) > 0:
+			if why := c.behind(msgs); why != "" {
+				ended, err = "session ended: "+why, c.endBehindNow(r.Context(), sid, why)
+			}
+		case !first && !expired:
+			// Woken without messages: the session ended, or a newer push
+			// request began.
+			newer, ended, err = c.pollState(r.Context(), sid, gen)
 		}
 		switch {
 		case err != nil && r.Context().Err() != nil:
 			cut = true
 			return
 		case err != nil:
-			s.log.Error("reading a queue", "err", err)
+			s.log.Error("reading a session", "err", err)
 			writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
 			return
 		case ended != "":
 			writeJSONError(w, http.StatusGone, ended)
 			return
-		case newer:
-			msgs = nil // a newer poll answers with them
 		}
 		if len(msgs) > 0 || newer || expired {
 			writeMessages(w, msgs)
@@ -185,75 +198,41 @@ func writeMessages(w http.ResponseWriter, msgs []message) {
 	w.Write(appendMessages(nil, msgs))
 }
 
-// scanMessages reads rows of a session's state (into head, the same on
-// every row) followed by a message or NULLs, and closes them. found says
-// whether there was a row.
-func scanMessages(rows *sql.Rows, head ...any) (msgs []message, err error) {
-	defer rows.Close()
-	found := head[len(head)-1].(*bool)
-	head = head[:len(head)-1]
-	for rows.Next() {
-		*found = true
-		var seq, ch sql.NullInt64
-		var v []byte
-		if err := rows.Scan(append(head, &seq, &ch, &v)...); err != nil {
-			return nil, err
-		}
-		if seq.Valid {
-			msgs = append(msgs, message{Seq: seq.Int64, Ch: ch.Int64, V: v})
-		}
-	}
-	return msgs, rows.Err()
-}
-
-// queue numbers session sid's new messages and reads those past ack,
-// whether a push request newer than gen has begun, and why the session
-// ended ("session expired" once it is collected, "session ended: …" when
-// it ended, or ends now because it fell behind).
-func (c *cluster) queue(ctx context.Context, sid string, ack, gen int64) (msgs []message, newer bool, ended string, err error) {
-	tx, err := c.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	if err != nil {
-		return nil, false, "", err
-	}
-	defer tx.Rollback()
-	if err := numberQueues(ctx, tx, []string{sid}); err != nil {
-		return nil, false, "", err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT p."poll_gen", s."ended", s."gone" OR s."collector" IS NOT NULL, m."seq", m."ch", m."payload"
-		FROM "_prog_sessions" s JOIN "_prog_polls" p ON p."session" = s."id"
-		LEFT JOIN "_prog_messages" m ON m."session" = s."id" AND m."seq" > $2
-		WHERE s."id" = $1 ORDER BY m."seq"`, sid, ack)
-	if err != nil {
-		return nil, false, "", err
-	}
+// pollState reads whether a push request of session sid newer than gen
+// has begun, and why the session ended ("session expired" once it is
+// collected, "session ended: …" when it ended).
+func (c *cluster) pollState(ctx context.Context, sid string, gen int64) (newer bool, ended string, err error) {
 	var pollGen int64
 	var end sql.NullString
-	var gone, found bool
-	msgs, err = scanMessages(rows, &pollGen, &end, &gone, &found)
+	var gone bool
+	err = c.db.QueryRowContext(ctx, `SELECT p."poll_gen", s."ended", s."gone" OR s."collector" IS NOT NULL
+		FROM "_prog_sessions" s JOIN "_prog_polls" p ON p."session" = s."id" WHERE s."id" = $1`, sid).Scan(&pollGen, &end, &gone)
 	switch {
+	case errors.Is(err, sql.ErrNoRows) || err == nil && gone:
+		return false, "session expired", nil
 	case err != nil:
-		return nil, false, "", err
-	case !found || gone:
-		return nil, false, "session expired", nil
+		return false, "", err
 	case end.Valid:
-		return nil, false, "session ended: " + end.String, nil
+		return false, "session ended: " + end.String, nil
 	}
-	if why := c.behind(msgs); why != "" {
-		if err := c.endBehind(tx, map[string]string{sid: why}); err != nil {
-			return nil, false, "", err
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, false, "", err
-		}
-		return nil, false, "session ended: " + why, nil
+	return pollGen != gen, "", nil
+}
+
+// endBehindNow ends session sid, which fell behind, with why.
+func (c *cluster) endBehindNow(ctx context.Context, sid, why string) error {
+	tx, err := c.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := c.endBehind(tx, map[string]string{sid: why}); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, false, "", err
+		return err
 	}
-	if pollGen != gen {
-		return nil, true, "", nil
-	}
-	return msgs, false, "", nil
+	c.wake(sid)
+	return nil
 }
 
 // clusterCall runs remote call id of session ss in cluster mode: a stored

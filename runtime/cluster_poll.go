@@ -2,16 +2,15 @@ package runtime
 
 // The start of push requests in cluster mode (cluster.go): the requests
 // that arrive while the writer runs one statement start together in the
-// next, which checks each one's session and key, deletes the messages it
-// acknowledges, makes it its session's newest, and reads its queue. A
-// fan-out wakes every page at once, and their next push requests start in
-// a few statements rather than one each.
+// next, which checks each one's session and key, writes down what it
+// needs of the log and makes it its session's newest; its messages are
+// what this node read of the log (cluster_log.go). A fan-out wakes every
+// page at once, and their next push requests start in a few statements
+// rather than one each.
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 )
 
 // A pollStart is one push request starting: what it asks, then, once
@@ -79,31 +78,37 @@ func (c *cluster) startPolls(starts []*pollStart) {
 	}
 }
 
-// startPollsTx numbers the queues of the sessions of a batch of starts,
-// then starts them, in one transaction (READ COMMITTED).
+// startPollsTx starts a batch of push requests in one statement (READ
+// COMMITTED), then takes their messages from what this node read of the
+// log.
 func (c *cluster) startPollsTx(sids []string, hashes [][]byte, acks []int64, latest map[string]*pollStart) error {
+	needs, has := make([]int64, len(sids)), make([]bool, len(sids))
+	for i, sid := range sids {
+		var msgs []message
+		msgs, needs[i] = c.log.pending(sid, acks[i])
+		has[i] = len(msgs) > 0
+	}
 	tx, err := c.db.BeginTx(c.ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := numberQueues(c.ctx, tx, sids); err != nil {
+	// The rows of _prog_polls are locked in session order first, as
+	// writeEnds locks them: an UPDATE alone locks in the order of its plan.
+	if _, err := tx.ExecContext(c.ctx, `SELECT FROM "_prog_polls" WHERE "session" = ANY($1) ORDER BY "session" FOR UPDATE`, sids); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(c.ctx, `WITH b AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) AS b (session, hash, ack)),
-		ok AS (SELECT b.session, b.ack FROM b JOIN "_prog_sessions" s ON s."id" = b.session AND s."key_hash" = b.hash
-			JOIN "_prog_polls" p ON p."session" = b.session AND b.ack < p."next_seq"
-			WHERE s."ended" IS NULL AND NOT s."gone" AND s."collector" IS NULL AND s."build" = $5),
-		d AS (DELETE FROM "_prog_messages" m USING ok WHERE m."session" = ok.session AND m."seq" <= ok.ack),
+	rows, err := tx.QueryContext(c.ctx, `WITH b AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::bool[]) AS b (session, hash, need, has)),
+		ok AS (SELECT b.session, b.need, b.has FROM b JOIN "_prog_sessions" s ON s."id" = b.session AND s."key_hash" = b.hash
+			WHERE s."ended" IS NULL AND NOT s."gone" AND s."collector" IS NULL AND s."build" = $6),
 		old AS (SELECT p."session", p."poll_node" FROM "_prog_polls" p JOIN ok ON ok.session = p."session"),
-		u AS (UPDATE "_prog_polls" p SET "acked" = greatest(p."acked", ok.ack),
+		u AS (UPDATE "_prog_polls" p SET "need" = greatest(p."need", ok.need),
 				"poll_gen" = p."poll_gen" + 1, "last_poll" = now(), "cut_at" = NULL,
-				"poll_node" = CASE WHEN EXISTS (SELECT FROM "_prog_messages" m WHERE m."session" = p."session" AND m."seq" > ok.ack) THEN NULL ELSE $4::bigint END
-			FROM ok WHERE p."session" = ok.session RETURNING p."session", p."poll_gen", p."poll_node")
-		SELECT u."session", u."poll_gen", u."poll_node" IS NOT NULL, old."poll_node", m."seq", m."ch", m."payload"
-		FROM u JOIN ok ON ok.session = u."session" JOIN old ON old."session" = u."session"
-		LEFT JOIN "_prog_messages" m ON m."session" = u."session" AND m."seq" > ok.ack
-		ORDER BY u."session", m."seq"`, sids, hashes, acks, c.node, c.srv.build)
+				"poll_node" = CASE WHEN ok.has THEN NULL ELSE $5::bigint END
+			FROM ok WHERE p."session" = ok.session
+			RETURNING p."session", p."poll_gen", p."poll_node")
+		SELECT u."session", u."poll_gen", u."poll_node" IS NOT NULL, old."poll_node" FROM u JOIN old ON old."session" = u."session"`,
+		sids, hashes, needs, has, c.node, c.srv.build)
 	if err != nil {
 		return err
 	}
@@ -111,8 +116,13 @@ func (c *cluster) startPollsTx(sids []string, hashes [][]byte, acks []int64, lat
 		return err
 	}
 	behind := map[string]string{}
-	for _, sid := range sids {
+	for i, sid := range sids {
 		st := latest[sid]
+		if !st.ok {
+			continue
+		}
+		c.log.acked(sid, acks[i])
+		st.msgs, _ = c.log.pending(sid, acks[i])
 		if why := c.behind(st.msgs); why != "" {
 			behind[sid] = why
 			st.ended, st.msgs = "session ended: "+why, nil
@@ -122,27 +132,6 @@ func (c *cluster) startPollsTx(sids []string, hashes [][]byte, acks []int64, lat
 		return err
 	}
 	return tx.Commit()
-}
-
-// numberQueues numbers the unnumbered messages of sessions sids that tx
-// sees, in the order of their "ord", after the last number each session
-// gave: sends only insert, and a message gets its number when a push
-// reads it. The rows of _prog_polls are locked first, in the order of
-// their ids, and the numbering is a statement of its own, whose snapshot
-// comes after the locks: the numbering of a session runs one at a time,
-// each sees every number the one before gave, and a message that commits
-// later than another is numbered after it unless both are seen at once,
-// so a page that acknowledges a number has seen every message numbered
-// before it.
-func numberQueues(ctx context.Context, tx *sql.Tx, sids []string) error {
-	if _, err := tx.ExecContext(ctx, `SELECT FROM "_prog_polls" WHERE "session" = ANY($1) ORDER BY "session" FOR UPDATE`, sids); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `WITH n AS (SELECT m."session", m."ord", p."next_seq" - 1 + row_number() OVER (PARTITION BY m."session" ORDER BY m."ord") AS seq
-			FROM "_prog_messages" m JOIN "_prog_polls" p ON p."session" = m."session" WHERE m."session" = ANY($1) AND m."seq" IS NULL),
-		u AS (UPDATE "_prog_messages" m SET "seq" = n.seq FROM n WHERE m."session" = n."session" AND m."ord" = n."ord")
-		UPDATE "_prog_polls" p SET "next_seq" = c.seq + 1 FROM (SELECT "session", max(seq) AS seq FROM n GROUP BY "session") c WHERE p."session" = c."session"`, sids)
-	return err
 }
 
 // behind says why a page whose queue holds msgs (all it has not
@@ -161,7 +150,7 @@ func (c *cluster) behind(msgs []message) string {
 }
 
 // endBehind ends the sessions that fell behind, with why, in tx, and
-// deletes their queues.
+// forgets their messages.
 func (c *cluster) endBehind(tx *sql.Tx, behind map[string]string) error {
 	if len(behind) == 0 {
 		return nil
@@ -174,8 +163,10 @@ func (c *cluster) endBehind(tx *sql.Tx, behind map[string]string) error {
 	if _, err := tx.ExecContext(c.ctx, `UPDATE "_prog_sessions" s SET "ended" = b.why FROM unnest($1::text[], $2::text[]) AS b (id, why) WHERE s."id" = b.id`, ids, whys); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(c.ctx, `DELETE FROM "_prog_messages" WHERE "session" = ANY($1)`, ids)
-	return err
+	for _, id := range ids {
+		c.log.drop(id)
+	}
+	return nil
 }
 
 // scanStarts reads the rows of startPolls into the starts they answer.
@@ -185,18 +176,12 @@ func (c *cluster) scanStarts(rows *sql.Rows, latest map[string]*pollStart) error
 		var sid string
 		var gen int64
 		var waits bool
-		var older, seq, ch sql.NullInt64
-		var v []byte
-		if err := rows.Scan(&sid, &gen, &waits, &older, &seq, &ch, &v); err != nil {
+		var older sql.NullInt64
+		if err := rows.Scan(&sid, &gen, &waits, &older); err != nil {
 			return err
 		}
-		st := latest[sid]
-		if st == nil {
-			continue
-		}
-		st.ok, st.gen, st.waits, st.older = true, gen, waits, older
-		if seq.Valid {
-			st.msgs = append(st.msgs, message{Seq: seq.Int64, Ch: ch.Int64, V: slices.Clone(v)})
+		if st := latest[sid]; st != nil {
+			st.ok, st.gen, st.waits, st.older = true, gen, waits, older
 		}
 	}
 	return rows.Err()

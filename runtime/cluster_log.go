@@ -1,0 +1,427 @@
+package runtime
+
+// The message log of cluster mode (cluster.go). A transaction that sends
+// inserts one row into _prog_log: its messages (channel, value), each
+// value once however many channels it goes to. The row gets its place in
+// the log, pos, after it commits: a node numbers the rows it sees
+// unnumbered, one node at a time (the lock of _prog_logpos's row), so the
+// rows are numbered in an order that every reader sees as a prefix: a row
+// numbered later than another was committed later than that one was
+// numbered. Every node reads the log in that order into its memory: for
+// each session, the messages not known to be acknowledged. A push request
+// answers from there, on any node, so a delivery costs the database
+// nothing of its own: a fan-out to 1,000 pages is one row.
+//
+// A message's number is its place: pos << 16 | its index in the row. Every
+// node gives it the same number; a page's numbers increase, with gaps.
+//
+// Rows go once no session needs them: each session's _prog_polls row keeps
+// need, a position before which it needs nothing (its push requests write
+// it), and every rereadEvery each node deletes the rows before the
+// smallest, and forgets those messages.
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const (
+	posShift   = 16            // a message's number is its row's position << posShift | its index in the row
+	rowMsgsMax = 1 << posShift // messages in one row at most: a transaction that sends more writes more rows
+	readBatch  = 256           // rows one read of the log takes at most
+)
+
+// clusterLog is a node's reader of the log, and what it read.
+type clusterLog struct {
+	c *cluster
+
+	number chan struct{} // this node committed a row: number, then read
+	read   chan struct{} // another node numbered rows: read
+	pid    uint32        // the backend of the reader's connection (its own notifications are not read)
+
+	mu     sync.Mutex
+	last   int64                // the position of the last row read
+	queues map[string][]message // a session's messages not known to be acknowledged, in order
+	done   chan struct{}        // closed when the next read ends
+
+	readLog errorLog
+}
+
+func newClusterLog(c *cluster) *clusterLog {
+	return &clusterLog{
+		c:      c,
+		number: make(chan struct{}, 1),
+		read:   make(chan struct{}, 1),
+		queues: map[string][]message{},
+		done:   make(chan struct{}),
+	}
+}
+
+// kick tells the reader that this node committed a row.
+func (l *clusterLog) kick() { poke(l.number) }
+
+// poke tells the reader to read (another node numbered rows).
+func (l *clusterLog) poke() { poke(l.read) }
+
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// run numbers and reads the log until ctx ends. conn is its own.
+func (l *clusterLog) run(ctx context.Context, conn *pgx.Conn) {
+	tick := time.NewTicker(rereadEvery)
+	defer tick.Stop()
+	number, trim := true, true // rows a node left unnumbered when it died, and rows left from before
+	for {
+		if conn == nil {
+			var err error
+			if conn, err = pgx.Connect(ctx, l.c.srv.cfg.DB); err != nil {
+				conn = nil
+				if ctx.Err() != nil {
+					return
+				}
+				l.readLog.log(l.c.srv.log, "cannot read the message log; trying again", "err", err)
+				t := time.NewTimer(relistenGap)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+				continue
+			}
+			l.mu.Lock()
+			l.pid = conn.PgConn().PID()
+			l.mu.Unlock()
+		}
+		if err := l.step(ctx, conn, number, trim); err != nil {
+			closeConn(conn)
+			conn = nil
+			if ctx.Err() != nil {
+				return
+			}
+			l.readLog.log(l.c.srv.log, "reading the message log failed; reading it again", "err", err)
+			continue
+		}
+		number, trim = false, false
+		select {
+		case <-ctx.Done():
+			closeConn(conn)
+			return
+		case <-l.number:
+			number = true
+		case <-l.read:
+		case <-tick.C:
+			number, trim = true, true
+		}
+	}
+}
+
+// step numbers the rows committed unnumbered (when number), reads the
+// rows past the last one read, and deletes the rows no session needs
+// (when trim).
+func (l *clusterLog) step(ctx context.Context, conn *pgx.Conn, number, trim bool) error {
+	l.mu.Lock()
+	done := l.done
+	l.done = make(chan struct{})
+	l.mu.Unlock()
+	defer close(done)
+	if number {
+		if err := numberLog(ctx, conn); err != nil {
+			return err
+		}
+	}
+	for {
+		n, err := l.readRows(ctx, conn)
+		if err != nil {
+			return err
+		}
+		if n < readBatch {
+			break
+		}
+	}
+	if trim {
+		return l.trim(ctx, conn)
+	}
+	return nil
+}
+
+// numberLog numbers the committed rows of the log that have no position,
+// in the order they were inserted, after the last position given, and
+// tells the other nodes when it numbered any. The row of _prog_logpos is
+// locked first: one node numbers at a time, and the numbering statement
+// comes after the lock, so it sees every row the one before numbered. The
+// statements go in one round trip (one implicit transaction; each reads
+// the database as it is when it starts).
+func numberLog(ctx context.Context, conn *pgx.Conn) error {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT FROM "_prog_logpos" FOR UPDATE`)
+	b.Queue(`WITH n AS (SELECT "ord", (SELECT "next" FROM "_prog_logpos") - 1 + row_number() OVER (ORDER BY "ord") AS pos
+			FROM "_prog_log" WHERE "pos" IS NULL),
+		u AS (UPDATE "_prog_log" l SET "pos" = n.pos FROM n WHERE l."ord" = n."ord" RETURNING n.pos),
+		c AS (UPDATE "_prog_logpos" SET "next" = (SELECT max(pos) + 1 FROM u) WHERE EXISTS (SELECT FROM u) RETURNING 1)
+		SELECT pg_notify($1, '') FROM c`, wakeChannel)
+	return conn.SendBatch(ctx, b).Close()
+}
+
+// readRows reads up to readBatch rows past the last one read into the
+// queues of their sessions, and wakes those sessions here. It returns the
+// number of rows read.
+func (l *clusterLog) readRows(ctx context.Context, conn *pgx.Conn) (int, error) {
+	l.mu.Lock()
+	from := l.last
+	l.mu.Unlock()
+	rows, err := conn.Query(ctx, `SELECT "pos", "body" FROM "_prog_log" WHERE "pos" > $1 ORDER BY "pos" LIMIT $2`, from, readBatch)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		pos  int64
+		msgs []logMsg
+	}
+	var got []row
+	var body []byte
+	var pos int64
+	_, err = pgx.ForEachRow(rows, []any{&pos, &body}, func() error {
+		msgs, err := decodeLogRow(body)
+		if err != nil {
+			// Not a row this runtime wrote: its messages cannot be read.
+			l.readLog.log(l.c.srv.log, "a row of the message log cannot be read; its messages are lost", "pos", pos, "err", err)
+		}
+		got = append(got, row{pos, msgs})
+		return nil
+	})
+	if err != nil || len(got) == 0 {
+		return 0, err
+	}
+	var chans []int64
+	for _, r := range got {
+		for _, m := range r.msgs {
+			chans = append(chans, m.ch)
+		}
+	}
+	owners, err := l.c.sessionsOf(ctx, conn, chans)
+	if err != nil {
+		return 0, err
+	}
+	woken := map[string]struct{}{}
+	l.mu.Lock()
+	for _, r := range got {
+		for i, m := range r.msgs {
+			sid := owners[m.ch]
+			if sid == "" {
+				continue // the channel's owner is gone
+			}
+			l.queues[sid] = append(l.queues[sid], message{Seq: r.pos<<posShift | int64(i), Ch: m.ch, V: m.v})
+			woken[sid] = struct{}{}
+		}
+	}
+	l.last = got[len(got)-1].pos
+	l.mu.Unlock()
+	l.c.mu.Lock()
+	for sid := range woken {
+		l.c.wakeLocked(sid)
+	}
+	l.c.mu.Unlock()
+	return len(got), nil
+}
+
+// trim deletes the rows of the log that no session needs, and forgets
+// their messages. With no session, no row is needed.
+func (l *clusterLog) trim(ctx context.Context, conn *pgx.Conn) error {
+	l.mu.Lock()
+	next := l.last + 1
+	l.mu.Unlock()
+	var need int64
+	err := conn.QueryRow(ctx, `WITH m AS (SELECT coalesce(min("need"), $1) AS need FROM "_prog_polls"),
+		d AS (DELETE FROM "_prog_log" WHERE "pos" < (SELECT need FROM m))
+		SELECT need FROM m`, next).Scan(&need)
+	if err != nil {
+		return err
+	}
+	l.forgetBefore(need)
+	return nil
+}
+
+// forgetBefore forgets the messages of rows before position need.
+func (l *clusterLog) forgetBefore(need int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for sid, q := range l.queues {
+		i := 0
+		for i < len(q) && q[i].Seq>>posShift < need {
+			i++
+		}
+		if i == len(q) {
+			delete(l.queues, sid)
+		} else if i > 0 {
+			l.queues[sid] = slices.Clone(q[i:])
+		}
+	}
+}
+
+// catchUp waits until a read of the log that begins now has ended (or ctx
+// ends).
+func (l *clusterLog) catchUp(ctx context.Context) {
+	l.mu.Lock()
+	done := l.done
+	l.mu.Unlock()
+	l.poke()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// limit is the largest number a page may acknowledge: that of the last
+// message of the last row read.
+func (l *clusterLog) limit() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last<<posShift | (rowMsgsMax - 1)
+}
+
+// next is the position of the next row to read: a session made now needs
+// nothing before it (no row numbered before the session was made has a
+// message for it).
+func (l *clusterLog) next() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last + 1
+}
+
+// pending returns the messages of session sid past ack, and the position
+// before which the session needs nothing: that of the first of them, or
+// the next row to read.
+func (l *clusterLog) pending(sid string, ack int64) (msgs []message, need int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.queues[sid]
+	i, _ := slices.BinarySearchFunc(q, ack+1, func(m message, seq int64) int { return cmp.Compare(m.Seq, seq) })
+	if i == len(q) {
+		return nil, l.last + 1
+	}
+	return slices.Clone(q[i:]), q[i].Seq >> posShift
+}
+
+// acked forgets the messages of session sid up to ack.
+func (l *clusterLog) acked(sid string, ack int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.queues[sid]
+	i, _ := slices.BinarySearchFunc(q, ack+1, func(m message, seq int64) int { return cmp.Compare(m.Seq, seq) })
+	switch {
+	case i == len(q):
+		delete(l.queues, sid)
+	case i > 0:
+		l.queues[sid] = slices.Clone(q[i:])
+	}
+}
+
+// drop forgets the messages of session sid: it ended.
+func (l *clusterLog) drop(sid string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.queues, sid)
+}
+
+// A logMsg is one message of a row of the log.
+type logMsg struct {
+	ch int64
+	v  []byte
+}
+
+// encodeLogRows encodes sends as the bodies of rows of the log, each of at
+// most rowMsgsMax messages: the values (each once, where the same value
+// goes to channels one after the other, as a fan-out sends it), then each
+// message's channel and value.
+func encodeLogRows(sends []pendingSend) [][]byte {
+	var bodies [][]byte
+	for len(sends) > 0 {
+		n := min(len(sends), rowMsgsMax)
+		bodies = append(bodies, encodeLogRow(sends[:n]))
+		sends = sends[n:]
+	}
+	return bodies
+}
+
+func encodeLogRow(sends []pendingSend) []byte {
+	which := make([]int, len(sends))
+	var vals [][]byte
+	for i, m := range sends {
+		if len(vals) == 0 || string(vals[len(vals)-1]) != string(m.v) {
+			vals = append(vals, m.v)
+		}
+		which[i] = len(vals) - 1
+	}
+	b := binary.AppendUvarint(nil, uint64(len(vals)))
+	for _, v := range vals {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(sends)))
+	for i, m := range sends {
+		b = binary.AppendUvarint(b, uint64(m.ch))
+		b = binary.AppendUvarint(b, uint64(which[i]))
+	}
+	return b
+}
+
+var errLogRow = errors.New("malformed row")
+
+// decodeLogRow decodes what encodeLogRow encoded. The values are slices of
+// one copy of b.
+func decodeLogRow(b []byte) ([]logMsg, error) {
+	b = slices.Clone(b)
+	next := func() (uint64, error) {
+		x, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, errLogRow
+		}
+		b = b[n:]
+		return x, nil
+	}
+	nv, err := next()
+	if err != nil || nv > uint64(len(b)) {
+		return nil, errLogRow
+	}
+	vals := make([][]byte, nv)
+	for i := range vals {
+		n, err := next()
+		if err != nil || n > uint64(len(b)) {
+			return nil, errLogRow
+		}
+		vals[i], b = b[:n:n], b[n:]
+	}
+	nm, err := next()
+	if err != nil || nm > uint64(len(b)) {
+		return nil, errLogRow
+	}
+	msgs := make([]logMsg, nm)
+	for i := range msgs {
+		ch, err := next()
+		if err != nil {
+			return nil, errLogRow
+		}
+		w, err := next()
+		if err != nil || w >= nv {
+			return nil, fmt.Errorf("%w: message %d names value %d of %d", errLogRow, i, w, nv)
+		}
+		msgs[i] = logMsg{ch: int64(ch), v: vals[w]}
+	}
+	if len(b) > 0 {
+		return nil, errLogRow
+	}
+	return msgs, nil
+}
