@@ -147,7 +147,8 @@ type chanOwner struct {
 type pollEnd struct {
 	session string
 	gen     int64
-	cut     bool // the page closed it
+	cut     bool  // the page closed it
+	need    int64 // the position before which the session needs nothing (clusterLog.pending)
 }
 
 // clusterCall is a remote call running in cluster mode: the session's
@@ -397,9 +398,9 @@ func (c *cluster) writeEnds(ctx context.Context, ended []pollEnd) error {
 	if len(ended) == 0 {
 		return nil
 	}
-	ids, gens, cuts := make([]string, len(ended)), make([]int64, len(ended)), make([]bool, len(ended))
+	ids, gens, cuts, needs := make([]string, len(ended)), make([]int64, len(ended)), make([]bool, len(ended)), make([]int64, len(ended))
 	for i, e := range ended {
-		ids[i], gens[i], cuts[i] = e.session, e.gen, e.cut
+		ids[i], gens[i], cuts[i], needs[i] = e.session, e.gen, e.cut, e.need
 	}
 	// The rows are locked in session order first, as numberQueues locks
 	// them: an UPDATE alone locks in the order of its plan, and could
@@ -412,8 +413,9 @@ func (c *cluster) writeEnds(ctx context.Context, ended []pollEnd) error {
 	if _, err := tx.ExecContext(ctx, `SELECT FROM "_prog_polls" WHERE "session" = ANY($1) ORDER BY "session" FOR UPDATE`, ids); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE "_prog_polls" p SET "poll_node" = NULL, "last_poll" = now(), "cut_at" = CASE WHEN e.cut THEN now() END
-		FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS e (session, gen, cut) WHERE p."session" = e.session AND p."poll_gen" = e.gen`, ids, gens, cuts); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE "_prog_polls" p SET "poll_node" = NULL, "last_poll" = now(), "cut_at" = CASE WHEN e.cut THEN now() END,
+			"need" = greatest(p."need", e.need)
+		FROM unnest($1::text[], $2::bigint[], $3::bool[], $4::bigint[]) AS e (session, gen, cut, need) WHERE p."session" = e.session AND p."poll_gen" = e.gen`, ids, gens, cuts, needs); err != nil {
 		return err
 	}
 	return tx.Commit()

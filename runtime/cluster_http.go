@@ -126,7 +126,8 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) 
 	gen := st.gen
 	cut := false // the page closed this request
 	defer func() {
-		c.pollEnded(pollEnd{session: sid, gen: gen, cut: cut})
+		_, need := c.log.pending(sid, ack)
+		c.pollEnded(pollEnd{session: sid, gen: gen, cut: cut, need: need})
 		if s.hooks.pollEnds != nil {
 			s.hooks.pollEnds(cut)
 		}

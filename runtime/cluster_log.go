@@ -237,38 +237,57 @@ func (l *clusterLog) readRows(ctx context.Context, conn *pgx.Conn) (int, error) 
 	return len(got), nil
 }
 
-// trim deletes the rows of the log that no session needs, and forgets
-// their messages. With no session, no row is needed.
+// trim deletes the rows of the log that no session needs (with no
+// session, no row is needed), and forgets the messages of each session
+// that it needs no more, whichever node its pages polled.
 func (l *clusterLog) trim(ctx context.Context, conn *pgx.Conn) error {
 	l.mu.Lock()
 	next := l.last + 1
+	sids := make([]string, 0, len(l.queues))
+	for sid := range l.queues {
+		sids = append(sids, sid)
+	}
 	l.mu.Unlock()
-	var need int64
-	err := conn.QueryRow(ctx, `WITH m AS (SELECT coalesce(min("need"), $1) AS need FROM "_prog_polls"),
-		d AS (DELETE FROM "_prog_log" WHERE "pos" < (SELECT need FROM m))
-		SELECT need FROM m`, next).Scan(&need)
+	if _, err := conn.Exec(ctx, `DELETE FROM "_prog_log" WHERE "pos" < (SELECT coalesce(min("need"), $1) FROM "_prog_polls")`, next); err != nil {
+		return err
+	}
+	if len(sids) == 0 {
+		return nil
+	}
+	needs := make(map[string]int64, len(sids))
+	rows, err := conn.Query(ctx, `SELECT "session", "need" FROM "_prog_polls" WHERE "session" = ANY($1)`, sids)
 	if err != nil {
 		return err
 	}
-	l.forgetBefore(need)
-	return nil
-}
-
-// forgetBefore forgets the messages of rows before position need.
-func (l *clusterLog) forgetBefore(need int64) {
+	var sid string
+	var need int64
+	if _, err := pgx.ForEachRow(rows, []any{&sid, &need}, func() error {
+		needs[sid] = need
+		return nil
+	}); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for sid, q := range l.queues {
+	for _, sid := range sids {
+		need, ok := needs[sid]
+		if !ok {
+			delete(l.queues, sid) // collected
+			continue
+		}
+		q := l.queues[sid]
 		i := 0
 		for i < len(q) && q[i].Seq>>posShift < need {
 			i++
 		}
-		if i == len(q) {
+		switch {
+		case i == len(q):
 			delete(l.queues, sid)
-		} else if i > 0 {
+		case i > 0:
 			l.queues[sid] = slices.Clone(q[i:])
 		}
 	}
+	return nil
 }
 
 // catchUp waits until a read of the log that begins now has ended (or ctx
