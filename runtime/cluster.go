@@ -113,9 +113,9 @@ type cluster struct {
 	waiters map[string]*wakeup  // session id → what its next wake closes
 	pending map[string]struct{} // session ids the other nodes are to be told of
 	kick    chan struct{}       // the notifier has something to send
-	ended   []pollEnd           // push requests that waited and ended, for the writer
-	starts  []*pollStart        // push requests beginning, for the writer
-	write   chan struct{}       // the writer has something to do
+	served  map[string]*served  // the sessions whose push requests this node answers (cluster_poll.go)
+	checks  []*sessionCheck     // push requests' checks of their sessions, for the writer
+	write   chan struct{}       // the writer has checks to run
 
 	log *clusterLog // the messages of the sessions, as read from the log
 
@@ -139,16 +139,6 @@ type cluster struct {
 type chanOwner struct {
 	client  Client
 	session string
-}
-
-// pollEnd is a push request that waited, and has ended: the writer
-// writes that down (with the others of the last few milliseconds, in one
-// statement), unless a newer one of the session has begun.
-type pollEnd struct {
-	session string
-	gen     int64
-	cut     bool  // the page closed it
-	need    int64 // the position before which the session needs nothing (clusterLog.pending)
 }
 
 // clusterCall is a remote call running in cluster mode: the session's
@@ -177,6 +167,7 @@ func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 		srv: s, db: s.db.DB, node: run,
 		waiters: map[string]*wakeup{},
 		pending: map[string]struct{}{},
+		served:  map[string]*served{},
 		owners:  map[int64]chanOwner{},
 		kick:    make(chan struct{}, 1),
 		write:   make(chan struct{}, 1),
@@ -202,7 +193,7 @@ func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 	c.wg.Add(4)
 	go c.listener(conn)
 	go c.notifier()
-	go c.writer()
+	go c.writer(s.collectPeriod())
 	go func() {
 		defer c.wg.Done()
 		c.log.run(c.ctx, logConn)
@@ -279,11 +270,7 @@ func (c *cluster) close() {
 	c.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c.mu.Lock()
-	ended := c.ended
-	c.ended = nil
-	c.mu.Unlock()
-	c.writeEnds(ctx, ended)
+	c.flush(ctx, true)
 	c.db.ExecContext(ctx, `DELETE FROM "_prog_nodes" WHERE "id" = $1`, c.node)
 }
 
@@ -393,82 +380,6 @@ func (c *cluster) notifier() {
 	}
 }
 
-// writeEnds writes down that push requests ended.
-func (c *cluster) writeEnds(ctx context.Context, ended []pollEnd) error {
-	if len(ended) == 0 {
-		return nil
-	}
-	ids, gens, cuts, needs := make([]string, len(ended)), make([]int64, len(ended)), make([]bool, len(ended)), make([]int64, len(ended))
-	for i, e := range ended {
-		ids[i], gens[i], cuts[i], needs[i] = e.session, e.gen, e.cut, e.need
-	}
-	// The rows are locked in session order first, as numberQueues locks
-	// them: an UPDATE alone locks in the order of its plan, and could
-	// deadlock with a push start of another node.
-	tx, err := c.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT FROM "_prog_polls" WHERE "session" = ANY($1) ORDER BY "session" FOR UPDATE`, ids); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE "_prog_polls" p SET "poll_node" = NULL, "last_poll" = now(), "cut_at" = CASE WHEN e.cut THEN now() END,
-			"need" = greatest(p."need", e.need)
-		FROM unnest($1::text[], $2::bigint[], $3::bool[], $4::bigint[]) AS e (session, gen, cut, need) WHERE p."session" = e.session AND p."poll_gen" = e.gen`, ids, gens, cuts, needs); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// pollEnded tells the writer that a push request that waited ended.
-func (c *cluster) pollEnded(e pollEnd) {
-	c.mu.Lock()
-	c.ended = append(c.ended, e)
-	c.mu.Unlock()
-	c.kickWriter()
-}
-
-func (c *cluster) kickWriter() {
-	select {
-	case c.write <- struct{}{}:
-	default:
-	}
-}
-
-// writer writes down what the push requests of this node do: their ends,
-// then their starts, each kind in one statement for all that came since
-// the last one ran. One goroutine does both, so that the two never lock
-// the same rows of _prog_polls in different orders.
-func (c *cluster) writer() {
-	defer c.wg.Done()
-	for {
-		select {
-		case <-c.ctx.Done():
-			c.mu.Lock()
-			starts := c.starts
-			c.starts = nil
-			c.mu.Unlock()
-			for _, st := range starts {
-				st.err = c.ctx.Err()
-				close(st.done)
-			}
-			return
-		case <-c.write:
-		}
-		c.mu.Lock()
-		ended, starts := c.ended, c.starts
-		c.ended, c.starts = nil, nil
-		c.mu.Unlock()
-		if err := c.writeEnds(c.ctx, ended); err != nil && c.ctx.Err() == nil {
-			c.notifyLog.log(c.srv.log, "writing down the end of push requests failed; their sessions count as polled until this node's lease ends", "err", err)
-		}
-		if len(starts) > 0 {
-			c.startPolls(starts)
-		}
-	}
-}
-
 // A wakeup is what the push requests and calls a node holds for one
 // session wait on: done is closed when the session is woken.
 type wakeup struct {
@@ -511,10 +422,12 @@ func (c *cluster) wakeLocked(id string) {
 	}
 }
 
-// wakeLocal wakes what this node holds for session id.
+// wakeLocal wakes what this node holds for session id, told by another
+// node: the session may have ended, so it is checked again.
 func (c *cluster) wakeLocal(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.forgetServed(id)
 	c.wakeLocked(id)
 }
 
@@ -536,6 +449,7 @@ func (c *cluster) wake(ids ...string) {
 	}
 	c.mu.Lock()
 	for _, id := range ids {
+		c.forgetServed(id)
 		c.wakeLocked(id)
 		c.pending[id] = struct{}{}
 	}

@@ -71,11 +71,9 @@ func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session
 	return ss
 }
 
-// clusterPush is the long poll in cluster mode. It makes itself the
-// session's newest push request (an older one, on any node, ends), and
-// answers with the messages past ack that this node read of the log, or
-// waits for some. The start is the writer's (cluster_poll.go), with the
-// other push requests starting at the same time.
+// clusterPush is the long poll in cluster mode: it answers with the
+// messages past ack that this node read of the log, or waits for some. The
+// session is checked in the database once in checkEvery (cluster_poll.go).
 func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) {
 	c := s.cluster
 	sid := r.PathValue("sid")
@@ -92,42 +90,40 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) 
 			return
 		}
 	}
-	// The waiter comes first: a message read from the start on wakes it.
+	hash := keyHash(r.Header.Get("Prog-Key"))
+	if !c.fresh(sid, hash) {
+		ok, err := c.check(sid, hash)
+		switch {
+		case err != nil:
+			s.log.Error("checking a session", "err", err)
+			writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+			return
+		case !ok:
+			// Not a live session of this build, or the key: the session's
+			// own read says which, and answers.
+			if ss := s.clusterSession(w, r); ss != nil {
+				writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer) // it changed meanwhile: the page tries again
+			}
+			return
+		}
+	}
+	gen := c.begin(sid)
+	// The waiter comes before the first look at the queue: a message read
+	// from then on wakes it.
 	wake := c.waiter(sid)
 	defer func() { c.release(sid, wake) }()
-	st := c.startPoll(sid, keyHash(r.Header.Get("Prog-Key")), ack)
-	switch {
-	case st.err != nil:
-		s.log.Error("starting a push request", "err", st.err)
-		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
-		return
-	case st.superseded:
-		writeMessages(w, nil) // the newer one answers
-		return
-	case st.ended != "":
-		writeJSONError(w, http.StatusGone, st.ended)
-		return
-	case !st.ok:
-		// Not a live session of this build, or the key: the session's
-		// own read says which, and answers.
-		if ss := s.clusterSession(w, r); ss != nil {
-			writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer) // it changed meanwhile: the page tries again
-		}
-		return
-	case st.older.Valid && st.older.Int64 == c.node:
-		c.wakeLocal(sid) // the older push request, here, ends
-	case st.older.Valid:
-		c.wake(sid) // the older push request, on another node, ends
-	}
-	if !st.waits {
-		writeMessages(w, st.msgs)
+	c.log.acked(sid, ack)
+	msgs, need := c.log.pending(sid, ack)
+	if len(msgs) > 0 {
+		c.polled(sid, gen, false, false, need)
+		s.answerQueue(w, r, sid, msgs)
 		return
 	}
-	gen := st.gen
+	c.polled(sid, gen, true, false, need)
 	cut := false // the page closed this request
 	defer func() {
 		_, need := c.log.pending(sid, ack)
-		c.pollEnded(pollEnd{session: sid, gen: gen, cut: cut, need: need})
+		c.polled(sid, gen, false, cut, need)
 		if s.hooks.pollEnds != nil {
 			s.hooks.pollEnds(cut)
 		}
@@ -136,27 +132,39 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) 
 	defer timer.Stop()
 	reread := time.NewTicker(rereadEvery)
 	defer reread.Stop()
-	for expired, first := false, true; ; first = false {
+	for {
+		if s.hooks.pollWaits != nil {
+			s.hooks.pollWaits()
+		}
+		select {
+		case <-wake.done:
+		case <-reread.C:
+		case <-timer.C:
+			writeMessages(w, nil)
+			return
+		case <-s.ctx.Done(): // shutting down
+			writeMessages(w, nil)
+			return
+		case <-r.Context().Done():
+			// The page went away, or its network did: unless it polls
+			// again within the leave grace, its client is collected.
+			cut = true
+			return
+		}
 		// Each look comes after its waiter: a wake from then on is not
 		// lost.
-		if !first {
-			c.release(sid, wake)
-			wake = c.waiter(sid)
+		c.release(sid, wake)
+		wake = c.waiter(sid)
+		if !c.newest(sid, gen) {
+			writeMessages(w, nil) // a newer push request answers
+			return
 		}
-		msgs, _ := c.log.pending(sid, ack)
-		var newer bool
-		var ended string
-		var err error
-		switch {
-		case len(msgs) > 0:
-			if why := c.behind(msgs); why != "" {
-				ended, err = "session ended: "+why, c.endBehindNow(r.Context(), sid, why)
-			}
-		case !first && !expired:
-			// Woken without messages: the session ended, or a newer push
-			// request began.
-			newer, ended, err = c.pollState(r.Context(), sid, gen)
+		if msgs, _ := c.log.pending(sid, ack); len(msgs) > 0 {
+			s.answerQueue(w, r, sid, msgs)
+			return
 		}
+		// Woken without messages: the session may have ended.
+		ended, err := c.sessionEnded(r.Context(), sid)
 		switch {
 		case err != nil && r.Context().Err() != nil:
 			cut = true
@@ -169,27 +177,23 @@ func (s *Server) clusterPush(w http.ResponseWriter, r *http.Request, ack int64) 
 			writeJSONError(w, http.StatusGone, ended)
 			return
 		}
-		if len(msgs) > 0 || newer || expired {
-			writeMessages(w, msgs)
-			return
-		}
-		if s.hooks.pollWaits != nil {
-			s.hooks.pollWaits()
-		}
-		select {
-		case <-wake.done:
-		case <-reread.C:
-		case <-timer.C:
-			expired = true
-		case <-s.ctx.Done(): // shutting down
-			expired = true
-		case <-r.Context().Done():
-			// The page went away, or its network did: unless it polls
-			// again within the leave grace, its client is collected.
-			cut = true
-			return
-		}
 	}
+}
+
+// answerQueue answers a push request of session sid with msgs, unless the
+// page fell too far behind: then the session ends.
+func (s *Server) answerQueue(w http.ResponseWriter, r *http.Request, sid string, msgs []message) {
+	why := s.cluster.behind(msgs)
+	if why == "" {
+		writeMessages(w, msgs)
+		return
+	}
+	if err := s.cluster.endBehind(r.Context(), sid, why); err != nil {
+		s.log.Error("ending a session", "err", err)
+		writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
+		return
+	}
+	writeJSONError(w, http.StatusGone, "session ended: "+why)
 }
 
 // writeMessages answers a push request.
@@ -199,41 +203,21 @@ func writeMessages(w http.ResponseWriter, msgs []message) {
 	w.Write(appendMessages(nil, msgs))
 }
 
-// pollState reads whether a push request of session sid newer than gen
-// has begun, and why the session ended ("session expired" once it is
-// collected, "session ended: …" when it ended).
-func (c *cluster) pollState(ctx context.Context, sid string, gen int64) (newer bool, ended string, err error) {
-	var pollGen int64
+// sessionEnded reads why session sid ended ("session expired" once it
+// is collected, "session ended: …" when it ended), or "".
+func (c *cluster) sessionEnded(ctx context.Context, sid string) (string, error) {
 	var end sql.NullString
 	var gone bool
-	err = c.db.QueryRowContext(ctx, `SELECT p."poll_gen", s."ended", s."gone" OR s."collector" IS NOT NULL
-		FROM "_prog_sessions" s JOIN "_prog_polls" p ON p."session" = s."id" WHERE s."id" = $1`, sid).Scan(&pollGen, &end, &gone)
+	err := c.db.QueryRowContext(ctx, `SELECT "ended", "gone" OR "collector" IS NOT NULL FROM "_prog_sessions" WHERE "id" = $1`, sid).Scan(&end, &gone)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || err == nil && gone:
-		return false, "session expired", nil
+		return "session expired", nil
 	case err != nil:
-		return false, "", err
+		return "", err
 	case end.Valid:
-		return false, "session ended: " + end.String, nil
+		return "session ended: " + end.String, nil
 	}
-	return pollGen != gen, "", nil
-}
-
-// endBehindNow ends session sid, which fell behind, with why.
-func (c *cluster) endBehindNow(ctx context.Context, sid, why string) error {
-	tx, err := c.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := c.endBehind(tx, map[string]string{sid: why}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	c.wake(sid)
-	return nil
+	return "", nil
 }
 
 // clusterCall runs remote call id of session ss in cluster mode: a stored

@@ -1,137 +1,282 @@
 package runtime
 
-// The start of push requests in cluster mode (cluster.go): the requests
-// that arrive while the writer runs one statement start together in the
-// next, which checks each one's session and key, writes down what it
-// needs of the log and makes it its session's newest; its messages are
-// what this node read of the log (cluster_log.go). A fan-out wakes every
-// page at once, and their next push requests start in a few statements
-// rather than one each.
+// Push requests in cluster mode (cluster.go). A node answers a push from
+// what it read of the log (cluster_log.go) and from what it knows of the
+// session, so that a delivery costs the database nothing of its own:
+//
+//   - The session is checked in the database (live, of this build, the
+//     key's SHA-256) when the node has not checked it within checkEvery,
+//     or was told of a change (a notification naming it); the push
+//     requests that arrive while the writer runs one check are checked
+//     together in its next.
+//   - What the push requests of a session do (the last start or end here,
+//     whether one waits here, whether the page closed it, how much of the
+//     log the session needs) is written down by the writer every
+//     flushEvery, for every session that polled here meanwhile, in one
+//     statement: collection and the log's trim read it.
+//   - A newer push request of a session ends the older one on the same
+//     node at once. An older one on another node ends when its page's
+//     connection closes, or at the poll timeout, as a request whose answer
+//     no one reads.
 
 import (
+	"cmp"
+	"context"
+	"crypto/subtle"
 	"database/sql"
 	"fmt"
+	"slices"
+	"time"
 )
 
-// A pollStart is one push request starting: what it asks, then, once
-// done is closed, what the writer found.
-type pollStart struct {
+// checkEvery is how long a node takes a session it checked to be live
+// without checking again.
+const checkEvery = time.Second
+
+// served is what a node knows of a session whose push requests it
+// answers. c.mu guards it.
+type served struct {
+	hash    []byte    // the SHA-256 of its key
+	checked time.Time // when the database said it is live, of this build, with that key; zero: check again
+	gen     int64     // the newest push request here: an older one ends
+	holds   bool      // a push request waits here
+	dirty   bool      // what follows is to be written down
+	at      time.Time // the last start or end of a push request here
+	cut     bool      // the last one here ended because its page closed it
+	need    int64     // the position of the log before which the session needs nothing
+}
+
+// A sessionCheck is a push request's check of its session: what it
+// asks, then, once done is closed, what the writer found.
+type sessionCheck struct {
 	sid  string
-	hash []byte // the SHA-256 of the key it gave
-	ack  int64
+	hash []byte
 	done chan struct{}
-
-	ok         bool // the session is live, of this build, the key right and the ack possible
-	superseded bool // a newer push request of the session started in the same statement
-	gen        int64
-	waits      bool          // no messages: it waits, and writes down its end
-	older      sql.NullInt64 // the node of the push request it supersedes, if one is open
-	msgs       []message
-	ended      string // why the session ended, when this start ended it (it fell behind)
-	err        error
+	ok   bool // live, of this build, the key right
+	err  error
 }
 
-// startPoll starts a push request of session sid, with the SHA-256 of the
-// key it gave and its ack, and waits for the writer.
-func (c *cluster) startPoll(sid string, hash []byte, ack int64) *pollStart {
-	st := &pollStart{sid: sid, hash: hash, ack: ack, done: make(chan struct{})}
+// fresh reports whether session sid was checked, with key hash hash,
+// within checkEvery.
+func (c *cluster) fresh(sid string, hash []byte) bool {
 	c.mu.Lock()
-	if st.err = c.ctx.Err(); st.err != nil { // the writer has stopped
+	defer c.mu.Unlock()
+	sv := c.served[sid]
+	return sv != nil && !sv.checked.IsZero() && time.Since(sv.checked) < checkEvery && subtle.ConstantTimeCompare(sv.hash, hash) == 1
+}
+
+// check checks session sid in the database, with the other push requests
+// checking theirs, and waits for the writer.
+func (c *cluster) check(sid string, hash []byte) (ok bool, err error) {
+	ck := &sessionCheck{sid: sid, hash: hash, done: make(chan struct{})}
+	c.mu.Lock()
+	if err := c.ctx.Err(); err != nil { // the writer has stopped
 		c.mu.Unlock()
-		return st
+		return false, err
 	}
-	c.starts = append(c.starts, st)
+	c.checks = append(c.checks, ck)
 	c.mu.Unlock()
-	c.kickWriter()
-	<-st.done
-	return st
+	poke(c.write)
+	<-ck.done
+	if ck.ok {
+		c.mu.Lock()
+		sv := c.served[sid]
+		if sv == nil {
+			sv = &served{}
+			c.served[sid] = sv
+		}
+		sv.hash, sv.checked = hash, time.Now()
+		c.mu.Unlock()
+	}
+	return ck.ok, ck.err
 }
 
-// startPolls runs one statement for starts and tells each its result.
-// Of two starts of one session, the later one is its newest; the other
-// answers at once, with nothing.
-func (c *cluster) startPolls(starts []*pollStart) {
-	latest := map[string]*pollStart{}
-	for _, st := range starts {
-		if prev := latest[st.sid]; prev != nil {
-			prev.superseded, prev.ok = true, true
-			close(prev.done)
-		}
-		latest[st.sid] = st
+// checkSessions runs one statement for checks and tells each its result.
+func (c *cluster) checkSessions(checks []*sessionCheck) {
+	sids, hashes := make([]string, len(checks)), make([][]byte, len(checks))
+	for i, ck := range checks {
+		sids[i], hashes[i] = ck.sid, ck.hash
 	}
-	var sids []string
-	var hashes [][]byte
-	var acks []int64
-	for _, st := range starts {
-		if latest[st.sid] == st {
-			sids, hashes, acks = append(sids, st.sid), append(hashes, st.hash), append(acks, st.ack)
+	ok := map[int]bool{}
+	rows, err := c.db.QueryContext(c.ctx, `SELECT b.n FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS b (session, hash, n)
+		JOIN "_prog_sessions" s ON s."id" = b.session AND s."key_hash" = b.hash
+		WHERE s."ended" IS NULL AND NOT s."gone" AND s."collector" IS NULL AND s."build" = $3`, sids, hashes, c.srv.build)
+	if err == nil {
+		defer rows.Close()
+		for rows.Next() {
+			var n int
+			if err = rows.Scan(&n); err != nil {
+				break
+			}
+			ok[n-1] = true
+		}
+		if err == nil {
+			err = rows.Err()
 		}
 	}
-	err := c.startPollsTx(sids, hashes, acks, latest)
-	for _, sid := range sids {
-		st := latest[sid]
-		if err != nil {
-			st.ok, st.msgs, st.ended = false, nil, ""
-			st.err = err
-		}
-		close(st.done)
+	for i, ck := range checks {
+		ck.ok, ck.err = ok[i], err
+		close(ck.done)
 	}
 }
 
-// startPollsTx starts a batch of push requests in one statement (READ
-// COMMITTED), then takes their messages from what this node read of the
-// log.
-func (c *cluster) startPollsTx(sids []string, hashes [][]byte, acks []int64, latest map[string]*pollStart) error {
-	needs, has := make([]int64, len(sids)), make([]bool, len(sids))
-	for i, sid := range sids {
-		var msgs []message
-		msgs, needs[i] = c.log.pending(sid, acks[i])
-		has[i] = len(msgs) > 0
+// begin makes a push request of session sid the newest here, ending an
+// older one that waits here, and returns its number.
+func (c *cluster) begin(sid string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sv := c.served[sid]
+	if sv == nil { // checked, then forgotten by the writer meanwhile
+		sv = &served{}
+		c.served[sid] = sv
 	}
-	tx, err := c.db.BeginTx(c.ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	sv.gen++
+	if sv.holds {
+		c.wakeLocked(sid)
+	}
+	return sv.gen
+}
+
+// newest reports whether push request gen is the newest of session sid
+// here.
+func (c *cluster) newest(sid string, gen int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sv := c.served[sid]
+	return sv != nil && sv.gen == gen
+}
+
+// polled notes what push request gen of session sid does, for the writer
+// to write down: it waits (holds), or ended (cut: its page closed it).
+// What an older one does after a newer began is not noted.
+func (c *cluster) polled(sid string, gen int64, holds, cut bool, need int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sv := c.served[sid]
+	if sv == nil || sv.gen != gen {
+		return
+	}
+	sv.holds, sv.cut, sv.dirty, sv.at = holds, cut, true, time.Now()
+	sv.need = max(sv.need, need)
+}
+
+// forgetServed makes the node check session sid again before it answers
+// it: a notification named it (it may have ended).
+func (c *cluster) forgetServed(sid string) {
+	if sv := c.served[sid]; sv != nil {
+		sv.checked = time.Time{}
+	}
+}
+
+// flush writes down what the push requests of this node did since the
+// last flush, for every session, in one statement; it forgets the
+// sessions whose push requests it has not seen for checkEvery. With all,
+// every session counts as not waiting here: the node is stopping.
+func (c *cluster) flush(ctx context.Context, all bool) error {
+	type row struct {
+		sid   string
+		at    time.Time
+		holds bool
+		cut   bool
+		need  int64
+	}
+	var rows []row
+	c.mu.Lock()
+	for sid, sv := range c.served {
+		switch {
+		case sv.dirty || all && sv.holds:
+			rows = append(rows, row{sid: sid, at: sv.at, holds: sv.holds && !all, cut: sv.cut, need: sv.need})
+			sv.dirty = false
+		case !sv.holds && time.Since(sv.at) > checkEvery && time.Since(sv.checked) > checkEvery:
+			delete(c.served, sid)
+		}
+	}
+	c.mu.Unlock()
+	if len(rows) == 0 {
+		return nil
+	}
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.sid, b.sid) })
+	n := len(rows)
+	sids, ats, holds, cuts, needs := make([]string, n), make([]time.Time, n), make([]bool, n), make([]bool, n), make([]int64, n)
+	for i, r := range rows {
+		sids[i], ats[i], holds[i], cuts[i], needs[i] = r.sid, r.at, r.holds, r.cut, r.need
+	}
+	err := c.writePolls(ctx, sids, ats, holds, cuts, needs)
+	if err != nil {
+		// Written down with the next flush.
+		c.mu.Lock()
+		for _, r := range rows {
+			if sv := c.served[r.sid]; sv != nil && !sv.dirty {
+				sv.dirty = true
+			}
+		}
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// writePolls writes down what the push requests of sessions sids (in
+// order) did here. A session's row takes this node's word for whether a
+// push request waits, and whether the last one was closed by its page,
+// when this node saw the last of them; otherwise it only stops naming
+// this node once none waits here.
+func (c *cluster) writePolls(ctx context.Context, sids []string, ats []time.Time, holds, cuts []bool, needs []int64) error {
+	// The rows are locked in session order first: an UPDATE alone locks
+	// in the order of its plan, and could deadlock with another node's.
+	tx, err := c.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	// The rows of _prog_polls are locked in session order first, as
-	// writeEnds locks them: an UPDATE alone locks in the order of its plan.
-	if _, err := tx.ExecContext(c.ctx, `SELECT FROM "_prog_polls" WHERE "session" = ANY($1) ORDER BY "session" FOR UPDATE`, sids); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT FROM "_prog_polls" WHERE "session" = ANY($1) ORDER BY "session" FOR UPDATE`, sids); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(c.ctx, `WITH b AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::bool[]) AS b (session, hash, need, has)),
-		ok AS (SELECT b.session, b.need, b.has FROM b JOIN "_prog_sessions" s ON s."id" = b.session AND s."key_hash" = b.hash
-			WHERE s."ended" IS NULL AND NOT s."gone" AND s."collector" IS NULL AND s."build" = $6),
-		old AS (SELECT p."session", p."poll_node" FROM "_prog_polls" p JOIN ok ON ok.session = p."session"),
-		u AS (UPDATE "_prog_polls" p SET "need" = greatest(p."need", ok.need),
-				"poll_gen" = p."poll_gen" + 1, "last_poll" = now(), "cut_at" = NULL,
-				"poll_node" = CASE WHEN ok.has THEN NULL ELSE $5::bigint END
-			FROM ok WHERE p."session" = ok.session
-			RETURNING p."session", p."poll_gen", p."poll_node")
-		SELECT u."session", u."poll_gen", u."poll_node" IS NOT NULL, old."poll_node" FROM u JOIN old ON old."session" = u."session"`,
-		sids, hashes, needs, has, c.node, c.srv.build)
-	if err != nil {
-		return err
-	}
-	if err := c.scanStarts(rows, latest); err != nil {
-		return err
-	}
-	behind := map[string]string{}
-	for i, sid := range sids {
-		st := latest[sid]
-		if !st.ok {
-			continue
-		}
-		c.log.acked(sid, acks[i])
-		st.msgs, _ = c.log.pending(sid, acks[i])
-		if why := c.behind(st.msgs); why != "" {
-			behind[sid] = why
-			st.ended, st.msgs = "session ended: "+why, nil
-		}
-	}
-	if err := c.endBehind(tx, behind); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE "_prog_polls" p SET
+			"last_poll" = greatest(p."last_poll", e.at),
+			"poll_node" = CASE WHEN e.at >= p."last_poll" THEN CASE WHEN e.holds THEN $6::bigint END
+				WHEN p."poll_node" = $6 AND NOT e.holds THEN NULL ELSE p."poll_node" END,
+			"cut_at" = CASE WHEN e.at >= p."last_poll" THEN CASE WHEN e.cut THEN e.at END ELSE p."cut_at" END,
+			"need" = greatest(p."need", e.need)
+		FROM unnest($1::text[], $2::timestamptz[], $3::bool[], $4::bool[], $5::bigint[]) AS e (session, at, holds, cut, need)
+		WHERE p."session" = e.session`, sids, ats, holds, cuts, needs, c.node); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// writer checks the sessions of this node's push requests, a batch at a
+// time, and writes down what they did every flushEvery. One goroutine
+// does both, so that a check never waits behind more than one statement.
+func (c *cluster) writer(flushEvery time.Duration) {
+	defer c.wg.Done()
+	tick := time.NewTicker(flushEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			c.mu.Lock()
+			checks := c.checks
+			c.checks = nil
+			c.mu.Unlock()
+			for _, ck := range checks {
+				ck.err = c.ctx.Err()
+				close(ck.done)
+			}
+			return
+		case <-tick.C:
+			if err := c.flush(c.ctx, false); err != nil && c.ctx.Err() == nil {
+				c.notifyLog.log(c.srv.log, "writing down this node's push requests failed; trying again", "err", err)
+			}
+		case <-c.write:
+		}
+		c.mu.Lock()
+		checks := c.checks
+		c.checks = nil
+		c.mu.Unlock()
+		if len(checks) > 0 {
+			c.checkSessions(checks)
+		}
+	}
 }
 
 // behind says why a page whose queue holds msgs (all it has not
@@ -149,40 +294,14 @@ func (c *cluster) behind(msgs []message) string {
 		len(msgs), bytes, lim.QueueMsgs, lim.QueueBytes)
 }
 
-// endBehind ends the sessions that fell behind, with why, in tx, and
-// forgets their messages.
-func (c *cluster) endBehind(tx *sql.Tx, behind map[string]string) error {
-	if len(behind) == 0 {
-		return nil
-	}
-	var ids, whys []string
-	for id, why := range behind {
-		ids, whys = append(ids, id), append(whys, why)
-		c.srv.log.Warn("client ended: its page fell behind", "session", id, "limit_msgs", c.srv.cfg.QueueMsgs, "limit_bytes", c.srv.cfg.QueueBytes)
-	}
-	if _, err := tx.ExecContext(c.ctx, `UPDATE "_prog_sessions" s SET "ended" = b.why FROM unnest($1::text[], $2::text[]) AS b (id, why) WHERE s."id" = b.id`, ids, whys); err != nil {
+// endBehind ends session sid, which fell behind, with why, forgets its
+// messages and tells the other nodes.
+func (c *cluster) endBehind(ctx context.Context, sid, why string) error {
+	c.srv.log.Warn("client ended: its page fell behind", "session", sid, "limit_msgs", c.srv.cfg.QueueMsgs, "limit_bytes", c.srv.cfg.QueueBytes)
+	if _, err := c.db.ExecContext(ctx, `UPDATE "_prog_sessions" SET "ended" = $2 WHERE "id" = $1`, sid, why); err != nil {
 		return err
 	}
-	for _, id := range ids {
-		c.log.drop(id)
-	}
+	c.log.drop(sid)
+	c.wake(sid)
 	return nil
-}
-
-// scanStarts reads the rows of startPolls into the starts they answer.
-func (c *cluster) scanStarts(rows *sql.Rows, latest map[string]*pollStart) error {
-	defer rows.Close()
-	for rows.Next() {
-		var sid string
-		var gen int64
-		var waits bool
-		var older sql.NullInt64
-		if err := rows.Scan(&sid, &gen, &waits, &older); err != nil {
-			return err
-		}
-		if st := latest[sid]; st != nil {
-			st.ok, st.gen, st.waits, st.older = true, gen, waits, older
-		}
-	}
-	return rows.Err()
 }

@@ -934,17 +934,23 @@ func TestClusterSendsApart(t *testing.T) {
 	}
 }
 
-// trimLog deletes the rows of the log that no session of f's database
-// needs, as each node does every rereadEvery.
-func trimLog(t *testing.T, f *fixture) {
+// trimLog has every node write down what its push requests did, as each
+// does every collection period, then deletes on the first the rows of the
+// log that no session needs, as each node does every rereadEvery.
+func trimLog(t *testing.T, nodes ...*fixture) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, f.srv.cfg.DB)
+	for _, f := range nodes {
+		if err := f.srv.cluster.flush(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, nodes[0].srv.cfg.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if err := f.srv.cluster.log.trim(ctx, conn); err != nil {
+	if err := nodes[0].srv.cluster.log.trim(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -963,6 +969,17 @@ func pushed(t *testing.T, body string) (seqs []int64, vals []string) {
 	}
 	for _, m := range answer.Msgs {
 		seqs, vals = append(seqs, m.Seq), append(vals, m.V)
+	}
+	return seqs, vals
+}
+
+// pushUntil repeats p's push request with ack until it answers with
+// messages (a send's messages reach the nodes' memory after its call
+// answers), for 10 s at most.
+func pushUntil(t *testing.T, p *page, ack int64) (seqs []int64, vals []string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); len(seqs) == 0 && time.Now().Before(deadline); {
+		seqs, vals = pushed(t, p.push(t, int(ack)))
 	}
 	return seqs, vals
 }
@@ -993,7 +1010,7 @@ func TestClusterLateCommit(t *testing.T) {
 	}()
 	<-written // early's message is inserted, not committed
 	late.call(t, "say", "late")
-	seqs, vals := pushed(t, r.push(t, 0))
+	seqs, vals := pushUntil(t, r, 0)
 	if fmt.Sprint(vals) != "[late]" {
 		t.Fatalf("first push: %q, want only late", vals)
 	}
@@ -1002,7 +1019,7 @@ func TestClusterLateCommit(t *testing.T) {
 		t.Fatalf("early's call: %s", got)
 	}
 	ack := seqs[0]
-	seqs, vals = pushed(t, r.push(t, int(ack)))
+	seqs, vals = pushUntil(t, r, ack)
 	if fmt.Sprint(vals) != "[early]" || seqs[0] <= ack {
 		t.Fatalf("second push: %q numbered %v, want only early, numbered past %d", vals, seqs, ack)
 	}

@@ -458,10 +458,12 @@ func TestPushDeliversAcknowledges(t *testing.T) {
 	})
 }
 
+// TestPollTimeoutAndNewerPoll: a push with nothing to say answers at the
+// poll timeout; a newer push of the page ends the older one at once (in
+// cluster mode, on the same node). On SQLite, PostgreSQL and a cluster
+// node.
 func TestPollTimeoutAndNewerPoll(t *testing.T) {
-	bothDBs(t, func(t *testing.T, db string) {
-		waits := make(chan struct{}, 4)
-		f := newFixture(t, Config{DB: db, PollTimeout: 300 * time.Millisecond}, func(s *Server) { s.hooks.pollWaits = notify(waits) })
+	run := func(t *testing.T, f *fixture, waits chan struct{}) {
 		a := f.open(t)
 		start := time.Now()
 		if got := a.push(t, 0); got != `{"msgs":[]}` {
@@ -490,6 +492,17 @@ func TestPollTimeoutAndNewerPoll(t *testing.T) {
 		if got := <-newer; !strings.Contains(got, `"v":"x"`) {
 			t.Errorf("newer poll: %s", got)
 		}
+	}
+	cfg := Config{PollTimeout: 300 * time.Millisecond}
+	bothDBs(t, func(t *testing.T, db string) {
+		waits := make(chan struct{}, 4)
+		cfg := cfg
+		cfg.DB = db
+		run(t, newFixture(t, cfg, func(s *Server) { s.hooks.pollWaits = notify(waits) }), waits)
+	})
+	t.Run("cluster", func(t *testing.T) {
+		waits := make(chan struct{}, 4)
+		run(t, startNodes(t, 1, cfg, func(s *Server) { s.hooks.pollWaits = notify(waits) })[0], waits)
 	})
 }
 

@@ -243,13 +243,20 @@ func (s *Server) Start() {
 			}
 		}, nil, nil)
 	}
-	period := min(max(min(s.cfg.ClientTimeout, s.cfg.LeaveGrace)/4, 10*time.Millisecond), time.Second)
+	period := s.collectPeriod()
 	if s.cluster != nil {
 		s.startCluster(period)
 	} else {
 		s.goTask(period, s.collect, s.collectNow, func() { s.collectSome(false) })
 	}
 	s.goTask(sweepPeriod, func() { s.newSessions.sweep(time.Now()) }, nil, nil)
+}
+
+// collectPeriod is how often the collector runs: often enough to collect
+// a client within a quarter of its timeout or leave grace. In cluster
+// mode, a node writes down what its push requests did as often.
+func (s *Server) collectPeriod() time.Duration {
+	return min(max(min(s.cfg.ClientTimeout, s.cfg.LeaveGrace)/4, 10*time.Millisecond), time.Second)
 }
 
 // goTask runs f every period, and onWake when wake has a value, until
