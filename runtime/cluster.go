@@ -10,20 +10,17 @@ package runtime
 //     its page (Server.build), why it ended, and, once it is being
 //     collected, the node collecting it and the next on leave handler to
 //     run. A call locks its caller's; sends never touch it.
-//   - _prog_polls: what its push requests write: the last number
-//     acknowledged, the next number to give, its newest push request
-//     (poll_gen, and the node holding it), when it last polled or closed
-//     a push request. The runtime's own statements run READ COMMITTED,
-//     which SSI does not track, so a push never makes a call fail to
-//     serialize.
-//   - _prog_messages (session, ord): its queue. A send only inserts its
-//     rows, in the caller's transaction, with an order key ord from a
-//     sequence and no number, so sends to the same pages never conflict.
-//     A push numbers the rows it sees (numberQueues: under the lock of
-//     the session's _prog_polls row, in ord order), so a message is
-//     numbered once it is committed, after every one delivered before:
-//     a push that acknowledges up to N never skips a message that
-//     commits late. A push deletes the rows it acknowledges.
+//   - _prog_polls: what its push requests did, as the nodes write it down
+//     every collection period (cluster_poll.go): when it last polled, the
+//     node where one waits, when its page closed one, and need, the
+//     position of the log before which it needs nothing. The runtime's own
+//     statements run READ COMMITTED, which SSI does not track, so a push
+//     never makes a call fail to serialize.
+//   - _prog_log: the messages (cluster_log.go). A transaction that sends
+//     inserts one row, whatever the fan-out; the row gets its position
+//     once committed, and every node reads the log in that order into
+//     its memory, from where push requests are answered. A message's
+//     number is its place in the log.
 //   - _prog_calls (session, id): the answers of its recent calls, written
 //     in the call's transaction: a repeated id answers from there on any
 //     node. A transaction-level advisory lock on the session makes its
@@ -35,11 +32,12 @@ package runtime
 //     request held by a node whose lease ran out counts as closed, and so
 //     does a collection it began: another node takes it over.
 //
-// Waking: after a commit a node wakes its own waiting push requests at
-// once, and tells the others with pg_notify, batched (one notification
-// per few milliseconds at most) and outside the program's transactions;
-// each node listens on one connection of its own. A waiting push reads
-// its queue again every rereadEvery, so a lost notification only delays.
+// Waking: a node that numbers rows of the log notifies the others in the
+// same transaction (one notification, however many rows), and each reads
+// the log when notified, and every rereadEvery. A session's event (it
+// ended, a call of it committed) is a notification naming it, sent after
+// the commit, batched (one per few milliseconds at most) and outside the
+// program's transactions; each node listens on one connection of its own.
 //
 // Collection: any node collects the sessions past their timeout,
 // claiming each with FOR UPDATE SKIP LOCKED, so on leave runs once in the
@@ -49,9 +47,9 @@ package runtime
 //
 // A node clears nothing when it starts; the nodes share the database's
 // advisory lock (lock.go), which keeps out a server without --cluster.
-// The code of cluster mode is this file, cluster_http.go and
-// cluster_collect.go; server.go and http.go call into it where a session
-// would be looked up in memory.
+// The code of cluster mode is this file, cluster_log.go, cluster_poll.go,
+// cluster_http.go and cluster_collect.go; server.go and http.go call into
+// it where a session would be looked up in memory.
 
 import (
 	"context"
@@ -74,9 +72,9 @@ const (
 	nodeLease   = 10 * time.Second       // a node not heard from this long is gone
 	nodeBeat    = nodeLease / 4          // how often a node renews its lease
 	notifyEvery = 5 * time.Millisecond   // at most one pg_notify this often
-	rereadEvery = 2 * time.Second        // a waiting push reads its queue again this often
+	rereadEvery = 2 * time.Second        // a node reads the log, and a waiting push checks its session, this often at least
 	relistenGap = 500 * time.Millisecond // between tries to listen again
-	wakeChannel = "prog_wake"            // the notification channel: its payload is session ids, comma-separated
+	wakeChannel = "prog_wake"            // the notification channel: its payload is session ids, comma-separated, or "" for rows of the log numbered
 	maxPayload  = 7900                   // a notification's payload at most (PostgreSQL: < 8000 bytes)
 	lockCalls   = lockClass + 1          // the advisory lock class of a session's calls
 	lockStart   = 2                      // the key, in lockClass, that a starting node holds (startAlone)
@@ -90,7 +88,7 @@ var clusterTables = []string{
 		"id" TEXT PRIMARY KEY, "key_hash" BYTEA NOT NULL, "client" BIGINT NOT NULL, "host" TEXT NOT NULL, "build" TEXT NOT NULL,
 		"ended" TEXT, "gone" BOOLEAN NOT NULL DEFAULT false, "collector" BIGINT, "leave_next" INT NOT NULL DEFAULT 0)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_polls" ("session" TEXT PRIMARY KEY, "need" BIGINT NOT NULL,
-		"poll_gen" BIGINT NOT NULL DEFAULT 0, "poll_node" BIGINT, "last_poll" TIMESTAMPTZ NOT NULL DEFAULT now(), "cut_at" TIMESTAMPTZ)`,
+		"poll_node" BIGINT, "last_poll" TIMESTAMPTZ NOT NULL DEFAULT now(), "cut_at" TIMESTAMPTZ)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_log" ("ord" BIGSERIAL PRIMARY KEY, "pos" BIGINT, "body" BYTEA NOT NULL)`,
 	`CREATE UNIQUE INDEX IF NOT EXISTS "_prog_log_pos" ON "_prog_log" ("pos")`,
 	`CREATE INDEX IF NOT EXISTS "_prog_log_new" ON "_prog_log" ("ord") WHERE "pos" IS NULL`,
@@ -115,6 +113,7 @@ type cluster struct {
 	kick    chan struct{}       // the notifier has something to send
 	served  map[string]*served  // the sessions whose push requests this node answers (cluster_poll.go)
 	checks  []*sessionCheck     // push requests' checks of their sessions, for the writer
+	turns   map[string]int      // sessions with calls waiting for their turn here, and how many
 	write   chan struct{}       // the writer has checks to run
 
 	log *clusterLog // the messages of the sessions, as read from the log
@@ -168,6 +167,7 @@ func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 		waiters: map[string]*wakeup{},
 		pending: map[string]struct{}{},
 		served:  map[string]*served{},
+		turns:   map[string]int{},
 		owners:  map[int64]chanOwner{},
 		kick:    make(chan struct{}, 1),
 		write:   make(chan struct{}, 1),
@@ -323,13 +323,19 @@ func (c *cluster) listener(conn *pgx.Conn) {
 			continue
 		}
 		if n.Payload == "" {
-			// Another node numbered rows of the log.
+			// Another node numbered rows of the log: they may be a call's,
+			// whose commit tells a call of the same page its turn.
 			c.log.mu.Lock()
 			own := n.PID == c.log.pid
 			c.log.mu.Unlock()
 			if !own {
 				c.log.poke()
 			}
+			c.mu.Lock()
+			for id := range c.turns {
+				c.wakeLocked(id)
+			}
+			c.mu.Unlock()
 			continue
 		}
 		for id := range strings.SplitSeq(n.Payload, ",") {
@@ -587,37 +593,29 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 		tx, ctx := x.begin(), x.ctx
 		if call != nil {
 			call.answer = okAnswer(call.id, result)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_calls" ("session", "id", "answer") VALUES ($1, $2, $3)`, self.id, call.id, call.answer); err != nil {
-				if pg := (*pgconn.PgError)(nil); errors.As(err, &pg) && pg.Code == "23505" {
-					// Another run of this id committed its answer since
-					// this one began: that answer stands, and nothing of
-					// this run is kept.
-					tx.Rollback()
-					x.tx = nil
-					stored, err := c.storedAnswer(ctx, self.id, call.id)
-					if err == nil && stored == nil {
-						err = errors.New("call " + strconv.FormatInt(call.id, 10) + ": its stored answer is gone")
-					}
-					if err != nil {
-						failDB(err)
-					}
-					call.stored = stored
-					return nil
-				}
+		}
+		sent, err := c.writeRun(ctx, tx, self, call, x.chans, x.sends)
+		if pg := (*pgconn.PgError)(nil); errors.As(err, &pg) && pg.Code == "23505" && call != nil {
+			// Another run of this id committed its answer since this one
+			// began: that answer stands, and nothing of this run is kept.
+			tx.Rollback()
+			x.tx = nil
+			stored, err := c.storedAnswer(ctx, self.id, call.id)
+			if err == nil && stored == nil {
+				err = errors.New("call " + strconv.FormatInt(call.id, 10) + ": its stored answer is gone")
+			}
+			if err != nil {
 				failDB(err)
 			}
+			call.stored = stored
+			return nil
 		}
-		if len(x.chans) > 0 {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_chans" ("ch", "session", "client") SELECT unnest($1::bigint[]), $2, $3`,
-				x.chans, self.id, int64(self.client)); err != nil {
-				failDB(err)
-			}
+		if errors.Is(err, sql.ErrNoRows) {
+			Fail("the client was collected during the call")
 		}
-		var caller string
-		if call != nil {
-			caller = self.id
+		if err != nil {
+			failDB(err)
 		}
-		sent := c.enqueue(ctx, tx, x.sends, caller)
 		if s.hooks.sendsWritten != nil && call != nil {
 			s.hooks.sendsWritten(self.id)
 		}
@@ -626,10 +624,11 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
 		}
 		x.tx = nil
-		if call != nil && call.id > maxCallsKept {
+		if call != nil && call.id > maxCallsKept && call.id%deleteCallsEvery == 0 {
 			// The answers of ids too old to be repeated go, after the
-			// commit: in the transaction, this read of the index would
-			// make calls of other sessions fail to serialize with it.
+			// commit (in the transaction, this read of the index would
+			// make calls of other sessions fail to serialize with it),
+			// every deleteCallsEvery calls.
 			if _, err := c.db.ExecContext(ctx, `DELETE FROM "_prog_calls" WHERE "session" = $1 AND "id" <= $2`, self.id, call.id-maxCallsKept); err != nil && ctx.Err() == nil {
 				c.callsLog.log(c.srv.log, "deleting a page's old answers failed; its next call deletes them", "err", err)
 			}
@@ -637,10 +636,15 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 		if len(x.chans) > 0 {
 			c.knowOwner(chanOwner{self.client, self.id}, x.chans...)
 		}
-		if sent {
+		switch {
+		case sent:
+			// The rows' numbering tells the other nodes, which wake the
+			// calls waiting for their turn.
 			c.log.kick()
-		}
-		if call != nil {
+			if call != nil {
+				c.wakeLocal(self.id)
+			}
+		case call != nil:
 			c.wake(self.id) // a call waiting for this one's turn
 		}
 		return result
@@ -655,30 +659,40 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 	return result
 }
 
-// enqueue writes sends into the log, in tx: one row (another for each
+// writeRun writes what a run leaves besides the program's rows, in tx,
+// in one statement: the answer of call (unless nil), the owner of the
+// channels chans, and sends, into the log: one row (another for each
 // rowMsgsMax messages more), whatever the fan-out; whoever reads it finds
-// the channels' owners. It reports whether it wrote a row. Sends touch no
-// row of the pages they go to, so sends to the same pages never fail to
-// serialize with each other. caller, unless "", is the session whose call
-// this is: the call fails if it is collected meanwhile.
-func (c *cluster) enqueue(ctx context.Context, tx *sql.Tx, sends []pendingSend, caller string) bool {
-	if caller != "" {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM "_prog_sessions" WHERE "id" = $1 AND "ended" IS NULL AND NOT "gone" AND "collector" IS NULL FOR UPDATE`, caller).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			Fail("the client was collected during the call")
-		}
-		if err != nil {
-			failDB(err)
-		}
+// the channels' owners. Sends touch no row of the pages they go to, so
+// sends to the same pages never fail to serialize with each other. A call
+// also locks its caller's session: it fails with sql.ErrNoRows when the
+// session is collected meanwhile. It reports whether it wrote a row of
+// the log.
+func (c *cluster) writeRun(ctx context.Context, tx *sql.Tx, self *session, call *clusterCall, chans []int64, sends []pendingSend) (sent bool, err error) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
 	}
-	if len(sends) == 0 {
-		return false
+	var parts []string
+	if call != nil {
+		parts = append(parts, `c AS (INSERT INTO "_prog_calls" ("session", "id", "answer") VALUES (`+arg(self.id)+`, `+arg(call.id)+`, `+arg(call.answer)+`))`)
 	}
-	for _, body := range encodeLogRows(sends) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO "_prog_log" ("body") VALUES ($1)`, body); err != nil {
-			failDB(err)
-		}
+	if len(chans) > 0 {
+		parts = append(parts, `o AS (INSERT INTO "_prog_chans" ("ch", "session", "client") SELECT unnest(`+arg(chans)+`::bigint[]), `+arg(self.id)+`, `+arg(int64(self.client))+`)`)
 	}
-	return true
+	bodies := encodeLogRows(sends)
+	if len(bodies) > 0 {
+		parts = append(parts, `l AS (INSERT INTO "_prog_log" ("body") SELECT u.b FROM unnest(`+arg(bodies)+`::bytea[]) WITH ORDINALITY AS u (b, n) ORDER BY u.n)`)
+	}
+	q := `SELECT 1`
+	if call != nil {
+		q = `SELECT 1 FROM "_prog_sessions" WHERE "id" = ` + arg(self.id) + ` AND "ended" IS NULL AND NOT "gone" AND "collector" IS NULL FOR UPDATE`
+	}
+	if len(parts) > 0 {
+		q = "WITH " + strings.Join(parts, ", ") + " " + q
+	}
+	var one int
+	err = tx.QueryRowContext(ctx, q, args...).Scan(&one)
+	return len(bodies) > 0, err
 }

@@ -227,7 +227,14 @@ func (c *cluster) sessionEnded(ctx context.Context, sid string) (string, error) 
 // on every node; its answer is stored in its transaction.
 func (s *Server) clusterCall(w http.ResponseWriter, r *http.Request, ss *session, id int64, fn string, run func(*Ctx) any) {
 	c := s.cluster
-	answer, err := c.storedAnswer(r.Context(), ss.id, id)
+	var answer []byte
+	var err error
+	if id <= ss.lastRun {
+		// A repeat (past the largest id answered when the session was
+		// read, a run that commits meanwhile is found when this one's
+		// answer collides with its own).
+		answer, err = c.storedAnswer(r.Context(), ss.id, id)
+	}
 	switch {
 	case err != nil:
 		s.log.Error("reading a call's answer", "err", err)
@@ -306,6 +313,16 @@ func (s *Server) clusterTurn(ctx context.Context, ss *session, id int64) bool {
 	defer deadline.Stop()
 	reread := time.NewTicker(rereadEvery)
 	defer reread.Stop()
+	c.mu.Lock()
+	c.turns[ss.id]++
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		if c.turns[ss.id]--; c.turns[ss.id] == 0 {
+			delete(c.turns, ss.id)
+		}
+		c.mu.Unlock()
+	}()
 	for last := ss.lastRun; id > last+1; {
 		wake := c.waiter(ss.id)
 		err := c.db.QueryRowContext(ctx, `SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1`, ss.id).Scan(&last)

@@ -331,7 +331,9 @@ func (l *clusterLog) pending(sid string, ack int64) (msgs []message, need int64)
 	if i == len(q) {
 		return nil, l.last + 1
 	}
-	return slices.Clone(q[i:]), q[i].Seq >> posShift
+	// The messages of a queue are never changed, and what is appended
+	// goes past this slice's capacity: it is the caller's to keep.
+	return q[i:len(q):len(q)], q[i].Seq >> posShift
 }
 
 // acked forgets the messages of session sid up to ack.
@@ -344,7 +346,7 @@ func (l *clusterLog) acked(sid string, ack int64) {
 	case i == len(q):
 		delete(l.queues, sid)
 	case i > 0:
-		l.queues[sid] = slices.Clone(q[i:])
+		l.queues[sid] = q[i:] // the messages before go when an append moves the queue
 	}
 }
 

@@ -787,7 +787,9 @@ func TestClusterCallsApart(t *testing.T) {
 		}
 	})
 	f := nodes[0]
-	for _, first := range []int{0, maxCallsKept + 5} { // then past the answers kept: the old ones are deleted
+	// Then past the answers kept: id 80, a multiple of deleteCallsEvery,
+	// deletes the old ones.
+	for _, first := range []int{0, maxCallsKept + deleteCallsEvery - 1} {
 		a, b := f.open(t), f.open(t)
 		a.calls, b.calls = first, first
 		round.Store(&meeting{both: make(chan struct{})})

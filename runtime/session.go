@@ -67,6 +67,10 @@ type callResult struct {
 // maxCallsKept bounds the results a session keeps for repeated ids.
 const maxCallsKept = 64
 
+// deleteCallsEvery: in cluster mode, every so many calls a page's answers
+// too old to be repeated are deleted (cluster.go).
+const deleteCallsEvery = 16
+
 func newSession(c Client, now time.Time) *session {
 	return &session{
 		id:       randomHex(16),
