@@ -182,7 +182,11 @@ func (l *clusterLog) readRows(ctx context.Context, conn *pgx.Conn) (int, error) 
 	l.mu.Lock()
 	from := l.last
 	l.mu.Unlock()
-	rows, err := conn.Query(ctx, `SELECT "pos", "body" FROM "_prog_log" WHERE "pos" > $1 ORDER BY "pos" LIMIT $2`, from, readBatch)
+	// The last place given comes in the same snapshot: when every row
+	// past from has been read, places up to it that no row has were
+	// deleted (no page needs them), and a page may acknowledge up to it.
+	rows, err := conn.Query(ctx, `SELECT p."next" - 1, l."pos", l."body" FROM "_prog_logpos" p
+		LEFT JOIN LATERAL (SELECT "pos", "body" FROM "_prog_log" WHERE "pos" > $1 ORDER BY "pos" LIMIT $2) l ON true`, from, readBatch)
 	if err != nil {
 		return 0, err
 	}
@@ -192,18 +196,28 @@ func (l *clusterLog) readRows(ctx context.Context, conn *pgx.Conn) (int, error) 
 	}
 	var got []row
 	var body []byte
-	var pos int64
-	_, err = pgx.ForEachRow(rows, []any{&pos, &body}, func() error {
+	var given int64
+	var pos *int64
+	_, err = pgx.ForEachRow(rows, []any{&given, &pos, &body}, func() error {
+		if pos == nil {
+			return nil // no row past from
+		}
 		msgs, err := decodeLogRow(body)
 		if err != nil {
 			// Not a row this runtime wrote: its messages cannot be read.
-			l.readLog.log(l.c.srv.log, "a row of the message log cannot be read; its messages are lost", "pos", pos, "err", err)
+			l.readLog.log(l.c.srv.log, "a row of the message log cannot be read; its messages are lost", "pos", *pos, "err", err)
 		}
-		got = append(got, row{pos, msgs})
+		got = append(got, row{*pos, msgs})
 		return nil
 	})
-	if err != nil || len(got) == 0 {
+	if err != nil {
 		return 0, err
+	}
+	if len(got) == 0 {
+		l.mu.Lock()
+		l.last = max(l.last, given)
+		l.mu.Unlock()
+		return 0, nil
 	}
 	var chans []int64
 	for _, r := range got {
@@ -228,6 +242,9 @@ func (l *clusterLog) readRows(ctx context.Context, conn *pgx.Conn) (int, error) 
 		}
 	}
 	l.last = got[len(got)-1].pos
+	if len(got) < readBatch {
+		l.last = max(l.last, given)
+	}
 	l.mu.Unlock()
 	l.c.mu.Lock()
 	for sid := range woken {

@@ -134,4 +134,11 @@ func TestClusterLogTrim(t *testing.T) {
 	if err := a.srv.db.QueryRow(`SELECT count(*) FROM "_prog_log"`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("%d rows of the log left (%v), want none", n, err)
 	}
+	// A node started now, with no row left to read, takes the page's
+	// acknowledgement of what was sent before.
+	there := *p
+	there.f = newFixture(t, a.srv.cfg)
+	if code, body := there.do(t, "GET", fmt.Sprintf("/push/%s?ack=%d", p.sid, ack), p.key, ""); code != 200 {
+		t.Errorf("a push to a node started after the log was emptied: %d %s", code, body)
+	}
 }
