@@ -56,3 +56,41 @@ func TestChatClusterNginx(t *testing.T) {
 		}
 	}
 }
+
+// TestChatClusterDeploy: a deploy of another build to a cluster behind
+// nginx. Two chat servers of build A with --cluster; a tab chats. Server 1
+// is replaced by build B and server 0 stopped: the tab's next request
+// meets build B (nginx passes over the server that is down), and the tab
+// reloads itself into build B and chats on; server 0 comes back as build
+// B, and the tab chats through both.
+func TestChatClusterDeploy(t *testing.T) {
+	db := pgtest.Shared(t).NewDatabase(t)
+	a, b := build(t, "chat"), buildB(t)
+	hosts, stops := make([]string, 2), make([]func(), 2)
+	startNode := func(i int, bin, addr string) {
+		u, stop, _ := startProcess(t, bin, "--addr", addr, "--db", db, "--cluster", "--session-rate", "0", "-v")
+		p, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts[i], stops[i] = p.Host, stop
+	}
+	startNode(0, a, "127.0.0.1:0")
+	startNode(1, a, "127.0.0.1:0")
+	front := nginxtest.Start(t, hosts[0], hosts[1]).URL + "/chat"
+	tabs := browser(t)
+	tab := tabs()
+	run(t, tab, chromedp.Navigate(front))
+	say(t, tab, "before the deploy")
+	wait := reloads(t, tab)
+	stops[1]()
+	startNode(1, b, hosts[1])
+	stops[0]()
+	wait()
+	say(t, tab, "on build B")
+	startNode(0, b, hosts[0])
+	other := tabs()
+	run(t, other, chromedp.Navigate(front))
+	say(t, other, "both on build B")
+	waitItem(t, tab, "log", "both on build B")
+}

@@ -1,6 +1,7 @@
 package codegen_test
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -67,6 +68,17 @@ func TestVersionSkewReloads(t *testing.T) {
 	tab := browser(t)()
 	run(t, tab, chromedp.Navigate(u))
 	say(t, tab, "before the deploy")
+	wait := reloads(t, tab)
+	stop()
+	start(t, b, args...)
+	wait()
+	say(t, tab, "after the deploy")
+}
+
+// reloads returns what waits until tab has loaded its page again, into
+// build B, and shows no alert.
+func reloads(t *testing.T, tab context.Context) (wait func()) {
+	t.Helper()
 	loaded := make(chan struct{}, 1)
 	if err := chromedp.Listen(tab, func(ev any) {
 		if _, ok := ev.(*page.EventLoadEventFired); ok {
@@ -82,18 +94,18 @@ func TestVersionSkewReloads(t *testing.T) {
 	case <-loaded:
 	default:
 	}
-	stop()
-	start(t, b, args...)
-	select {
-	case <-loaded:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the page did not reload itself after the server's build changed")
+	return func() {
+		t.Helper()
+		select {
+		case <-loaded:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the page did not reload itself after the server's build changed")
+		}
+		waitJS(t, tab, `document.querySelector("h1")?.textContent === "Chat, build B"`)
+		if n := get(t, tab, chromedp.Evaluate[int](`document.querySelectorAll("[role=alert]").length`)); n != 0 {
+			t.Errorf("the reloaded page shows %d alerts", n)
+		}
 	}
-	waitJS(t, tab, `document.querySelector("h1")?.textContent === "Chat, build B"`)
-	if n := get(t, tab, chromedp.Evaluate[int](`document.querySelectorAll("[role=alert]").length`)); n != 0 {
-		t.Errorf("the reloaded page shows %d alerts", n)
-	}
-	say(t, tab, "after the deploy")
 }
 
 // A skew that lasts: a proxy sends some requests of the page to build A
