@@ -137,19 +137,30 @@ func (l *clusterLog) step(ctx context.Context, conn *pgx.Conn, number, trim bool
 	l.done = make(chan struct{})
 	l.mu.Unlock()
 	defer close(done)
+	read := true
 	if number {
-		if err := numberLog(ctx, conn); err != nil {
+		rows, err := numberLog(ctx, conn)
+		if err != nil {
 			return err
 		}
+		l.mu.Lock()
+		next := l.last + 1
+		l.mu.Unlock()
+		if len(rows) > 0 && rows[0].pos == next {
+			// The rows this node numbered come right after those it had
+			// read: they are read. Rows other nodes number later wake it.
+			if err := l.apply(ctx, conn, rows, 0); err != nil {
+				return err
+			}
+			read = false
+		}
 	}
-	for {
+	for read {
 		n, err := l.readRows(ctx, conn)
 		if err != nil {
 			return err
 		}
-		if n < readBatch {
-			break
-		}
+		read = n == readBatch
 	}
 	if trim {
 		return l.trim(ctx, conn)
@@ -158,21 +169,46 @@ func (l *clusterLog) step(ctx context.Context, conn *pgx.Conn, number, trim bool
 }
 
 // numberLog numbers the committed rows of the log that have no position,
-// in the order they were inserted, after the last position given, and
-// tells the other nodes when it numbered any. The row of _prog_logpos is
-// locked first: one node numbers at a time, and the numbering statement
-// comes after the lock, so it sees every row the one before numbered. The
-// statements go in one round trip (one implicit transaction; each reads
-// the database as it is when it starts).
-func numberLog(ctx context.Context, conn *pgx.Conn) error {
+// in the order they were inserted, after the last position given, tells
+// the other nodes when it numbered any, and returns those rows. The row of
+// _prog_logpos is locked first: one node numbers at a time, and the
+// numbering statement comes after the lock, so it sees every row the one
+// before numbered. The statements go in one round trip (one implicit
+// transaction; each reads the database as it is when it starts).
+func numberLog(ctx context.Context, conn *pgx.Conn) ([]logRow, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT FROM "_prog_logpos" FOR UPDATE`)
 	b.Queue(`WITH n AS (SELECT "ord", (SELECT "next" FROM "_prog_logpos") - 1 + row_number() OVER (ORDER BY "ord") AS pos
 			FROM "_prog_log" WHERE "pos" IS NULL),
-		u AS (UPDATE "_prog_log" l SET "pos" = n.pos FROM n WHERE l."ord" = n."ord" RETURNING n.pos),
+		u AS (UPDATE "_prog_log" l SET "pos" = n.pos FROM n WHERE l."ord" = n."ord" RETURNING n.pos, l."body"),
 		c AS (UPDATE "_prog_logpos" SET "next" = (SELECT max(pos) + 1 FROM u) WHERE EXISTS (SELECT FROM u) RETURNING 1)
-		SELECT pg_notify($1, '') FROM c`, wakeChannel)
-	return conn.SendBatch(ctx, b).Close()
+		SELECT u.pos, u."body" FROM u CROSS JOIN (SELECT pg_notify($1, '') FROM c) AS w ORDER BY u.pos`, wakeChannel)
+	res := conn.SendBatch(ctx, b)
+	defer res.Close()
+	if _, err := res.Exec(); err != nil {
+		return nil, err
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return nil, err
+	}
+	var got []logRow
+	var pos int64
+	var body []byte
+	_, err = pgx.ForEachRow(rows, []any{&pos, &body}, func() error {
+		got = append(got, logRow{pos: pos, body: slices.Clone(body)})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return got, res.Close()
+}
+
+// A logRow is a row of the log as read: its place, and its body.
+type logRow struct {
+	pos  int64
+	body []byte
 }
 
 // readRows reads up to readBatch rows past the last one read into the
@@ -190,68 +226,69 @@ func (l *clusterLog) readRows(ctx context.Context, conn *pgx.Conn) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	type row struct {
-		pos  int64
-		msgs []logMsg
-	}
-	var got []row
+	var got []logRow
 	var body []byte
 	var given int64
 	var pos *int64
 	_, err = pgx.ForEachRow(rows, []any{&given, &pos, &body}, func() error {
-		if pos == nil {
-			return nil // no row past from
+		if pos != nil { // else no row past from
+			got = append(got, logRow{pos: *pos, body: slices.Clone(body)})
 		}
-		msgs, err := decodeLogRow(body)
-		if err != nil {
-			// Not a row this runtime wrote: its messages cannot be read.
-			l.readLog.log(l.c.srv.log, "a row of the message log cannot be read; its messages are lost", "pos", *pos, "err", err)
-		}
-		got = append(got, row{*pos, msgs})
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	if len(got) == 0 {
-		l.mu.Lock()
-		l.last = max(l.last, given)
-		l.mu.Unlock()
-		return 0, nil
+	if len(got) < readBatch {
+		return len(got), l.apply(ctx, conn, got, given)
 	}
+	return len(got), l.apply(ctx, conn, got, 0)
+}
+
+// apply puts the messages of rows, read in order after the last read,
+// into the queues of their sessions, and wakes those sessions here. given,
+// unless 0, is the last place given, from the same snapshot as rows, all
+// of the rows past the last read up to it.
+func (l *clusterLog) apply(ctx context.Context, conn *pgx.Conn, rows []logRow, given int64) error {
+	msgs := make([][]logMsg, len(rows))
 	var chans []int64
-	for _, r := range got {
-		for _, m := range r.msgs {
+	for i, r := range rows {
+		var err error
+		if msgs[i], err = decodeLogRow(r.body); err != nil {
+			// Not a row this runtime wrote: its messages cannot be read.
+			l.readLog.log(l.c.srv.log, "a row of the message log cannot be read; its messages are lost", "pos", r.pos, "err", err)
+		}
+		for _, m := range msgs[i] {
 			chans = append(chans, m.ch)
 		}
 	}
 	owners, err := l.c.sessionsOf(ctx, conn, chans)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	woken := map[string]struct{}{}
 	l.mu.Lock()
-	for _, r := range got {
-		for i, m := range r.msgs {
+	for i, r := range rows {
+		for j, m := range msgs[i] {
 			sid := owners[m.ch]
 			if sid == "" {
 				continue // the channel's owner is gone
 			}
-			l.queues[sid] = append(l.queues[sid], message{Seq: r.pos<<posShift | int64(i), Ch: m.ch, V: m.v})
+			l.queues[sid] = append(l.queues[sid], message{Seq: r.pos<<posShift | int64(j), Ch: m.ch, V: m.v})
 			woken[sid] = struct{}{}
 		}
 	}
-	l.last = got[len(got)-1].pos
-	if len(got) < readBatch {
-		l.last = max(l.last, given)
+	if len(rows) > 0 {
+		l.last = rows[len(rows)-1].pos
 	}
+	l.last = max(l.last, given)
 	l.mu.Unlock()
 	l.c.mu.Lock()
 	for sid := range woken {
 		l.c.wakeLocked(sid)
 	}
 	l.c.mu.Unlock()
-	return len(got), nil
+	return nil
 }
 
 // trim deletes the rows of the log that no session needs (with no
@@ -419,9 +456,8 @@ func encodeLogRow(sends []pendingSend) []byte {
 var errLogRow = errors.New("malformed row")
 
 // decodeLogRow decodes what encodeLogRow encoded. The values are slices of
-// one copy of b.
+// b.
 func decodeLogRow(b []byte) ([]logMsg, error) {
-	b = slices.Clone(b)
 	next := func() (uint64, error) {
 		x, n := binary.Uvarint(b)
 		if n <= 0 {
