@@ -86,7 +86,8 @@ var clusterTables = []string{
 	`CREATE TABLE IF NOT EXISTS "_prog_nodes" ("id" BIGINT PRIMARY KEY, "lease" TIMESTAMPTZ NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_sessions" (
 		"id" TEXT PRIMARY KEY, "key_hash" BYTEA NOT NULL, "client" BIGINT NOT NULL, "host" TEXT NOT NULL, "build" TEXT NOT NULL,
-		"ended" TEXT, "gone" BOOLEAN NOT NULL DEFAULT false, "collector" BIGINT, "leave_next" INT NOT NULL DEFAULT 0)`,
+		"ended" TEXT, "gone" BOOLEAN NOT NULL DEFAULT false, "collector" BIGINT, "leave_next" INT NOT NULL DEFAULT 0,
+		"last_call" BIGINT NOT NULL DEFAULT 0)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_polls" ("session" TEXT PRIMARY KEY, "need" BIGINT NOT NULL,
 		"poll_node" BIGINT, "last_poll" TIMESTAMPTZ NOT NULL DEFAULT now(), "cut_at" TIMESTAMPTZ)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_log" ("ord" BIGSERIAL PRIMARY KEY, "pos" BIGINT, "body" BYTEA NOT NULL)`,
@@ -108,13 +109,13 @@ type cluster struct {
 	node int64 // this node's id: its run number, never given twice
 
 	mu      sync.Mutex
-	waiters map[string]*wakeup  // session id → what its next wake closes
-	pending map[string]struct{} // session ids the other nodes are to be told of
-	kick    chan struct{}       // the notifier has something to send
-	served  map[string]*served  // the sessions whose push requests this node answers (cluster_poll.go)
-	checks  []*sessionCheck     // push requests' checks of their sessions, for the writer
-	turns   map[string]int      // sessions with calls waiting for their turn here, and how many
-	write   chan struct{}       // the writer has checks to run
+	waiters map[string]*wakeup // session id → what its next wake closes
+	pending map[string]bool    // session ids the other nodes are to be told of: true, the session changed (it ended)
+	kick    chan struct{}      // the notifier has something to send
+	served  map[string]*served // the sessions whose push requests this node answers (cluster_poll.go)
+	checks  []*sessionCheck    // push requests' checks of their sessions, for the writer
+	turns   map[string]int     // sessions with calls waiting for their turn here, and how many
+	write   chan struct{}      // the writer has checks to run
 
 	log *clusterLog // the messages of the sessions, as read from the log
 
@@ -146,6 +147,7 @@ type clusterCall struct {
 	id     int64
 	stored []byte // the answer of an earlier run of the same id, found under the lock
 	answer []byte // this run's answer, written with its effects
+	tooOld bool   // the page's calls went past this id by more than the answers kept meanwhile
 }
 
 // checkCluster checks the flags of cluster mode.
@@ -165,7 +167,7 @@ func newCluster(ctx context.Context, s *Server, run int64) (*cluster, error) {
 	c := &cluster{
 		srv: s, db: s.db.DB, node: run,
 		waiters: map[string]*wakeup{},
-		pending: map[string]struct{}{},
+		pending: map[string]bool{},
 		served:  map[string]*served{},
 		turns:   map[string]int{},
 		owners:  map[int64]chanOwner{},
@@ -339,7 +341,11 @@ func (c *cluster) listener(conn *pgx.Conn) {
 			continue
 		}
 		for id := range strings.SplitSeq(n.Payload, ",") {
-			c.wakeLocal(id)
+			if id, ok := strings.CutPrefix(id, "!"); ok {
+				c.changedHere(id)
+			} else {
+				c.wakeLocal(id)
+			}
 		}
 	}
 }
@@ -359,7 +365,10 @@ func (c *cluster) notifier() {
 		}
 		c.mu.Lock()
 		ids := make([]string, 0, len(c.pending))
-		for id := range c.pending {
+		for id, changed := range c.pending {
+			if changed {
+				id = "!" + id
+			}
 			ids = append(ids, id)
 		}
 		clear(c.pending)
@@ -428,9 +437,17 @@ func (c *cluster) wakeLocked(id string) {
 	}
 }
 
-// wakeLocal wakes what this node holds for session id, told by another
-// node: the session may have ended, so it is checked again.
+// wakeLocal wakes what this node holds for session id.
 func (c *cluster) wakeLocal(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wakeLocked(id)
+}
+
+// changedHere wakes what this node holds for session id, which changed
+// (it ended, or is being collected): it is checked again before this node
+// answers it.
+func (c *cluster) changedHere(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.forgetServed(id)
@@ -449,15 +466,23 @@ func (c *cluster) wakeAll() {
 
 // wake wakes sessions ids here at once, and on the other nodes with the
 // notifier's next notification.
-func (c *cluster) wake(ids ...string) {
+func (c *cluster) wake(ids ...string) { c.tell(false, ids) }
+
+// changed is wake for sessions that changed (they ended, or are being
+// collected): every node checks them again before it answers them.
+func (c *cluster) changed(ids ...string) { c.tell(true, ids) }
+
+func (c *cluster) tell(changed bool, ids []string) {
 	if len(ids) == 0 {
 		return
 	}
 	c.mu.Lock()
 	for _, id := range ids {
-		c.forgetServed(id)
+		if changed {
+			c.forgetServed(id)
+		}
 		c.wakeLocked(id)
-		c.pending[id] = struct{}{}
+		c.pending[id] = c.pending[id] || changed
 	}
 	c.mu.Unlock()
 	c.kickNotifier()
@@ -576,7 +601,7 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 	if self != nil {
 		call = self.clusterCall
 	}
-	if call != nil && call.stored != nil {
+	if call != nil && (call.stored != nil || call.tooOld) {
 		// An earlier run of this id answered: nothing of this one is kept.
 		if x.tx != nil {
 			x.tx.Rollback()
@@ -616,6 +641,13 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 		if err != nil {
 			failDB(err)
 		}
+		if call != nil && sent.lastCall >= call.id+maxCallsKept {
+			// A repeat of an id whose answer is deleted: it ran.
+			tx.Rollback()
+			x.tx = nil
+			call.tooOld = true
+			return nil
+		}
 		if s.hooks.sendsWritten != nil && call != nil {
 			s.hooks.sendsWritten(self.id)
 		}
@@ -637,7 +669,7 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			c.knowOwner(chanOwner{self.client, self.id}, x.chans...)
 		}
 		switch {
-		case sent:
+		case sent.logged:
 			// The rows' numbering tells the other nodes, which wake the
 			// calls waiting for their turn.
 			c.log.kick()
@@ -665,10 +697,9 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 // rowMsgsMax messages more), whatever the fan-out; whoever reads it finds
 // the channels' owners. Sends touch no row of the pages they go to, so
 // sends to the same pages never fail to serialize with each other. A call
-// also locks its caller's session: it fails with sql.ErrNoRows when the
-// session is collected meanwhile. It reports whether it wrote a row of
-// the log.
-func (c *cluster) writeRun(ctx context.Context, tx *sql.Tx, self *session, call *clusterCall, chans []int64, sends []pendingSend) (sent bool, err error) {
+// also locks its caller's session and moves its last_call on: it fails
+// with sql.ErrNoRows when the session is collected meanwhile.
+func (c *cluster) writeRun(ctx context.Context, tx *sql.Tx, self *session, call *clusterCall, chans []int64, sends []pendingSend) (w written, err error) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -685,14 +716,23 @@ func (c *cluster) writeRun(ctx context.Context, tx *sql.Tx, self *session, call 
 	if len(bodies) > 0 {
 		parts = append(parts, `l AS (INSERT INTO "_prog_log" ("body") SELECT u.b FROM unnest(`+arg(bodies)+`::bytea[]) WITH ORDINALITY AS u (b, n) ORDER BY u.n)`)
 	}
-	q := `SELECT 1`
+	q := `SELECT 0`
 	if call != nil {
-		q = `SELECT 1 FROM "_prog_sessions" WHERE "id" = ` + arg(self.id) + ` AND "ended" IS NULL AND NOT "gone" AND "collector" IS NULL FOR UPDATE`
+		sid := arg(self.id)
+		parts = append(parts, `s AS (SELECT "last_call" FROM "_prog_sessions" WHERE "id" = `+sid+` AND "ended" IS NULL AND NOT "gone" AND "collector" IS NULL FOR UPDATE)`,
+			`u AS (UPDATE "_prog_sessions" p SET "last_call" = greatest(s."last_call", `+arg(call.id)+`) FROM s WHERE p."id" = `+sid+`)`)
+		q = `SELECT "last_call" FROM s`
 	}
 	if len(parts) > 0 {
 		q = "WITH " + strings.Join(parts, ", ") + " " + q
 	}
-	var one int
-	err = tx.QueryRowContext(ctx, q, args...).Scan(&one)
-	return len(bodies) > 0, err
+	err = tx.QueryRowContext(ctx, q, args...).Scan(&w.lastCall)
+	w.logged = len(bodies) > 0
+	return w, err
+}
+
+// written is what writeRun wrote and found.
+type written struct {
+	logged   bool  // a row of the log
+	lastCall int64 // the largest id of the caller's calls that ran before this one
 }

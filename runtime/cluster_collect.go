@@ -111,7 +111,7 @@ func (c *cluster) claim(ctx context.Context, cfg Config) ([]*clusterLeaving, err
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	c.wake(ids...) // their push requests end
+	c.changed(ids...) // their push requests end
 	return claimed, nil
 }
 

@@ -43,8 +43,7 @@ func (s *Server) clusterSession(w http.ResponseWriter, r *http.Request) *session
 	var ended sql.NullString
 	var gone bool
 	var build string
-	err := s.db.DB.QueryRowContext(r.Context(), `SELECT "key_hash", "client",
-			(SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1), "ended", "gone" OR "collector" IS NOT NULL, "build"
+	err := s.db.DB.QueryRowContext(r.Context(), `SELECT "key_hash", "client", "last_call", "ended", "gone" OR "collector" IS NOT NULL, "build"
 		FROM "_prog_sessions" WHERE "id" = $1`, ss.id).Scan(&hash, &client, &ss.lastRun, &ended, &gone, &build)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || err == nil && gone:
@@ -227,6 +226,13 @@ func (c *cluster) sessionEnded(ctx context.Context, sid string) (string, error) 
 // on every node; its answer is stored in its transaction.
 func (s *Server) clusterCall(w http.ResponseWriter, r *http.Request, ss *session, id int64, fn string, run func(*Ctx) any) {
 	c := s.cluster
+	if ss.clusterCached && id != ss.lastRun+1 {
+		// Not the next call this node knows of: the database says where
+		// the page's calls are.
+		if ss = s.clusterSession(w, r); ss == nil {
+			return
+		}
+	}
 	var answer []byte
 	var err error
 	if id <= ss.lastRun {
@@ -263,6 +269,9 @@ func (s *Server) clusterCall(w http.ResponseWriter, r *http.Request, ss *session
 		}
 		_, err := s.run(context.WithoutCancel(r.Context()), ss, body)
 		switch {
+		case ss.clusterCall.tooOld:
+			writeJSONError(w, http.StatusConflict, fmt.Sprintf("call id %d is too old to answer again", id))
+			return
 		case ss.clusterCall.stored != nil:
 			answer = ss.clusterCall.stored
 			if s.hooks.callRepeated != nil {
@@ -270,6 +279,7 @@ func (s *Server) clusterCall(w http.ResponseWriter, r *http.Request, ss *session
 			}
 		case err == nil:
 			answer = ss.clusterCall.answer
+			c.ranCall(ss.id, nil, ss.client, id, false)
 		default:
 			// Nothing of the call is kept; its answer is, unless another
 			// run of the same id answered first.
@@ -277,7 +287,8 @@ func (s *Server) clusterCall(w http.ResponseWriter, r *http.Request, ss *session
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 			defer cancel()
 			var stored []byte
-			err := c.db.QueryRowContext(ctx, `INSERT INTO "_prog_calls" ("session", "id", "answer") VALUES ($1, $2, $3)
+			err := c.db.QueryRowContext(ctx, `WITH u AS (UPDATE "_prog_sessions" SET "last_call" = greatest("last_call", $2) WHERE "id" = $1)
+				INSERT INTO "_prog_calls" ("session", "id", "answer") VALUES ($1, $2, $3)
 				ON CONFLICT ("session", "id") DO UPDATE SET "answer" = "_prog_calls"."answer" RETURNING "answer"`, ss.id, id, answer).Scan(&stored)
 			if err == nil {
 				answer = stored
@@ -325,7 +336,7 @@ func (s *Server) clusterTurn(ctx context.Context, ss *session, id int64) bool {
 	}()
 	for last := ss.lastRun; id > last+1; {
 		wake := c.waiter(ss.id)
-		err := c.db.QueryRowContext(ctx, `SELECT coalesce(max("id"), 0) FROM "_prog_calls" WHERE "session" = $1`, ss.id).Scan(&last)
+		err := c.db.QueryRowContext(ctx, `SELECT "last_call" FROM "_prog_sessions" WHERE "id" = $1`, ss.id).Scan(&last)
 		if err != nil || id <= last+1 {
 			c.release(ss.id, wake)
 			return err == nil || ctx.Err() == nil // gone or unavailable: the run says so
@@ -368,7 +379,7 @@ func (s *Server) clusterLeave(w http.ResponseWriter, r *http.Request, sid, key s
 			writeJSONError(w, http.StatusServiceUnavailable, unavailableAnswer)
 			return
 		}
-		s.cluster.wake(sid) // its push request ends
+		s.cluster.changed(sid) // its push request ends
 		select {
 		case s.collectNow <- struct{}{}:
 		default: // the collector is about to run

@@ -25,6 +25,7 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 )
@@ -44,6 +45,12 @@ type served struct {
 	at      time.Time // the last start or end of a push request here
 	cut     bool      // the last one here ended because its page closed it
 	need    int64     // the position of the log before which the session needs nothing
+
+	// Of its calls (clusterCaller): the session's client, the largest id
+	// known run, and when this node last ran one of them.
+	client   Client
+	lastCall int64
+	callAt   time.Time
 }
 
 // A sessionCheck is a push request's check of its session: what it
@@ -158,6 +165,48 @@ func (c *cluster) polled(sid string, gen int64, holds, cut bool, need int64) {
 	}
 	sv.holds, sv.cut, sv.dirty, sv.at = holds, cut, true, time.Now()
 	sv.need = max(sv.need, need)
+}
+
+// clusterCaller is clusterSession for a call. A session this node checked
+// within checkEvery, one of whose calls it ran within checkEvery, is not
+// read again: the *session says so (clusterCached), with the largest id
+// this node knows run as lastRun. clusterCall reads it when the call's id
+// is not the next.
+func (s *Server) clusterCaller(w http.ResponseWriter, r *http.Request) *session {
+	c := s.cluster
+	sid := r.PathValue("sid")
+	hash := keyHash(r.Header.Get("Prog-Key"))
+	c.mu.Lock()
+	sv := c.served[sid]
+	if sv != nil && sv.client != 0 && time.Since(sv.checked) < checkEvery && time.Since(sv.callAt) < checkEvery &&
+		subtle.ConstantTimeCompare(sv.hash, hash) == 1 {
+		ss := &session{id: sid, client: sv.client, lastRun: sv.lastCall, clusterCached: true}
+		c.mu.Unlock()
+		return ss
+	}
+	c.mu.Unlock()
+	ss := s.clusterSession(w, r)
+	if ss != nil {
+		c.ranCall(sid, hash, ss.client, ss.lastRun, true)
+	}
+	return ss
+}
+
+// ranCall notes that calls of session sid up to id have run (read: it was
+// just checked, with key hash hash).
+func (c *cluster) ranCall(sid string, hash []byte, client Client, id int64, read bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sv := c.served[sid]
+	if sv == nil {
+		sv = &served{}
+		c.served[sid] = sv
+	}
+	now := time.Now()
+	if read {
+		sv.hash, sv.checked = hash, now
+	}
+	sv.client, sv.lastCall, sv.callAt = client, max(sv.lastCall, id), now
 }
 
 // forgetServed makes the node check session sid again before it answers
@@ -302,6 +351,6 @@ func (c *cluster) endBehind(ctx context.Context, sid, why string) error {
 		return err
 	}
 	c.log.drop(sid)
-	c.wake(sid)
+	c.changed(sid)
 	return nil
 }

@@ -297,6 +297,43 @@ func TestClusterRepeatedCall(t *testing.T) {
 	}
 }
 
+// TestClusterRepeatPastKept: a node runs the next call of a page it ran
+// one of a moment ago without reading the session (clusterCaller). When
+// the page's calls went on elsewhere meanwhile, past the answers kept, and
+// the id is a repeat whose answer is gone, the node finds so when the call
+// writes its answer: it answers 409 and keeps nothing of the run. A wrong
+// key is refused all the same.
+func TestClusterRepeatPastKept(t *testing.T) {
+	f := startNodes(t, 1, Config{})[0]
+	p := f.open(t)
+	// Two calls, then the rest within a fraction of checkEvery.
+	p.call(t, "count")
+	p.call(t, "count")
+	runs := f.runs.Load()
+	// As if calls 3 to 80 ran on another node, whose 80th deleted the
+	// answers up to 16.
+	if _, err := f.srv.db.Exec(`UPDATE "_prog_sessions" SET "last_call" = 80 WHERE "id" = $1`, p.sid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.srv.db.Exec(`DELETE FROM "_prog_calls" WHERE "session" = $1`, p.sid); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := p.do(t, "POST", "/pull/"+p.sid, "wrong", `{"id":3,"fn":"count","args":[]}`); code != http.StatusForbidden {
+		t.Errorf("a wrong key answered %d %s", code, body)
+	}
+	code, body := p.do(t, "POST", "/pull/"+p.sid, p.key, `{"id":3,"fn":"count","args":[]}`)
+	if code != http.StatusConflict || !strings.Contains(body, "too old") {
+		t.Errorf("the repeat of call 3 answered %d %s, want 409", code, body)
+	}
+	var n int
+	if err := f.srv.db.QueryRow(`SELECT count(*) FROM "_prog_calls" WHERE "session" = $1`, p.sid).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d answers stored (%v), want none: the run is rolled back", n, err)
+	}
+	if got := f.runs.Load() - runs; got != 1 {
+		t.Errorf("count ran %d times, want once (then rolled back)", got)
+	}
+}
+
 // TestClusterCallsInTurn: calls of one session on two nodes run one at a
 // time, in id order: call 2 waits for call 1, and a call that holds the
 // session's turn keeps another node's call out until it commits.

@@ -336,7 +336,12 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 	if s.otherBuild(w, r) {
 		return
 	}
-	ss := s.session(w, r)
+	var ss *session
+	if s.cluster != nil {
+		ss = s.clusterCaller(w, r)
+	} else {
+		ss = s.session(w, r)
+	}
 	if ss == nil {
 		return
 	}

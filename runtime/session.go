@@ -35,6 +35,9 @@ type session struct {
 	// With --cluster, a session is read from the database for each
 	// request, and clusterCall is the remote call the request runs.
 	clusterCall *clusterCall
+	// clusterCached: the session was not read for this call; its key was
+	// checked against what the node knows (clusterCaller).
+	clusterCached bool
 
 	// Remote calls run one at a time, in id order: turn is held by the
 	// call running, and ran is closed when lastRun, the highest id run,
