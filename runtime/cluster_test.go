@@ -58,7 +58,7 @@ func roundRobin(t *testing.T, nodes []*fixture, down ...*atomic.Bool) *fixture {
 // numbers increase; it returns their values.
 func receive(t testing.TB, ctx context.Context, p *page, n int) []string {
 	var got []string
-	ack := 0
+	var ack int64
 	for len(got) < n && ctx.Err() == nil {
 		code, body := p.do(t, "GET", fmt.Sprintf("/push/%s?ack=%d", p.sid, ack), p.key, "")
 		if code >= http.StatusBadGateway {
@@ -68,23 +68,18 @@ func receive(t testing.TB, ctx context.Context, p *page, n int) []string {
 			t.Errorf("push: %d %s", code, body)
 			return got
 		}
-		var answer struct {
-			Msgs []struct {
-				Seq int
-				V   string
-			}
-		}
-		if err := json.Unmarshal([]byte(body), &answer); err != nil {
+		seqs, vals, err := decodePush(body)
+		if err != nil {
 			t.Errorf("push answered %q: %v", body, err)
 			return got
 		}
-		for _, m := range answer.Msgs {
-			if m.Seq <= ack {
-				t.Errorf("page %s: message %d after %d", p.sid[:6], m.Seq, ack)
+		for i, seq := range seqs {
+			if seq <= ack {
+				t.Errorf("page %s: message %d after %d", p.sid[:6], seq, ack)
 				return got
 			}
-			ack = m.Seq
-			got = append(got, m.V)
+			ack = seq
+			got = append(got, vals[i])
 		}
 	}
 	return got
@@ -994,9 +989,9 @@ func trimLog(t *testing.T, nodes ...*fixture) {
 	}
 }
 
-// pushed is a push answer's messages.
-func pushed(t *testing.T, body string) (seqs []int64, vals []string) {
-	t.Helper()
+// decodePush reads the numbers and values of a push answer's messages
+// (the test program's are strings).
+func decodePush(body string) (seqs []int64, vals []string, err error) {
 	var answer struct {
 		Msgs []struct {
 			Seq int64
@@ -1004,10 +999,20 @@ func pushed(t *testing.T, body string) (seqs []int64, vals []string) {
 		}
 	}
 	if err := json.Unmarshal([]byte(body), &answer); err != nil {
-		t.Fatalf("push answered %q: %v", body, err)
+		return nil, nil, err
 	}
 	for _, m := range answer.Msgs {
 		seqs, vals = append(seqs, m.Seq), append(vals, m.V)
+	}
+	return seqs, vals, nil
+}
+
+// pushed is a push answer's messages.
+func pushed(t *testing.T, body string) (seqs []int64, vals []string) {
+	t.Helper()
+	seqs, vals, err := decodePush(body)
+	if err != nil {
+		t.Fatalf("push answered %q: %v", body, err)
 	}
 	return seqs, vals
 }
