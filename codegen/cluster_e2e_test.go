@@ -23,12 +23,7 @@ func TestChatClusterNginx(t *testing.T) {
 	hosts := make([]string, 2)
 	stops, kills := make([]func(), 2), make([]func(), 2)
 	startNode := func(i int, addr string) {
-		u, stop, kill := startProcess(t, bin, "--addr", addr, "--db", db, "--cluster", "--session-rate", "0", "-v")
-		p, err := url.Parse(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hosts[i], stops[i], kills[i] = p.Host, stop, kill
+		hosts[i], stops[i], kills[i] = clusterNode(t, bin, db, addr)
 	}
 	startNode(0, "127.0.0.1:0")
 	startNode(1, "127.0.0.1:0")
@@ -68,12 +63,7 @@ func TestChatClusterDeploy(t *testing.T) {
 	a, b := build(t, "chat"), buildB(t)
 	hosts, stops := make([]string, 2), make([]func(), 2)
 	startNode := func(i int, bin, addr string) {
-		u, stop, _ := startProcess(t, bin, "--addr", addr, "--db", db, "--cluster", "--session-rate", "0", "-v")
-		p, err := url.Parse(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hosts[i], stops[i] = p.Host, stop
+		hosts[i], stops[i], _ = clusterNode(t, bin, db, addr)
 	}
 	startNode(0, a, "127.0.0.1:0")
 	startNode(1, a, "127.0.0.1:0")
@@ -93,4 +83,17 @@ func TestChatClusterDeploy(t *testing.T) {
 	run(t, other, chromedp.Navigate(front))
 	say(t, other, "both on build B")
 	waitItem(t, tab, "log", "both on build B")
+}
+
+// clusterNode starts bin as a cluster node on database db at addr, and
+// returns its host (address and port) and what stops it as a deploy does,
+// and kills it.
+func clusterNode(t *testing.T, bin, db, addr string) (host string, stop, kill func()) {
+	t.Helper()
+	u, stop, kill := startProcess(t, bin, "--addr", addr, "--db", db, "--cluster", "--session-rate", "0", "-v")
+	p, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Host, stop, kill
 }
