@@ -266,7 +266,7 @@ func (l *clusterLog) apply(ctx context.Context, conn *pgx.Conn, rows []logRow, g
 	if err != nil {
 		return err
 	}
-	woken := map[string]struct{}{}
+	var woken []string
 	l.mu.Lock()
 	for i, r := range rows {
 		for j, m := range msgs[i] {
@@ -274,8 +274,11 @@ func (l *clusterLog) apply(ctx context.Context, conn *pgx.Conn, rows []logRow, g
 			if sid == "" {
 				continue // the channel's owner is gone
 			}
-			l.queues[sid] = append(l.queues[sid], message{Seq: r.pos<<posShift | int64(j), Ch: m.ch, V: m.v})
-			woken[sid] = struct{}{}
+			q := l.queues[sid]
+			if len(q) == 0 || q[len(q)-1].Seq < rows[0].pos<<posShift {
+				woken = append(woken, sid) // its first of these rows
+			}
+			l.queues[sid] = append(q, message{Seq: r.pos<<posShift | int64(j), Ch: m.ch, V: m.v})
 		}
 	}
 	if len(rows) > 0 {
@@ -284,7 +287,7 @@ func (l *clusterLog) apply(ctx context.Context, conn *pgx.Conn, rows []logRow, g
 	l.last = max(l.last, given)
 	l.mu.Unlock()
 	l.c.mu.Lock()
-	for sid := range woken {
+	for _, sid := range woken {
 		l.c.wakeLocked(sid)
 	}
 	l.c.mu.Unlock()
