@@ -68,8 +68,13 @@ type sessionCheck struct {
 func (c *cluster) fresh(sid string, hash []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	sv := c.served[sid]
-	return sv != nil && !sv.checked.IsZero() && time.Since(sv.checked) < checkEvery && subtle.ConstantTimeCompare(sv.hash, hash) == 1
+	return c.served[sid].checkedAs(hash)
+}
+
+// checkedAs reports whether the session was checked within checkEvery,
+// with key hash hash. sv may be nil.
+func (sv *served) checkedAs(hash []byte) bool {
+	return sv != nil && time.Since(sv.checked) < checkEvery && subtle.ConstantTimeCompare(sv.hash, hash) == 1
 }
 
 // check checks session sid in the database, with the other push requests
@@ -178,8 +183,7 @@ func (s *Server) clusterCaller(w http.ResponseWriter, r *http.Request) *session 
 	hash := keyHash(r.Header.Get("Prog-Key"))
 	c.mu.Lock()
 	sv := c.served[sid]
-	if sv != nil && sv.client != 0 && time.Since(sv.checked) < checkEvery && time.Since(sv.callAt) < checkEvery &&
-		subtle.ConstantTimeCompare(sv.hash, hash) == 1 {
+	if sv.checkedAs(hash) && sv.client != 0 && time.Since(sv.callAt) < checkEvery {
 		ss := &session{id: sid, client: sv.client, lastRun: sv.lastCall, clusterCached: true}
 		c.mu.Unlock()
 		return ss
