@@ -28,10 +28,7 @@ func TestChatClusterNginx(t *testing.T) {
 	startNode(0, "127.0.0.1:0")
 	startNode(1, "127.0.0.1:0")
 	front := nginxtest.Start(t, hosts[0], hosts[1]).URL + "/chat"
-	tab := browser(t)
-	a, b := tab(), tab()
-	run(t, a, chromedp.Navigate(front))
-	run(t, b, chromedp.Navigate(front))
+	a, b := twoTabs(t, front, `document.getElementById("send") !== null`)
 	say(t, a, "a is here")
 	say(t, b, "b is here")
 	waitItem(t, a, "log", "b is here")
