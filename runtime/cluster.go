@@ -100,7 +100,22 @@ var clusterTables = []string{
 	`CREATE TABLE IF NOT EXISTS "_prog_tasks" ("pos" TEXT PRIMARY KEY, "next_run" TIMESTAMPTZ NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS "_prog_chans" ("ch" BIGINT PRIMARY KEY, "session" TEXT NOT NULL, "client" BIGINT NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS "_prog_chans_session" ON "_prog_chans" ("session")`,
+	// _prog_refuse fails the statement it is called in with SQLSTATE code,
+	// unless code is NULL: a call's write refuses a run that must not
+	// commit, in the round trip of its COMMIT (writeRun).
+	`CREATE OR REPLACE FUNCTION "_prog_refuse"(code TEXT) RETURNS VOID LANGUAGE plpgsql AS $$
+	BEGIN
+		IF code IS NOT NULL THEN
+			RAISE EXCEPTION 'prog refuses the run: %', code USING ERRCODE = code;
+		END IF;
+	END $$`,
 }
+
+// The SQLSTATE codes of _prog_refuse.
+const (
+	refuseGone   = "PRG01" // the caller's session is collected or ended
+	refuseTooOld = "PRG02" // a repeat of a call whose answer is deleted: it ran
+)
 
 // cluster is a node's part of cluster mode.
 type cluster struct {
@@ -619,43 +634,27 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 		if call != nil {
 			call.answer = okAnswer(call.id, result)
 		}
-		sent, err := c.writeRun(ctx, tx, self, call, x.chans, x.sends)
-		if pg := (*pgconn.PgError)(nil); errors.As(err, &pg) && pg.Code == "23505" && call != nil {
-			// Another run of this id committed its answer since this one
-			// began: that answer stands, and nothing of this run is kept.
-			tx.Rollback()
-			x.tx = nil
-			stored, err := c.storedAnswer(ctx, self.id, call.id)
-			if err == nil && stored == nil {
-				err = errors.New("call " + strconv.FormatInt(call.id, 10) + ": its stored answer is gone")
-			}
-			if err != nil {
-				failDB(err)
-			}
-			call.stored = stored
-			return nil
+		// The write goes with the COMMIT, in one round trip, unless a
+		// test waits between them.
+		hold := s.hooks.sendsWritten == nil || call == nil
+		wctx := ctx
+		if hold {
+			wctx = held(ctx)
 		}
-		if errors.Is(err, sql.ErrNoRows) {
-			Fail("the client was collected during the call")
-		}
-		if err != nil {
-			failDB(err)
-		}
-		if call != nil && sent.lastCall >= call.id+maxCallsKept {
-			// A repeat of an id whose answer is deleted: it ran.
-			tx.Rollback()
-			x.tx = nil
-			call.tooOld = true
-			return nil
-		}
-		if s.hooks.sendsWritten != nil && call != nil {
+		logged, err := c.writeRun(wctx, tx, self, call, x.chans, x.sends)
+		if err == nil && !hold {
 			s.hooks.sendsWritten(self.id)
 		}
-		if err := tx.Commit(); err != nil {
-			x.tx = nil
-			panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
+		committing := err == nil
+		if committing {
+			err = tx.Commit()
 		}
 		x.tx = nil
+		if err != nil {
+			tx.Rollback() // when the write failed before the commit
+			c.refuse(ctx, err, committing, self, call)
+			return nil
+		}
 		if call != nil && call.id > maxCallsKept && call.id%deleteCallsEvery == 0 {
 			// The answers of ids too old to be repeated go, after the
 			// commit (in the transaction, this read of the index would
@@ -669,7 +668,7 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 			c.knowOwner(chanOwner{self.client, self.id}, x.chans...)
 		}
 		switch {
-		case sent.logged:
+		case logged:
 			// The rows' numbering tells the other nodes, which wake the
 			// calls waiting for their turn.
 			c.log.kick()
@@ -691,15 +690,49 @@ func (s *Server) clusterCommit(x *Ctx, v any) []byte {
 	return result
 }
 
+// refuse handles err, the failure of a run's write or, when committing,
+// of its COMMIT, which the write may have gone with. It returns when
+// nothing of the run is kept and the call has its answer: another run of
+// the same id committed its answer since this one began, or the id is
+// too old to run again; otherwise it panics with the error.
+func (c *cluster) refuse(ctx context.Context, err error, committing bool, self *session, call *clusterCall) {
+	var pg *pgconn.PgError
+	switch {
+	case !errors.As(err, &pg) && committing:
+		// Not PostgreSQL's refusal: it may have committed.
+		panic(&dbError{err: fmt.Errorf("commit: %w", err), commit: true})
+	case pg == nil:
+	case pg.Code == "23505" && call != nil:
+		stored, err := c.storedAnswer(ctx, self.id, call.id)
+		if err == nil && stored == nil {
+			err = errors.New("call " + strconv.FormatInt(call.id, 10) + ": its stored answer is gone")
+		}
+		if err != nil {
+			failDB(err)
+		}
+		call.stored = stored
+		return
+	case pg.Code == refuseTooOld && call != nil:
+		call.tooOld = true
+		return
+	case pg.Code == refuseGone:
+		Fail("the client was collected during the call")
+	}
+	failDB(err)
+}
+
 // writeRun writes what a run leaves besides the program's rows, in tx,
 // in one statement: the answer of call (unless nil), the owner of the
 // channels chans, and sends, into the log: one row (another for each
 // rowMsgsMax messages more), whatever the fan-out; whoever reads it finds
 // the channels' owners. Sends touch no row of the pages they go to, so
 // sends to the same pages never fail to serialize with each other. A call
-// also locks its caller's session and moves its last_call on: it fails
-// with sql.ErrNoRows when the session is collected meanwhile.
-func (c *cluster) writeRun(ctx context.Context, tx *sql.Tx, self *session, call *clusterCall, chans []int64, sends []pendingSend) (w written, err error) {
+// also locks its caller's session and moves its last_call on; the
+// statement fails with refuseGone when the session is collected
+// meanwhile, and with refuseTooOld when the call is a repeat of an id
+// whose answer is deleted. Run with a held ctx, it goes with the COMMIT.
+// It reports whether it wrote a row of the log.
+func (c *cluster) writeRun(ctx context.Context, tx *sql.Tx, self *session, call *clusterCall, chans []int64, sends []pendingSend) (logged bool, err error) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -718,21 +751,14 @@ func (c *cluster) writeRun(ctx context.Context, tx *sql.Tx, self *session, call 
 	}
 	q := `SELECT 0`
 	if call != nil {
-		sid := arg(self.id)
+		sid, id := arg(self.id), arg(call.id)
 		parts = append(parts, `s AS (SELECT "last_call" FROM "_prog_sessions" WHERE "id" = `+sid+` AND "ended" IS NULL AND NOT "gone" AND "collector" IS NULL FOR UPDATE)`,
-			`u AS (UPDATE "_prog_sessions" p SET "last_call" = greatest(s."last_call", `+arg(call.id)+`) FROM s WHERE p."id" = `+sid+`)`)
-		q = `SELECT "last_call" FROM s`
+			`u AS (UPDATE "_prog_sessions" p SET "last_call" = greatest(s."last_call", `+id+`) FROM s WHERE p."id" = `+sid+`)`)
+		q = `SELECT "_prog_refuse"(CASE WHEN s."last_call" IS NULL THEN '` + refuseGone + `' WHEN s."last_call" >= ` + id + ` + ` + strconv.Itoa(maxCallsKept) + ` THEN '` + refuseTooOld + `' END) FROM (SELECT) AS one LEFT JOIN s ON true`
 	}
 	if len(parts) > 0 {
 		q = "WITH " + strings.Join(parts, ", ") + " " + q
 	}
-	err = tx.QueryRowContext(ctx, q, args...).Scan(&w.lastCall)
-	w.logged = len(bodies) > 0
-	return w, err
-}
-
-// written is what writeRun wrote and found.
-type written struct {
-	logged   bool  // a row of the log
-	lastCall int64 // the largest id of the caller's calls that ran before this one
+	_, err = tx.ExecContext(ctx, q, args...)
+	return len(bodies) > 0, err
 }

@@ -261,6 +261,8 @@ func (s *Server) clusterCall(w http.ResponseWriter, r *http.Request, ss *session
 		// index page it reads, where their answers go).
 		body := func(x *Ctx) any {
 			x.self.clusterCall.stored = nil
+			// The lock goes with BEGIN (held), and is taken before the
+			// body runs.
 			tx := x.begin()
 			if _, err := tx.ExecContext(x.ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", lockCalls, ss.id); err != nil {
 				failDB(err)

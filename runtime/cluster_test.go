@@ -1079,3 +1079,39 @@ func TestClusterLateCommit(t *testing.T) {
 		t.Errorf("%d rows of the log left (%v), want none", n, err)
 	}
 }
+
+// TestClusterCallOfGoneSession: a call whose page goes away while it runs
+// (here: its beacon marks the session gone) keeps nothing: its write,
+// which goes with its COMMIT, refuses it, and the page is told.
+func TestClusterCallOfGoneSession(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	nodes := startNodes(t, 1, Config{}, func(s *Server) {
+		s.prog.Remote["insertHold"] = func([]json.RawMessage) (func(*Ctx) any, error) {
+			return func(x *Ctx) any {
+				x.Exec(`INSERT INTO "counter" ("n") VALUES (?)`, int64(1))
+				notify(started)()
+				<-release
+				return Unit{}
+			}, nil
+		}
+	})
+	f := nodes[0]
+	p := f.open(t)
+	answer := make(chan string, 1)
+	go func() {
+		_, body := p.do(t, "POST", "/pull/"+p.sid, p.key, `{"id":1,"fn":"insertHold","args":[]}`)
+		answer <- body
+	}()
+	<-started
+	if _, err := f.srv.db.Exec(`UPDATE "_prog_sessions" SET "gone" = true WHERE "id" = $1`, p.sid); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if got := <-answer; !strings.Contains(got, "the client was collected during the call") {
+		t.Errorf("the call answered %s, want that its client was collected", got)
+	}
+	var n int
+	if err := f.srv.db.QueryRow(`SELECT count(*) FROM "counter"`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d rows of the call kept (%v), want none", n, err)
+	}
+}

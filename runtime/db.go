@@ -100,7 +100,7 @@ func openDB(ctx context.Context, spec string, cluster bool, tables []*Table, log
 			if !cluster {
 				cfg.RuntimeParams["default_transaction_isolation"] = "serializable"
 			}
-			d.DB = stdlib.OpenDB(*cfg)
+			d.DB = sql.OpenDB(pipeline{stdlib.GetConnector(*cfg)})
 			// More connections than cores only add serialization
 			// failures; a bounded pool also keeps a burst of calls
 			// within the server's max_connections.
@@ -168,9 +168,11 @@ func (d *database) q(query string) string {
 	return b.String()
 }
 
+// begin begins a transaction of the program's; on PostgreSQL its BEGIN
+// goes with the first statement (pipeline).
 func (d *database) begin(ctx context.Context) (*sql.Tx, error) {
 	if d.postgres {
-		return d.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+		return d.BeginTx(held(ctx), &sql.TxOptions{Isolation: sql.LevelSerializable})
 	}
 	return d.BeginTx(ctx, nil)
 }
