@@ -47,6 +47,7 @@ func Run(p *Program, args []string) error {
 	sessionRate := fs.Int("session-rate", defaultSessionRate, "new sessions a minute from one address (IPv6: one /64); 0: no limit")
 	var trustProxies hostList
 	fs.Var(&trustProxies, "trust-proxy", "a reverse proxy in front of the server (an IP address or range; repeatable): from it, the client's address is read from X-Forwarded-For")
+	dbConns := fs.Int("db-conns", defaultDBConns(), "PostgreSQL: the connections the server opens at most for calls and tasks; it keeps 1 more of its own (3 in cluster mode)")
 	clusterMode := fs.Bool("cluster", false, "share sessions with the other servers started with --cluster on the same PostgreSQL --db (docs/SCALING.md)")
 	verbose := fs.Bool("v", false, "log every session")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (go tool pprof reads it)")
@@ -59,8 +60,8 @@ func Run(p *Program, args []string) error {
 	if *clientTimeout <= 0 || *pollTimeout <= 0 || *leaveGrace <= 0 || *bodyTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 {
 		return errors.New("timeouts must be positive")
 	}
-	if *maxBody <= 0 || *queueMsgs <= 0 || *queueBytes <= 0 || *maxConns <= 0 {
-		return errors.New("--max-body, --queue-msgs, --queue-bytes and --max-conns must be positive")
+	if *maxBody <= 0 || *queueMsgs <= 0 || *queueBytes <= 0 || *maxConns <= 0 || *dbConns <= 0 {
+		return errors.New("--max-body, --queue-msgs, --queue-bytes, --max-conns and --db-conns must be positive")
 	}
 	if *sessionRate < 0 {
 		return errors.New("--session-rate must be 0 (no limit) or more")
@@ -104,7 +105,7 @@ func Run(p *Program, args []string) error {
 	srv, err := NewServer(ctx, p, Config{
 		DB: *db, ClientTimeout: *clientTimeout, PollTimeout: *pollTimeout, LeaveGrace: *leaveGrace,
 		PushOrigin: *pushOrigin, MaxBody: *maxBody, Limits: Limits{QueueMsgs: *queueMsgs, QueueBytes: *queueBytes},
-		Log: log, Cluster: *clusterMode,
+		Log: log, Cluster: *clusterMode, DBConns: *dbConns,
 		BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxConns: *maxConns,
 		AllowHosts: allowHosts, SessionRate: rate, TrustProxies: trustProxies,
 	})

@@ -27,6 +27,7 @@ type Config struct {
 	Limits                      // what one session's queue may hold
 	Log           *slog.Logger
 	Cluster       bool // share sessions with the other servers on this PostgreSQL database (cluster.go)
+	DBConns       int  // PostgreSQL: the connections of calls and tasks at most; 0: defaultDBConns
 
 	// What protects the server (conns.go, hosts.go, ratelimit.go); zero
 	// values are the defaults.
@@ -167,7 +168,7 @@ func NewServer(ctx context.Context, p *Program, cfg Config) (*Server, error) {
 		}
 		defer done()
 	}
-	db, err := openDB(ctx, cfg.DB, cfg.Cluster, p.Tables, cfg.Log)
+	db, err := openDB(ctx, cfg.DB, cfg.Cluster, cfg.DBConns, p.Tables, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
