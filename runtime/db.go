@@ -70,13 +70,12 @@ func isPostgres(spec string) bool {
 }
 
 // defaultDBConns is the PostgreSQL connections a server keeps at most
-// unless told: a call holds its connection for three round trips or more
-// (BEGIN, a statement, COMMIT), spent mostly waiting for PostgreSQL and
-// the server to be scheduled, not on a core; with fewer, calls wait for a
-// connection while the cores idle. On 2 cores, going from 8 to 16 made
-// one process's fan-out a fifth faster and a cluster node's two fifths; a
-// node's was no faster at 32.
-func defaultDBConns() int { return max(16, 8*goruntime.GOMAXPROCS(0)) }
+// unless told (--db-conns). More make sends faster, not deliveries: on 2
+// cores, 16 instead of 8 made one process's fan-out a fifth faster and
+// one node's two fifths, but with 2 and 3 nodes on the same cores, each
+// reading every message of the log, the senders outran the deliveries,
+// which fell by half and by three fifths.
+func defaultDBConns() int { return max(8, 4*goruntime.GOMAXPROCS(0)) }
 
 // openDB locks the database, opens it and makes the program's tables.
 // SQLite runs in WAL mode with one connection, so transactions run in
