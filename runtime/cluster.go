@@ -163,6 +163,7 @@ type clusterCall struct {
 	stored []byte // the answer of an earlier run of the same id, found under the lock
 	answer []byte // this run's answer, written with its effects
 	tooOld bool   // the page's calls went past this id by more than the answers kept meanwhile
+	gone   bool   // the session ended, or its client was collected, before the call's write
 }
 
 // checkCluster checks the flags of cluster mode.
@@ -716,6 +717,9 @@ func (c *cluster) refuse(ctx context.Context, err error, committing bool, self *
 		call.tooOld = true
 		return
 	case pg.Code == refuseGone:
+		if call != nil {
+			call.gone = true
+		}
 		Fail("the client was collected during the call")
 	}
 	failDB(err)

@@ -279,6 +279,12 @@ func (s *Server) clusterCall(w http.ResponseWriter, r *http.Request, ss *session
 			if s.hooks.callRepeated != nil {
 				s.hooks.callRepeated(id)
 			}
+		case ss.clusterCall.gone && ss.clusterCached:
+			// Not read before the call: answered as a read would have.
+			if s.clusterSession(w, r) == nil {
+				return
+			}
+			answer = s.failedCall(r.Context(), id, fn, ss.client, err)
 		case err == nil:
 			answer = ss.clusterCall.answer
 			c.ranCall(ss.id, nil, ss.client, id, false)

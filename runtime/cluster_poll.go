@@ -173,17 +173,18 @@ func (c *cluster) polled(sid string, gen int64, holds, cut bool, need int64) {
 }
 
 // clusterCaller is clusterSession for a call. A session this node checked
-// within checkEvery, one of whose calls it ran within checkEvery, is not
-// read again: the *session says so (clusterCached), with the largest id
-// this node knows run as lastRun. clusterCall reads it when the call's id
-// is not the next.
+// with the same key, one of whose calls it ran within checkEvery, is not
+// read again (its key and build never change, and the call's write finds
+// it if it ended: writeRun): the *session says so (clusterCached), with
+// the largest id this node knows run as lastRun. clusterCall reads it
+// when the call's id is not the next.
 func (s *Server) clusterCaller(w http.ResponseWriter, r *http.Request) *session {
 	c := s.cluster
 	sid := r.PathValue("sid")
 	hash := keyHash(r.Header.Get("Prog-Key"))
 	c.mu.Lock()
 	sv := c.served[sid]
-	if sv.checkedAs(hash) && sv.client != 0 && time.Since(sv.callAt) < checkEvery {
+	if sv != nil && !sv.checked.IsZero() && subtle.ConstantTimeCompare(sv.hash, hash) == 1 && sv.client != 0 && time.Since(sv.callAt) < checkEvery {
 		ss := &session{id: sid, client: sv.client, lastRun: sv.lastCall, clusterCached: true}
 		c.mu.Unlock()
 		return ss
@@ -240,7 +241,7 @@ func (c *cluster) flush(ctx context.Context, all bool) error {
 		case sv.dirty || all && sv.holds:
 			rows = append(rows, row{sid: sid, at: sv.at, holds: sv.holds && !all, cut: sv.cut, need: sv.need})
 			sv.dirty = false
-		case !sv.holds && time.Since(sv.at) > checkEvery && time.Since(sv.checked) > checkEvery:
+		case !sv.holds && time.Since(sv.at) > checkEvery && time.Since(sv.checked) > checkEvery && time.Since(sv.callAt) > checkEvery:
 			delete(c.served, sid)
 		}
 	}

@@ -1082,7 +1082,8 @@ func TestClusterLateCommit(t *testing.T) {
 
 // TestClusterCallOfGoneSession: a call whose page goes away while it runs
 // (here: its beacon marks the session gone) keeps nothing: its write,
-// which goes with its COMMIT, refuses it, and the page is told.
+// which goes with its COMMIT, refuses it, and the page is told; so is a
+// call the node ran without reading the session first.
 func TestClusterCallOfGoneSession(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	nodes := startNodes(t, 1, Config{}, func(s *Server) {
@@ -1113,5 +1114,20 @@ func TestClusterCallOfGoneSession(t *testing.T) {
 	var n int
 	if err := f.srv.db.QueryRow(`SELECT count(*) FROM "counter"`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("%d rows of the call kept (%v), want none", n, err)
+	}
+
+	// The next call of a page that called a moment ago is not checked
+	// before it runs; its write finds the session gone, and the page is
+	// answered as a check would have answered it.
+	q := f.open(t)
+	q.call(t, "insert")
+	if _, err := f.srv.db.Exec(`UPDATE "_prog_sessions" SET "gone" = true WHERE "id" = $1`, q.sid); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := q.do(t, "POST", "/pull/"+q.sid, q.key, `{"id":2,"fn":"insert","args":[]}`); code != http.StatusGone || !strings.Contains(body, "session expired") {
+		t.Errorf("a call of a gone session: %d %s, want 410 session expired", code, body)
+	}
+	if err := f.srv.db.QueryRow(`SELECT count(*) FROM "counter"`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d rows, want the first call's only (%v)", n, err)
 	}
 }
