@@ -78,6 +78,9 @@ func (c *pipeConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	c.held.Queue(begin)
 	if !isHeld(ctx) {
 		if _, err := c.send(ctx); err != nil {
+			if pgconn.SafeToRetry(err) {
+				return nil, driver.ErrBadConn // database/sql tries another connection
+			}
 			return nil, err
 		}
 	}
