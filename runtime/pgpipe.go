@@ -18,8 +18,8 @@ import (
 // in one round trip (pgx sends a batch as one pipeline). On a loaded
 // server a call's round trips, each a wait for two processes to be
 // scheduled, are most of the time it holds a connection: a call in
-// cluster mode sends its BEGIN and the lock on its session with its
-// first statement, and its last write with its COMMIT.
+// cluster mode sends its BEGIN with the lock on its session, and its last
+// write with its COMMIT.
 type pipeline struct{ driver.Connector }
 
 // holdKey marks a context whose statements wait (held).
