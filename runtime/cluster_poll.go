@@ -74,7 +74,13 @@ func (c *cluster) fresh(sid string, hash []byte) bool {
 // checkedAs reports whether the session was checked within checkEvery,
 // with key hash hash. sv may be nil.
 func (sv *served) checkedAs(hash []byte) bool {
-	return sv != nil && time.Since(sv.checked) < checkEvery && subtle.ConstantTimeCompare(sv.hash, hash) == 1
+	return sv.knownAs(hash) && time.Since(sv.checked) < checkEvery
+}
+
+// knownAs reports whether the session was checked, with key hash hash,
+// and not forgotten since (forgetServed). sv may be nil.
+func (sv *served) knownAs(hash []byte) bool {
+	return sv != nil && !sv.checked.IsZero() && subtle.ConstantTimeCompare(sv.hash, hash) == 1
 }
 
 // check checks session sid in the database, with the other push requests
@@ -184,7 +190,7 @@ func (s *Server) clusterCaller(w http.ResponseWriter, r *http.Request) *session 
 	hash := keyHash(r.Header.Get("Prog-Key"))
 	c.mu.Lock()
 	sv := c.served[sid]
-	if sv != nil && !sv.checked.IsZero() && subtle.ConstantTimeCompare(sv.hash, hash) == 1 && sv.client != 0 && time.Since(sv.callAt) < checkEvery {
+	if sv.knownAs(hash) && sv.client != 0 && time.Since(sv.callAt) < checkEvery {
 		ss := &session{id: sid, client: sv.client, lastRun: sv.lastCall, clusterCached: true}
 		c.mu.Unlock()
 		return ss
